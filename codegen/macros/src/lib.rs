@@ -1,0 +1,53 @@
+//! `vmlayout_macros::layout!("layout.toml")` expands to the plan's Rust module
+//! items (the same items as the committed `generated/layout.rs`).
+//!
+//! - The path is relative to the calling crate's `CARGO_MANIFEST_DIR`.
+//! - `VMLAYOUT_FILE`, when set, overrides it (relative to the same directory).
+//! - An invalid layout becomes `compile_error!` carrying the rendered diagnostics.
+//! - The expansion `include_bytes!`s the layout file and reads `VMLAYOUT_FILE`
+//!   through `option_env!`, so rustc rebuilds the caller when either changes.
+//!
+//! Use it inside a module: `pub mod layout { vmlayout_macros::layout!("../layout.toml"); }`.
+
+use std::path::PathBuf;
+
+use proc_macro::TokenStream;
+use quote::quote;
+use syn::{LitStr, parse_macro_input};
+
+#[proc_macro]
+pub fn layout(input: TokenStream) -> TokenStream {
+    let literal = parse_macro_input!(input as LitStr);
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    let env_value = std::env::var(vmlayout::build::LAYOUT_ENV).ok();
+    let path = vmlayout::build::layout_path(
+        &manifest_dir,
+        literal.value().as_ref(),
+        env_value.as_deref(),
+    );
+    let path_text = path.to_string_lossy().into_owned();
+    let env_name = vmlayout::build::LAYOUT_ENV;
+    // Tracking: rustc records both in the crate's dep-info.
+    let tracking = quote! {
+        const _: &[u8] = include_bytes!(#path_text);
+        const _: Option<&str> = option_env!(#env_name);
+    };
+    let expanded = match vmlayout::plan_from_file(&path) {
+        Ok(plan) => {
+            let items = vmlayout::emit::rust::tokens(&plan);
+            quote! { #tracking #items }
+        }
+        Err(vmlayout::LoadError::Io { path, error }) => {
+            let message = format!("vmlayout: cannot read {path}: {error}");
+            return syn::Error::new(literal.span(), message)
+                .to_compile_error()
+                .into();
+        }
+        Err(vmlayout::LoadError::Layout(e)) => {
+            let message = format!("vmlayout: invalid layout\n\n{}", e.render());
+            quote! { #tracking compile_error!(#message); }
+        }
+    };
+    expanded.into()
+}

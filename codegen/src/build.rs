@@ -1,0 +1,95 @@
+//! The build-script API: one call from a kernel's `build.rs` plans the layout,
+//! writes every artefact into `OUT_DIR`, links with the generated linker script and
+//! tells cargo when to run again.
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() {
+//!     vmlayout::build::kernel("../layout.toml");
+//! }
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use crate::plan::Plan;
+
+/// Environment variable that overrides the layout file (used by `cargo xtask run
+/// --layout`); a relative path is taken from the crate's manifest directory.
+pub const LAYOUT_ENV: &str = "VMLAYOUT_FILE";
+
+/// The layout file to use: `$VMLAYOUT_FILE` if set, else `default`, either one
+/// relative to `manifest_dir`.
+pub fn layout_path(manifest_dir: &Path, default: &Path, env_value: Option<&str>) -> PathBuf {
+    let chosen = env_value
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| default.to_path_buf(), PathBuf::from);
+    if chosen.is_absolute() {
+        chosen
+    } else {
+        manifest_dir.join(chosen)
+    }
+}
+
+/// Plan `default_layout` (or `$VMLAYOUT_FILE`), write the artefacts to `OUT_DIR`,
+/// pass the linker script with `-T`, and print the `rerun-if-*` lines. An invalid
+/// layout prints its diagnostics and fails the build.
+pub fn kernel(default_layout: impl AsRef<Path>) -> Plan {
+    let manifest_dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("run from a cargo build script"),
+    );
+    let out_dir =
+        PathBuf::from(std::env::var_os("OUT_DIR").expect("run from a cargo build script"));
+    let env_value = std::env::var(LAYOUT_ENV).ok();
+    let path = layout_path(&manifest_dir, default_layout.as_ref(), env_value.as_deref());
+
+    // Register the inputs before anything can fail, so fixing them triggers a rerun.
+    println!("cargo:rerun-if-env-changed={LAYOUT_ENV}");
+    println!("cargo:rerun-if-changed={}", path.display());
+
+    let plan = match crate::plan_from_file(&path) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let shown = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let artefacts = crate::emit::all(&plan, &shown);
+    if let Err(e) = crate::output::write_all(&out_dir, &artefacts) {
+        eprintln!("{e}");
+        std::process::exit(2);
+    }
+    let script = out_dir.join("layout.ld");
+    println!("cargo:rustc-link-arg=-T{}", script.display());
+    println!("cargo:rustc-env=VMLAYOUT_RESOLVED_FILE={}", path.display());
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_and_relative_paths_follow_the_manifest() {
+        let dir = Path::new("/k");
+        assert_eq!(
+            layout_path(dir, Path::new("../layout.toml"), None),
+            PathBuf::from("/k/../layout.toml")
+        );
+        assert_eq!(
+            layout_path(dir, Path::new("../layout.toml"), Some("/abs/x.toml")),
+            PathBuf::from("/abs/x.toml")
+        );
+        assert_eq!(
+            layout_path(dir, Path::new("../layout.toml"), Some("y.toml")),
+            PathBuf::from("/k/y.toml")
+        );
+        assert_eq!(
+            layout_path(dir, Path::new("../layout.toml"), Some("")),
+            PathBuf::from("/k/../layout.toml")
+        );
+    }
+}

@@ -1,0 +1,217 @@
+//! Diagnostics: every problem found in a layout file, with the byte span it points
+//! at, rendered as `file:line:col` plus a caret snippet and a help line.
+//!
+//! Every stage (parse, resolve, validate) pushes into one [`Diagnostics`] so a run
+//! reports all problems of a file at once instead of stopping at the first.
+
+use std::fmt;
+use std::ops::Range;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+/// A byte range in the layout source.
+pub type Span = Range<usize>;
+
+/// A value together with the span of the text it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sp<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Sp<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Sp { value, span }
+    }
+}
+
+/// One error with its primary span, optional secondary spans and a help line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub message: String,
+    pub span: Span,
+    pub label: String,
+    pub related: Vec<(Span, String)>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+        Diagnostic {
+            message: message.into(),
+            span,
+            label: label.into(),
+            related: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push((span, label.into()));
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// All diagnostics of one layout file, plus what is needed to render them.
+#[derive(Clone, Debug, Default)]
+pub struct Diagnostics {
+    list: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.list.push(diagnostic);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.list.iter()
+    }
+
+    /// Render every diagnostic against `source`, in source order, without colour
+    /// (stable for snapshots, readable in `compile_error!`).
+    pub fn render(&self, path: &str, source: &str) -> String {
+        let mut sorted: Vec<&Diagnostic> = self.list.iter().collect();
+        sorted.sort_by_key(|d| (d.span.start, d.span.end));
+        let renderer = Renderer::plain();
+        let mut out = String::new();
+        for diagnostic in &sorted {
+            out.push_str(&render_one(&renderer, diagnostic, path, source));
+            out.push_str("\n\n");
+        }
+        let count = sorted.len();
+        out.push_str(&format!(
+            "error: {path}: {count} error{} in the layout",
+            if count == 1 { "" } else { "s" }
+        ));
+        out
+    }
+}
+
+fn clamp(span: &Span, source: &str) -> Span {
+    // A span may point one past the end (an empty file, a missing key at EOF);
+    // annotate-snippets needs it inside the text and on char boundaries.
+    let mut start = span.start.min(source.len());
+    let mut end = span.end.clamp(start, source.len());
+    while !source.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !source.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+fn render_one(renderer: &Renderer, d: &Diagnostic, path: &str, source: &str) -> String {
+    let mut snippet = Snippet::source(source)
+        .path(path.to_owned())
+        .fold(true)
+        .annotation(
+            AnnotationKind::Primary
+                .span(clamp(&d.span, source))
+                .label(d.label.clone()),
+        );
+    for (span, label) in &d.related {
+        snippet = snippet.annotation(
+            AnnotationKind::Context
+                .span(clamp(span, source))
+                .label(label.clone()),
+        );
+    }
+    let mut group: Group<'_> = Level::ERROR
+        .primary_title(d.message.clone())
+        .element(snippet);
+    if let Some(help) = &d.help {
+        group = group.element(Level::HELP.message(help.clone()));
+    }
+    renderer.render(&[group])
+}
+
+/// `line:col` (1-based) of a byte offset, for one-line summaries.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(source.len());
+    let before = &source[..floor_char_boundary(source, offset)];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The closest candidate to `word` (Levenshtein distance at most a third of its
+/// length, minimum 1), for "did you mean …?" help lines.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (levenshtein(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_are_close_matches_only() {
+        assert_eq!(
+            did_you_mean("szie", ["size", "name", "align"]),
+            Some("size")
+        );
+        assert_eq!(
+            did_you_mean("purpsoe", ["purpose", "perms"]),
+            Some("purpose")
+        );
+        assert_eq!(did_you_mean("colour", ["size", "name"]), None);
+    }
+
+    #[test]
+    fn line_col_counts_chars_not_bytes() {
+        let src = "a = 1\nné = 2\n";
+        assert_eq!(line_col(src, 0), (1, 1));
+        assert_eq!(line_col(src, 6), (2, 1));
+        assert_eq!(line_col(src, 9), (2, 3));
+    }
+}

@@ -1,0 +1,71 @@
+//! JSON of the resolved plan for other tools. Addresses and sizes are lower-case hex
+//! strings (JSON numbers lose precision above 2^53); every `end` is exclusive.
+
+use serde_json::{Value, json};
+
+use crate::fmt::hex_plain;
+use crate::plan::Plan;
+
+pub fn value(plan: &Plan) -> Value {
+    let p = &plan.paging;
+    json!({
+        "mode": p.mode.name(),
+        "levels": p.levels,
+        "paging": {
+            "root_level": p.root_level,
+            "va_bits": p.va_bits,
+            "entries_per_table": p.entries_per_table,
+            "page_size": hex_plain(p.page_size),
+            "root_slot_size": hex_plain(p.root_slot_size),
+            "low_half_end": hex_plain(p.low_half_end),
+            "high_half_start": hex_plain(p.high_half_start),
+            "satp_mode": p.satp_mode,
+        },
+        "platform": {
+            "load_address": hex_plain(plan.platform.load_address),
+            "identity_size": hex_plain(plan.platform.identity_size),
+            "image_max_size": hex_plain(plan.platform.image_max_size),
+            "boot_superpage": hex_plain(plan.platform.boot_superpage),
+        },
+        "regions": plan.regions.iter().map(|r| json!({
+            "name": r.name,
+            "purpose": r.purpose.name(),
+            "start": hex_plain(r.start),
+            "size": hex_plain(r.size),
+            "end": hex_plain(r.end),
+            "align": hex_plain(r.align),
+            "perms": r.perms.letters(),
+            "global": r.perms.global,
+            "root_slots": [r.first_slot, r.last_slot],
+            "description": r.description,
+        })).collect::<Vec<_>>(),
+        "gaps": plan.gaps.iter().map(|g| json!({
+            "name": g.name,
+            "start": hex_plain(g.start),
+            "size": hex_plain(g.size),
+            "end": hex_plain(g.end),
+            "below": g.below,
+            "above": g.above,
+        })).collect::<Vec<_>>(),
+        "fixmap": {
+            "region": plan.fixmap.region,
+            "base": hex_plain(plan.fixmap.base),
+            "top": hex_plain(plan.fixmap.top),
+            "tables": plan.fixmap.tables,
+            "last": plan.fixmap.last,
+            "slots": plan.fixmap.groups.iter().map(|g| json!({
+                "name": g.name,
+                "first": g.first,
+                "count": g.count,
+                "description": g.description,
+            })).collect::<Vec<_>>(),
+        },
+    })
+}
+
+pub fn render(plan: &Plan) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&value(plan)).expect("a JSON value always serialises");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,75 @@
+//! Formatting shared by diagnostics and emitters: hex with `_` groups and human sizes.
+//! Formatting only — no address is derived here.
+
+/// `0xffff_ffff_c000_0000`: lower-case, grouped by 4 hex digits.
+pub fn hex(value: u64) -> String {
+    let digits = format!("{value:x}");
+    let mut out = String::from("0x");
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 4 == 0 {
+            out.push('_');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `0xffffffffc0000000`: lower-case, no separators (C, JSON, linker scripts).
+pub fn hex_plain(value: u64) -> String {
+    format!("{value:#x}")
+}
+
+/// `2 MiB`, `1 GiB`, `4 KiB`, `192 GiB`; `1536 KiB` for 1.5 MiB: the largest unit
+/// that divides the size exactly while the count stays readable (< 10,000), else an
+/// approximation such as `≈ 16.0 EiB`.
+pub fn human_size(bytes: u64) -> String {
+    human_size_u128(u128::from(bytes))
+}
+
+/// Like [`human_size`], for sizes that may be 2^64 (a whole half or the whole space).
+pub fn human_size_u128(bytes: u128) -> String {
+    const UNITS: [(&str, u32); 6] = [
+        ("EiB", 60),
+        ("PiB", 50),
+        ("TiB", 40),
+        ("GiB", 30),
+        ("MiB", 20),
+        ("KiB", 10),
+    ];
+    if bytes == 0 {
+        return "0 B".into();
+    }
+    for (unit, shift) in UNITS {
+        let one = 1u128 << shift;
+        if bytes >= one && bytes % one == 0 && bytes / one < 10_000 {
+            return format!("{} {unit}", bytes / one);
+        }
+    }
+    if bytes < 10_000 {
+        return format!("{bytes} B");
+    }
+    let (unit, shift) = UNITS
+        .iter()
+        .find(|(_, shift)| bytes >= 1u128 << shift)
+        .expect("bytes >= 10000 > 1 KiB");
+    format!("≈ {:.1} {unit}", bytes as f64 / (1u128 << shift) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(hex(0xffff_ffff_c000_0000), "0xffff_ffff_c000_0000");
+        assert_eq!(hex(0x8020_0000), "0x8020_0000");
+        assert_eq!(hex(0x1000), "0x1000");
+        assert_eq!(hex(0x10000), "0x1_0000");
+        assert_eq!(hex(0), "0x0");
+        assert_eq!(human_size(2 << 20), "2 MiB");
+        assert_eq!(human_size(3 << 19), "1536 KiB");
+        assert_eq!(human_size(192 << 30), "192 GiB");
+        assert_eq!(human_size(100), "100 B");
+        assert_eq!(human_size_u128((1 << 64) - (1 << 39)), "≈ 16.0 EiB");
+    }
+}

@@ -1,0 +1,109 @@
+//! vmlayout: one TOML file plans a kernel's virtual address space; this crate parses
+//! it, resolves every address, checks every rule, and emits the artefacts a kernel
+//! consumes.
+//!
+//! The pipeline is strictly one way, and each stage lives in its own module:
+//!
+//! ```text
+//! layout.toml ─parse─▶ LayoutSpec ─resolve─▶ placed regions/gaps ─validate─▶ Plan ─emit─▶ artefacts
+//! ```
+//!
+//! Emitters only read the [`plan::Plan`]; no emitter computes an address.
+
+pub mod build;
+pub mod diag;
+pub mod emit;
+pub mod fmt;
+pub mod names;
+pub mod output;
+pub mod paging;
+pub mod parse;
+pub mod plan;
+pub mod resolve;
+pub mod spec;
+pub mod units;
+pub mod validate;
+
+use std::path::Path;
+
+pub use diag::{Diagnostic, Diagnostics};
+pub use plan::Plan;
+
+/// A layout that failed to validate: its diagnostics, ready to render.
+#[derive(Debug, Clone)]
+pub struct LayoutError {
+    pub path: String,
+    pub source: String,
+    pub diagnostics: Diagnostics,
+}
+
+impl LayoutError {
+    /// The diagnostics rendered with carets against the layout text.
+    pub fn render(&self) -> String {
+        self.diagnostics.render(&self.path, &self.source)
+    }
+}
+
+impl std::fmt::Display for LayoutError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+impl std::error::Error for LayoutError {}
+
+/// Parse, resolve and validate layout text. `path` is only used in diagnostics.
+pub fn plan_from_str(path: &str, source: &str) -> Result<Plan, LayoutError> {
+    let mut diags = Diagnostics::default();
+    let spec = parse::parse(source, &mut diags);
+    let plan = spec.mode.as_ref().map(|m| m.value).and_then(|mode| {
+        let resolved = resolve::resolve(&spec, mode, &mut diags);
+        validate::validate(&spec, mode, resolved, &mut diags)
+    });
+    match plan {
+        Some(plan) if diags.is_empty() => Ok(plan),
+        _ => {
+            assert!(!diags.is_empty(), "a layout without a plan must say why");
+            Err(LayoutError {
+                path: path.to_owned(),
+                source: source.to_owned(),
+                diagnostics: diags,
+            })
+        }
+    }
+}
+
+/// Why a layout file could not be turned into a plan.
+#[derive(Debug)]
+pub enum LoadError {
+    Io { path: String, error: std::io::Error },
+    Layout(LayoutError),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Io { path, error } => write!(f, "error: cannot read {path}: {error}"),
+            LoadError::Layout(e) => f.write_str(&e.render()),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Read and plan a layout file.
+pub fn plan_from_file(path: &Path) -> Result<Plan, LoadError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|error| LoadError::Io {
+        path: shown.clone(),
+        error,
+    })?;
+    let source = String::from_utf8(bytes).map_err(|e| LoadError::Io {
+        path: shown.clone(),
+        error: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text: {e}"),
+        ),
+    })?;
+    plan_from_str(&shown, &source).map_err(LoadError::Layout)
+}

@@ -1,0 +1,146 @@
+//! `vmlayout`: check, generate, map and export a layout file.
+//!
+//! Exit status: 0 success; 1 the layout is invalid (or `--check` found stale
+//! outputs); 2 usage or I/O error.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use vmlayout::{LoadError, Plan, emit, output};
+
+#[derive(Parser)]
+#[command(
+    name = "vmlayout",
+    version,
+    about = "Plan a kernel's virtual address space in one TOML file"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate the layout and report every problem.
+    Check {
+        /// The layout file.
+        #[arg(default_value = "layout.toml")]
+        file: PathBuf,
+    },
+    /// Write layout.rs, layout.ld, layout.h, MEMORY-MAP.md and layout.json.
+    Generate {
+        #[arg(default_value = "layout.toml")]
+        file: PathBuf,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Write nothing; fail if any output is missing or stale.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the memory map, top-down.
+    Map {
+        #[arg(default_value = "layout.toml")]
+        file: PathBuf,
+    },
+    /// Print the resolved plan for other tools.
+    Export {
+        #[arg(default_value = "layout.toml")]
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+}
+
+const INVALID: u8 = 1;
+const USAGE_OR_IO: u8 = 2;
+
+fn load(path: &Path) -> Result<Plan, ExitCode> {
+    vmlayout::plan_from_file(path).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(match e {
+            LoadError::Io { .. } => USAGE_OR_IO,
+            LoadError::Layout(_) => INVALID,
+        })
+    })
+}
+
+/// How the layout file is named in generated preambles: as given on the command line,
+/// so committed outputs do not depend on where the repository is checked out.
+fn source_label(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+fn run(cli: Cli) -> Result<(), ExitCode> {
+    match cli.command {
+        Command::Check { file } => {
+            let plan = load(&file)?;
+            println!(
+                "{}: ok — {} regions, {} gaps, {} fixmap slots, {}",
+                file.display(),
+                plan.regions.len(),
+                plan.gaps.len(),
+                plan.fixmap.slot_count(),
+                plan.paging.mode
+            );
+        }
+        Command::Generate { file, out, check } => {
+            let plan = load(&file)?;
+            let artefacts = emit::all(&plan, &source_label(&file));
+            if check {
+                let stale = output::stale(&out, &artefacts);
+                if !stale.is_empty() {
+                    for path in &stale {
+                        eprintln!("stale: {}", path.display());
+                    }
+                    eprintln!(
+                        "error: generated files are out of date; run `{}`",
+                        emit::REGENERATE
+                    );
+                    return Err(ExitCode::from(INVALID));
+                }
+                println!(
+                    "{}: all {} outputs are up to date",
+                    out.display(),
+                    artefacts.len()
+                );
+            } else {
+                let report = output::write_all(&out, &artefacts).map_err(|e| {
+                    eprintln!("{e}");
+                    ExitCode::from(USAGE_OR_IO)
+                })?;
+                for path in &report.written {
+                    println!("wrote {}", path.display());
+                }
+                for path in &report.unchanged {
+                    println!("unchanged {}", path.display());
+                }
+            }
+        }
+        Command::Map { file } => {
+            let plan = load(&file)?;
+            print!("{}", emit::memory_map::render_terminal(&plan));
+        }
+        Command::Export {
+            file,
+            format: Format::Json,
+        } => {
+            let plan = load(&file)?;
+            print!("{}", emit::json::render(&plan));
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}

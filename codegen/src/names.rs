@@ -1,0 +1,62 @@
+//! The identifiers generated from layout names. Validation uses the same functions
+//! to reject layouts whose names would collide once turned into constants.
+
+/// `FDT` for region `fdt`: the prefix of `FDT_VIRT_START` etc.
+pub fn constant_prefix(name: &str) -> String {
+    name.to_ascii_uppercase()
+}
+
+/// `Pmap` for `pmap`, `BootFdt` for `boot_fdt`.
+pub fn camel(name: &str) -> String {
+    name.split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+/// Constants emitted for one fixmap group: `FIX_<G>_BEGIN`, `FIX_<G>_END`,
+/// `FIX_<G>_COUNT`, plus `FIX_<G>` when the group is a single slot.
+pub fn fix_group_constants(group: &str, count: u64) -> Vec<String> {
+    let g = constant_prefix(group);
+    let mut names = vec![
+        format!("FIX_{g}_BEGIN"),
+        format!("FIX_{g}_END"),
+        format!("FIX_{g}_COUNT"),
+    ];
+    if count == 1 {
+        names.push(format!("FIX_{g}"));
+    }
+    names
+}
+
+/// The variant of the generated `FixSlot` enum for slot `index` of a group:
+/// `Misc` for a single-slot group, `Pmap0`…`Pmap7` otherwise.
+pub fn fix_slot_variant(group: &str, index: u64, count: u64) -> String {
+    if count == 1 {
+        camel(group)
+    } else {
+        format!("{}{index}", camel(group))
+    }
+}
+
+/// Fixed constants of the fixmap module that a group's names must not shadow.
+pub const FIXMAP_FIXED_CONSTANTS: &[&str] = &["FIX_LAST", "FIX_COUNT", "FIX_TABLES"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_names() {
+        assert_eq!(camel("boot_fdt"), "BootFdt");
+        assert_eq!(fix_slot_variant("pmap", 3, 8), "Pmap3");
+        assert_eq!(fix_slot_variant("misc", 0, 1), "Misc");
+        assert!(fix_group_constants("misc", 1).contains(&"FIX_MISC".to_string()));
+    }
+}

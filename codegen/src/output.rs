@@ -1,0 +1,87 @@
+//! Writing artefacts: all or nothing, never a half-written file.
+//!
+//! Every artefact is first written to a temporary file in the output directory and
+//! synced; only when all of them are complete are they renamed over the old files.
+//! A rename is atomic on POSIX file systems, so a reader (or an interrupted run) sees
+//! either the old file or the new one. A failure before the renames leaves every
+//! existing output byte for byte as it was. Unchanged files are not rewritten, so
+//! their modification times (and any build depending on them) stay put.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::emit::Artefact;
+
+#[derive(Debug)]
+pub struct OutputError {
+    pub path: PathBuf,
+    pub error: std::io::Error,
+}
+
+impl std::fmt::Display for OutputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "error: cannot write {}: {}",
+            self.path.display(),
+            self.error
+        )
+    }
+}
+
+impl std::error::Error for OutputError {}
+
+/// What `write_all` did with each file.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct WriteReport {
+    pub written: Vec<PathBuf>,
+    pub unchanged: Vec<PathBuf>,
+}
+
+pub fn write_all(dir: &Path, artefacts: &[Artefact]) -> Result<WriteReport, OutputError> {
+    std::fs::create_dir_all(dir).map_err(|error| OutputError {
+        path: dir.to_owned(),
+        error,
+    })?;
+    let mut staged = Vec::new();
+    let mut report = WriteReport::default();
+    for a in artefacts {
+        let path = dir.join(a.file_name);
+        if std::fs::read(&path).is_ok_and(|old| old == a.contents.as_bytes()) {
+            report.unchanged.push(path);
+            continue;
+        }
+        let err = |error| OutputError {
+            path: path.clone(),
+            error,
+        };
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{}.", a.file_name))
+            .tempfile_in(dir)
+            .map_err(err)?;
+        tmp.write_all(a.contents.as_bytes()).map_err(err)?;
+        tmp.as_file().sync_all().map_err(err)?;
+        staged.push((tmp, path));
+    }
+    // Every file is complete on disk: now swap them in. (Dropping `staged` early on
+    // an error above removes the temporary files.)
+    for (tmp, path) in staged {
+        tmp.persist(&path).map_err(|e| OutputError {
+            path: path.clone(),
+            error: e.error,
+        })?;
+        report.written.push(path);
+    }
+    Ok(report)
+}
+
+/// The artefacts whose file in `dir` is missing or differs.
+pub fn stale(dir: &Path, artefacts: &[Artefact]) -> Vec<PathBuf> {
+    artefacts
+        .iter()
+        .map(|a| dir.join(a.file_name))
+        .zip(artefacts)
+        .filter(|(path, a)| std::fs::read(path).map_or(true, |old| old != a.contents.as_bytes()))
+        .map(|(path, _)| path)
+        .collect()
+}

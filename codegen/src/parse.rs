@@ -1,0 +1,730 @@
+//! layout.toml text → [`LayoutSpec`], reporting every syntax, key and type problem.
+//!
+//! This walks toml's spanned document tree by hand rather than deriving serde
+//! structs: serde stops at the first error, and a layout should show all of its
+//! problems in one run, each with "did you mean …?" for a mistyped key.
+
+use serde_spanned::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::diag::{Diagnostic, Diagnostics, Sp, Span, did_you_mean};
+use crate::paging::Mode;
+use crate::plan::{Perms, Purpose};
+use crate::spec::{
+    FixGroupSpec, FixmapSpec, GapSpec, LayoutSpec, Placement, PlatformSpec, RegionSpec,
+};
+use crate::units::{self, AddrExpr, SizeExpr};
+
+type Value<'i> = Spanned<DeValue<'i>>;
+
+const ROOT_KEYS: &[&str] = &["paging", "platform", "region", "fixmap"];
+const PAGING_KEYS: &[&str] = &["mode"];
+const PLATFORM_KEYS: &[&str] = &["load_address", "identity_size", "image_max_size"];
+const REGION_KEYS: &[&str] = &[
+    "name",
+    "purpose",
+    "description",
+    "size",
+    "align",
+    "perms",
+    "allow_wx",
+    "at",
+    "slot",
+    "slots",
+    "after",
+    "before",
+    "gap",
+];
+const PLACEMENT_KEYS: &[&str] = &["at", "slot", "slots", "after", "before"];
+const GAP_KEYS: &[&str] = &["size", "name"];
+const FIXMAP_KEYS: &[&str] = &["region", "group"];
+const GROUP_KEYS: &[&str] = &["name", "count", "description"];
+
+/// Longest name accepted: names become constants in three languages.
+pub const MAX_NAME_LEN: usize = 48;
+
+/// Parse `source`; problems go to `diags`, and whatever could be read is returned.
+pub fn parse(source: &str, diags: &mut Diagnostics) -> LayoutSpec {
+    let (doc, errors) = DeTable::parse_recoverable(source);
+    for error in &errors {
+        let span = error.span().unwrap_or(0..0);
+        diags.push(
+            Diagnostic::error(
+                format!("invalid TOML: {}", error.message().trim_end()),
+                span,
+                "the TOML parser stopped understanding the file here",
+            )
+            .with_help("layout.toml must be valid TOML; see the schema reference in README.md"),
+        );
+    }
+    let mut spec = LayoutSpec {
+        document: 0..source.len(),
+        ..LayoutSpec::default()
+    };
+    if !errors.is_empty() {
+        // A half-parsed tree yields confusing "missing key" errors: report syntax only.
+        return spec;
+    }
+    let root = Table::new(
+        doc.get_ref(),
+        doc.span(),
+        "the layout file",
+        ROOT_KEYS,
+        diags,
+    );
+
+    match root.table_field("paging", diags) {
+        Some(paging) => spec.mode = paging.required("mode", diags).and_then(|v| mode(v, diags)),
+        None => missing(
+            diags,
+            "the layout file",
+            "paging",
+            root.span.clone(),
+            "[paging]\nmode = \"sv39\"",
+        ),
+    }
+    match root.table_field("platform", diags) {
+        Some(t) => spec.platform = Some(platform(t, diags)),
+        None => missing(
+            diags,
+            "the layout file",
+            "platform",
+            root.span.clone(),
+            "[platform]\nload_address = \"0x8020_0000\"\nidentity_size = \"4K\"\nimage_max_size = \"2M\"",
+        ),
+    }
+    match root.get("region") {
+        Some(v) => match array_of_tables(v, "region", diags) {
+            Some(tables) => {
+                spec.regions = tables
+                    .into_iter()
+                    .map(|(t, span)| {
+                        region(
+                            Table::new(t, span, "a [[region]]", REGION_KEYS, diags),
+                            diags,
+                        )
+                    })
+                    .collect()
+            }
+            None => {}
+        },
+        None => missing(
+            diags,
+            "the layout file",
+            "region",
+            root.span.clone(),
+            "[[region]] tables, at least the image and the fixmap",
+        ),
+    }
+    match root.table_field("fixmap", diags) {
+        Some(t) => spec.fixmap = Some(fixmap(t, diags)),
+        None => missing(
+            diags,
+            "the layout file",
+            "fixmap",
+            root.span.clone(),
+            "[fixmap]\nregion = \"fixmap\"\n[[fixmap.group]]\nname = \"pmap\"\ncount = 8",
+        ),
+    }
+    spec
+}
+
+fn missing(diags: &mut Diagnostics, what: &str, key: &str, span: Span, example: &str) {
+    let span = if span.is_empty() {
+        span
+    } else {
+        span.start..span.start
+    };
+    diags.push(
+        Diagnostic::error(
+            format!("{what} has no `{key}`"),
+            span,
+            format!("`{key}` is required"),
+        )
+        .with_help(format!("add: {}", example.replace('\n', "  "))),
+    );
+}
+
+/// A TOML table being read: knows its span, what to call it, and reports keys it
+/// does not know as soon as it is opened.
+struct Table<'a, 'i> {
+    table: &'a DeTable<'i>,
+    span: Span,
+    what: String,
+}
+
+impl<'a, 'i> Table<'a, 'i> {
+    fn new(
+        table: &'a DeTable<'i>,
+        span: Span,
+        what: &str,
+        allowed: &[&str],
+        diags: &mut Diagnostics,
+    ) -> Self {
+        for key in table.keys() {
+            let name = key.get_ref().as_ref();
+            if allowed.contains(&name) {
+                continue;
+            }
+            let mut d = Diagnostic::error(
+                format!("unknown key `{name}` in {what}"),
+                key.span(),
+                "unknown key",
+            );
+            d = match did_you_mean(name, allowed.iter().copied()) {
+                Some(best) => d.with_help(format!("did you mean `{best}`?")),
+                None => d.with_help(format!("the keys of {what} are: {}", allowed.join(", "))),
+            };
+            diags.push(d);
+        }
+        Table {
+            table,
+            span,
+            what: what.to_owned(),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Value<'i>> {
+        self.table.get(key)
+    }
+
+    fn required(&self, key: &str, diags: &mut Diagnostics) -> Option<&'a Value<'i>> {
+        let value = self.get(key);
+        if value.is_none() {
+            let at = self.span.start..self.span.start;
+            diags.push(
+                Diagnostic::error(
+                    format!("{} has no `{key}`", self.what),
+                    at,
+                    format!("`{key}` is required here"),
+                )
+                .with_help(format!("add `{key} = …` to {}", self.what)),
+            );
+        }
+        value
+    }
+
+    /// A sub-table, or a type error if the key holds something else.
+    fn table_field(&self, key: &str, diags: &mut Diagnostics) -> Option<Table<'a, 'i>> {
+        let value = self.get(key)?;
+        match value.get_ref() {
+            DeValue::Table(t) => {
+                let allowed = match key {
+                    "paging" => PAGING_KEYS,
+                    "platform" => PLATFORM_KEYS,
+                    "fixmap" => FIXMAP_KEYS,
+                    _ => &[],
+                };
+                Some(Table::new(
+                    t,
+                    value.span(),
+                    &format!("[{key}]"),
+                    allowed,
+                    diags,
+                ))
+            }
+            other => {
+                type_error(diags, key, "a table", other, value.span());
+                None
+            }
+        }
+    }
+}
+
+fn type_error(diags: &mut Diagnostics, key: &str, expected: &str, found: &DeValue<'_>, span: Span) {
+    diags.push(
+        Diagnostic::error(
+            format!(
+                "`{key}` must be {expected}, not {}",
+                article(found.type_str())
+            ),
+            span,
+            format!("expected {expected}"),
+        )
+        .with_help(help_for(key)),
+    );
+}
+
+fn article(type_str: &str) -> String {
+    match type_str {
+        "integer" | "array" | "inline table" => format!("an {type_str}"),
+        other => format!("a {other}"),
+    }
+}
+
+fn help_for(key: &str) -> String {
+    match key {
+        "size" | "identity_size" | "image_max_size" | "align" => {
+            format!("write `{key} = \"2M\"` (units K, M, G, T; or `\"3 slots\"` for root slots)")
+        }
+        "at" | "load_address" => format!(
+            "write `{key} = \"0xffff_ffff_c000_0000\"`, `\"slot(511)\"` or `\"top - 1G\"`: high-half addresses do not fit a TOML integer"
+        ),
+        "slots" => "write `slots = [256, 447]` (first and last root slot, inclusive)".into(),
+        "slot" | "count" => format!("write `{key} = 511` (a whole number)"),
+        "perms" => "write `perms = \"rw\"` (letters r, w, x)".into(),
+        "region" => "write `[[region]]` tables (array of tables)".into(),
+        "group" => "write `[[fixmap.group]]` tables (array of tables)".into(),
+        "allow_wx" => "write `allow_wx = true`".into(),
+        _ => format!("see the schema reference for `{key}` in README.md"),
+    }
+}
+
+fn array_of_tables<'a, 'i>(
+    value: &'a Value<'i>,
+    key: &str,
+    diags: &mut Diagnostics,
+) -> Option<Vec<(&'a DeTable<'i>, Span)>> {
+    let DeValue::Array(items) = value.get_ref() else {
+        type_error(
+            diags,
+            key,
+            "an array of tables",
+            value.get_ref(),
+            value.span(),
+        );
+        return None;
+    };
+    let mut out = Vec::new();
+    for item in items.iter() {
+        match item.get_ref() {
+            DeValue::Table(t) => out.push((t, item.span())),
+            other => type_error(diags, key, "a table", other, item.span()),
+        }
+    }
+    Some(out)
+}
+
+fn string(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<String>> {
+    match value.get_ref() {
+        DeValue::String(s) => Some(Sp::new(s.to_string(), value.span())),
+        other => {
+            type_error(diags, key, "a string", other, value.span());
+            None
+        }
+    }
+}
+
+fn boolean(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<bool>> {
+    match value.get_ref() {
+        DeValue::Boolean(b) => Some(Sp::new(*b, value.span())),
+        other => {
+            type_error(diags, key, "true or false", other, value.span());
+            None
+        }
+    }
+}
+
+/// A non-negative TOML integer.
+fn uint(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<u64>> {
+    match value.get_ref() {
+        DeValue::Integer(i) => match u64::from_str_radix(i.as_str(), i.radix()) {
+            Ok(n) => Some(Sp::new(n, value.span())),
+            Err(_) => {
+                diags.push(
+                    Diagnostic::error(
+                        format!("`{key}` must not be negative"),
+                        value.span(),
+                        "negative number",
+                    )
+                    .with_help(help_for(key)),
+                );
+                None
+            }
+        },
+        other => {
+            type_error(diags, key, "a whole number", other, value.span());
+            None
+        }
+    }
+}
+
+fn size(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<SizeExpr>> {
+    match value.get_ref() {
+        DeValue::String(s) => match units::parse_size(s) {
+            Ok(size) => Some(Sp::new(size, value.span())),
+            Err(why) => {
+                diags.push(
+                    Diagnostic::error(
+                        format!("`{key}` is not a size: {why}"),
+                        value.span(),
+                        "not a size",
+                    )
+                    .with_help(help_for(key)),
+                );
+                None
+            }
+        },
+        DeValue::Integer(_) => {
+            uint(value, key, diags).map(|n| Sp::new(SizeExpr::Bytes(n.value), n.span))
+        }
+        other => {
+            type_error(
+                diags,
+                key,
+                "a size string such as \"2M\"",
+                other,
+                value.span(),
+            );
+            None
+        }
+    }
+}
+
+fn address(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<AddrExpr>> {
+    match value.get_ref() {
+        DeValue::String(s) => match units::parse_address(s) {
+            Ok(expr) => Some(Sp::new(expr, value.span())),
+            Err(why) => {
+                diags.push(
+                    Diagnostic::error(
+                        format!("`{key}` is not an address: {why}"),
+                        value.span(),
+                        "not an address",
+                    )
+                    .with_help(help_for(key)),
+                );
+                None
+            }
+        },
+        DeValue::Integer(_) => uint(value, key, diags).map(|n| {
+            Sp::new(
+                AddrExpr {
+                    terms: vec![(units::Sign::Plus, units::AddrTerm::Number(n.value))],
+                },
+                n.span,
+            )
+        }),
+        other => {
+            type_error(diags, key, "an address string", other, value.span());
+            None
+        }
+    }
+}
+
+/// Names become constants (`FDT_VIRT_START`, `FIX_PMAP_BEGIN`) in Rust and C, so
+/// they must be lower-case identifiers.
+fn name(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<String>> {
+    let name = string(value, key, diags)?;
+    let valid_chars = name
+        .value
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let starts_ok = name.value.starts_with(|c: char| c.is_ascii_lowercase());
+    if !valid_chars || !starts_ok {
+        let suggestion: String = name
+            .value
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let mut d = Diagnostic::error(
+            format!("`{}` is not a valid name", name.value.escape_debug()),
+            name.span.clone(),
+            "names must be lower-case identifiers: a-z first, then a-z, 0-9 or _",
+        );
+        if suggestion.starts_with(|c: char| c.is_ascii_lowercase())
+            && suggestion.len() <= MAX_NAME_LEN
+        {
+            d = d.with_help(format!(
+                "names become constants such as `{}_VIRT_START`; try `{suggestion}`",
+                suggestion.to_ascii_uppercase()
+            ));
+        } else {
+            d = d.with_help("names become Rust and C constants; use something like `boot_fdt`");
+        }
+        diags.push(d);
+        return None;
+    }
+    if name.value.len() > MAX_NAME_LEN {
+        diags.push(
+            Diagnostic::error(
+                format!(
+                    "name is {} characters long; the limit is {MAX_NAME_LEN}",
+                    name.value.len()
+                ),
+                name.span.clone(),
+                "name too long",
+            )
+            .with_help("names become constants in Rust, C and the linker script; keep them short"),
+        );
+        return None;
+    }
+    Some(name)
+}
+
+fn mode(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Sp<Mode>> {
+    let text = string(value, "mode", diags)?;
+    match Mode::from_name(&text.value) {
+        Some(mode) => Some(Sp::new(mode, text.span)),
+        None => {
+            let names = Mode::ALL.map(Mode::name);
+            let lower = text.value.to_ascii_lowercase();
+            let hint = did_you_mean(&lower, names).map_or_else(
+                || "the paging modes are sv39, sv48 and sv57 (4 KiB pages)".to_string(),
+                |m| format!("did you mean `{m}`?"),
+            );
+            diags.push(
+                Diagnostic::error(
+                    format!("unknown paging mode `{}`", text.value),
+                    text.span,
+                    "not a paging mode",
+                )
+                .with_help(hint),
+            );
+            None
+        }
+    }
+}
+
+fn platform(t: Table<'_, '_>, diags: &mut Diagnostics) -> PlatformSpec {
+    PlatformSpec {
+        span: t.span.clone(),
+        load_address: t
+            .required("load_address", diags)
+            .and_then(|v| address(v, "load_address", diags)),
+        identity_size: t
+            .required("identity_size", diags)
+            .and_then(|v| size(v, "identity_size", diags)),
+        image_max_size: t
+            .required("image_max_size", diags)
+            .and_then(|v| size(v, "image_max_size", diags)),
+    }
+}
+
+fn purpose(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Sp<Purpose>> {
+    let text = string(value, "purpose", diags)?;
+    match Purpose::from_name(&text.value) {
+        Some(p) => Some(Sp::new(p, text.span)),
+        None => {
+            let names = Purpose::ALL.map(Purpose::name);
+            let hint = did_you_mean(&text.value, names).map_or_else(
+                || format!("the purposes are: {}", names.join(", ")),
+                |p| format!("did you mean `{p}`?"),
+            );
+            diags.push(
+                Diagnostic::error(
+                    format!("unknown purpose `{}`", text.value),
+                    text.span,
+                    "not a purpose",
+                )
+                .with_help(hint),
+            );
+            None
+        }
+    }
+}
+
+fn perms(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Sp<Perms>> {
+    let text = string(value, "perms", diags)?;
+    let mut perms = Perms {
+        global: true,
+        ..Perms::default()
+    };
+    for c in text.value.chars() {
+        let flag = match c {
+            'r' => &mut perms.read,
+            'w' => &mut perms.write,
+            'x' => &mut perms.exec,
+            '-' => continue,
+            other => {
+                diags.push(
+                    Diagnostic::error(
+                        format!("`{}` is not a permission letter", other.escape_debug()),
+                        text.span.clone(),
+                        "permissions are r, w and x",
+                    )
+                    .with_help("write `perms = \"rw\"`, `\"r\"`, `\"rx\"` (and `\"rwx\"` only with `allow_wx = true`)"),
+                );
+                return None;
+            }
+        };
+        if *flag {
+            diags.push(
+                Diagnostic::error(
+                    format!("`{c}` appears twice in perms"),
+                    text.span.clone(),
+                    "repeated letter",
+                )
+                .with_help("write each of r, w, x at most once"),
+            );
+            return None;
+        }
+        *flag = true;
+    }
+    if perms.write && !perms.read {
+        diags.push(
+            Diagnostic::error(
+                "write-only mappings are reserved in RISC-V",
+                text.span.clone(),
+                "w without r",
+            )
+            .with_help(
+                "a PTE with W set and R clear is reserved by the privileged spec; write `rw`",
+            ),
+        );
+        return None;
+    }
+    Some(Sp::new(perms, text.span))
+}
+
+fn gap(value: &Value<'_>, diags: &mut Diagnostics) -> Option<GapSpec> {
+    match value.get_ref() {
+        DeValue::Table(t) => {
+            let t = Table::new(t, value.span(), "a `gap` table", GAP_KEYS, diags);
+            let size = t
+                .required("size", diags)
+                .and_then(|v| size(v, "size", diags))?;
+            let name = t.get("name").and_then(|v| name(v, "name", diags));
+            Some(GapSpec { size, name })
+        }
+        _ => size(value, "gap", diags).map(|size| GapSpec { size, name: None }),
+    }
+}
+
+fn region(t: Table<'_, '_>, diags: &mut Diagnostics) -> RegionSpec {
+    let name = t
+        .required("name", diags)
+        .and_then(|v| name(v, "name", diags));
+    let region_name = name.as_ref().map_or("?".to_string(), |n| n.value.clone());
+    let placement = placement(&t, &region_name, diags);
+    RegionSpec {
+        span: t.span.clone(),
+        purpose: t.required("purpose", diags).and_then(|v| purpose(v, diags)),
+        size: t.get("size").and_then(|v| size(v, "size", diags)),
+        placement,
+        align: t.get("align").and_then(|v| size(v, "align", diags)),
+        perms: t.get("perms").and_then(|v| perms(v, diags)),
+        allow_wx: t
+            .get("allow_wx")
+            .and_then(|v| boolean(v, "allow_wx", diags)),
+        description: t
+            .required("description", diags)
+            .and_then(|v| string(v, "description", diags)),
+        name,
+    }
+}
+
+fn placement(t: &Table<'_, '_>, region: &str, diags: &mut Diagnostics) -> Option<Sp<Placement>> {
+    let given: Vec<(&str, &Value<'_>)> = PLACEMENT_KEYS
+        .iter()
+        .filter_map(|k| t.get(k).map(|v| (*k, v)))
+        .collect();
+    let gap_value = t.get("gap");
+    let Some(&(key, value)) = given.first() else {
+        diags.push(
+            Diagnostic::error(
+                format!("region `{region}` has no placement"),
+                t.span.start..t.span.start,
+                "say where this region goes",
+            )
+            .with_help("add one of `at = \"slot(511)\"`, `slot = 511`, `slots = [256, 447]`, `after = \"image\"` or `before = \"fixmap\"`"),
+        );
+        return None;
+    };
+    for &(other, other_value) in &given[1..] {
+        diags.push(
+            Diagnostic::error(
+                format!("region `{region}` has two placements, `{key}` and `{other}`"),
+                other_value.span(),
+                "second placement",
+            )
+            .with_related(value.span(), "first placement")
+            .with_help("a region is placed exactly one way: keep one of them"),
+        );
+    }
+    if let Some(g) = gap_value
+        && !matches!(key, "after" | "before")
+    {
+        diags.push(
+            Diagnostic::error(
+                format!(
+                    "`gap` needs `after` or `before`, but region `{region}` is placed with `{key}`"
+                ),
+                g.span(),
+                "gap without a neighbour",
+            )
+            .with_help("a gap separates this region from the one named in `after`/`before`"),
+        );
+    }
+    let placement = match key {
+        "at" => Placement::At(address(value, "at", diags)?.value),
+        "slot" => Placement::Slot(uint(value, "slot", diags)?.value),
+        "slots" => {
+            let DeValue::Array(items) = value.get_ref() else {
+                type_error(
+                    diags,
+                    "slots",
+                    "an array [first, last]",
+                    value.get_ref(),
+                    value.span(),
+                );
+                return None;
+            };
+            if items.len() != 2 {
+                diags.push(
+                    Diagnostic::error(
+                        format!("`slots` must have two entries, not {}", items.len()),
+                        value.span(),
+                        "expected [first, last]",
+                    )
+                    .with_help(help_for("slots")),
+                );
+                return None;
+            }
+            let first = uint(&items[0], "slots", diags);
+            let last = uint(&items[1], "slots", diags);
+            Placement::Slots(first?.value, last?.value)
+        }
+        "after" | "before" => {
+            let target = name(value, key, diags)?;
+            let gap = gap_value.and_then(|g| gap(g, diags));
+            if key == "after" {
+                Placement::After { target, gap }
+            } else {
+                Placement::Before { target, gap }
+            }
+        }
+        _ => unreachable!("PLACEMENT_KEYS covers every key"),
+    };
+    Some(Sp::new(placement, value.span()))
+}
+
+fn fixmap(t: Table<'_, '_>, diags: &mut Diagnostics) -> FixmapSpec {
+    let region = t
+        .required("region", diags)
+        .and_then(|v| name(v, "region", diags));
+    let mut groups = Vec::new();
+    let mut groups_span = t.span.clone();
+    if let Some(v) = t.required("group", diags) {
+        groups_span = v.span();
+        if let Some(tables) = array_of_tables(v, "group", diags) {
+            for (table, span) in tables {
+                let g = Table::new(table, span.clone(), "a [[fixmap.group]]", GROUP_KEYS, diags);
+                groups.push(FixGroupSpec {
+                    span,
+                    name: g
+                        .required("name", diags)
+                        .and_then(|v| name(v, "name", diags)),
+                    count: g
+                        .required("count", diags)
+                        .and_then(|v| uint(v, "count", diags)),
+                    description: g
+                        .get("description")
+                        .and_then(|v| string(v, "description", diags)),
+                });
+            }
+        }
+    }
+    FixmapSpec {
+        span: t.span.clone(),
+        region,
+        groups,
+        groups_span,
+    }
+}

@@ -1,0 +1,271 @@
+//! The resolved plan: every address computed, every rule checked. Emitters read
+//! only this; they never derive an address of their own.
+
+use std::fmt;
+
+use crate::paging::{self, Mode};
+
+/// What a region is for. Drives which extra rules apply and what the kernel does
+/// with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    /// Where the kernel image is linked; mapped section by section.
+    Image,
+    /// Fixed virtual slots for temporary mappings (PMAP, devices).
+    Fixmap,
+    /// A window onto something the boot loader hands over (e.g. the FDT).
+    Window,
+    /// A linear map of physical RAM.
+    Directmap,
+    /// Reserved for later use (frame table, vmap, …): planned, not mapped at boot.
+    Reserved,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 5] = [
+        Purpose::Image,
+        Purpose::Fixmap,
+        Purpose::Window,
+        Purpose::Directmap,
+        Purpose::Reserved,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Purpose::Image => "image",
+            Purpose::Fixmap => "fixmap",
+            Purpose::Window => "window",
+            Purpose::Directmap => "directmap",
+            Purpose::Reserved => "reserved",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Purpose> {
+        Purpose::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// The Rust enum variant name in generated code.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Purpose::Image => "Image",
+            Purpose::Fixmap => "Fixmap",
+            Purpose::Window => "Window",
+            Purpose::Directmap => "Directmap",
+            Purpose::Reserved => "Reserved",
+        }
+    }
+}
+
+/// Access permissions of a region's mappings. The image region has none of its own:
+/// it is mapped per section (text r-x, rodata r--, data/bss rw-), see [`Perms::SECTIONS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Perms {
+    pub read: bool,
+    pub write: bool,
+    pub exec: bool,
+    pub global: bool,
+    /// Mapped section by section (the image), so no single r/w/x applies.
+    pub sections: bool,
+}
+
+impl Perms {
+    pub const SECTIONS: Perms = Perms {
+        read: true,
+        write: false,
+        exec: false,
+        global: true,
+        sections: true,
+    };
+
+    /// `"rw"`, `"rx"`, `"r"`, `"rwx"`, `"-"` for none, `"sections"` for the image.
+    pub fn letters(&self) -> String {
+        if self.sections {
+            return "sections".into();
+        }
+        let mut s = String::new();
+        for (on, c) in [(self.read, 'r'), (self.write, 'w'), (self.exec, 'x')] {
+            if on {
+                s.push(c);
+            }
+        }
+        if s.is_empty() {
+            s.push('-');
+        }
+        s
+    }
+
+    /// `rw-`, `r-x`, … as in a memory map; `r-x/r--/rw-` for the image.
+    pub fn columns(&self) -> String {
+        if self.sections {
+            return "r-x/r--/rw-".into();
+        }
+        [(self.read, 'r'), (self.write, 'w'), (self.exec, 'x')]
+            .iter()
+            .map(|&(on, c)| if on { c } else { '-' })
+            .collect()
+    }
+}
+
+impl fmt::Display for Perms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.letters())
+    }
+}
+
+/// Derived paging facts for the plan's mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Paging {
+    pub mode: Mode,
+    pub levels: u32,
+    pub root_level: u32,
+    pub va_bits: u32,
+    pub entries_per_table: u64,
+    pub page_size: u64,
+    pub page_shift: u32,
+    pub root_slot_shift: u32,
+    pub root_slot_size: u64,
+    pub low_half_end: u64,
+    pub high_half_start: u64,
+    pub satp_mode: u64,
+    pub l0_table_span: u64,
+}
+
+impl Paging {
+    pub fn new(mode: Mode) -> Paging {
+        let paging = Paging {
+            mode,
+            levels: mode.levels(),
+            root_level: mode.root_level(),
+            va_bits: mode.va_bits(),
+            entries_per_table: paging::ENTRIES_PER_TABLE,
+            page_size: paging::PAGE_SIZE,
+            page_shift: paging::PAGE_SHIFT,
+            root_slot_shift: mode.root_slot_shift(),
+            root_slot_size: mode.root_slot_size(),
+            low_half_end: mode.low_half_end(),
+            high_half_start: mode.high_half_start(),
+            satp_mode: mode.satp_mode(),
+            l0_table_span: paging::L0_TABLE_SPAN,
+        };
+        assert_eq!(
+            paging.root_slot_size * paging.entries_per_table / 2,
+            paging.low_half_end
+        );
+        paging
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Platform {
+    pub load_address: u64,
+    pub identity_size: u64,
+    pub image_max_size: u64,
+    /// The page size the boot mapping of the image uses: link and load address must
+    /// have the same offset inside it (one level-1 leaf, 2 MiB).
+    pub boot_superpage: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Region {
+    pub name: String,
+    pub purpose: Purpose,
+    pub start: u64,
+    pub size: u64,
+    /// Exclusive: the first byte past the region.
+    pub end: u64,
+    pub align: u64,
+    pub perms: Perms,
+    pub description: String,
+    /// Root-table slots the region touches, inclusive.
+    pub first_slot: u64,
+    pub last_slot: u64,
+}
+
+/// A named guard gap between two regions; nothing may be mapped in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gap {
+    pub name: String,
+    pub start: u64,
+    pub size: u64,
+    pub end: u64,
+    /// The region directly below and directly above the gap.
+    pub below: String,
+    pub above: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FixGroup {
+    pub name: String,
+    pub first: u64,
+    pub count: u64,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fixmap {
+    pub region: String,
+    /// FIXADDR_START: the address of slot 0.
+    pub base: u64,
+    /// Number of level-0 tables needed to map every slot.
+    pub tables: u64,
+    /// FIX_LAST: the index of the last slot (inclusive).
+    pub last: u64,
+    /// FIXADDR_TOP: one past the last slot's page (exclusive).
+    pub top: u64,
+    pub groups: Vec<FixGroup>,
+}
+
+impl Fixmap {
+    pub fn slot_count(&self) -> u64 {
+        self.last + 1
+    }
+
+    pub fn slot_address(&self, slot: u64) -> u64 {
+        self.base + slot * paging::PAGE_SIZE
+    }
+}
+
+/// One item of the top-down map: a region, a gap, or a run of unused root slots.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MapEntry {
+    Region(usize),
+    Gap(usize),
+    /// Unused canonical space from `start` to `last` (inclusive: the range may end at
+    /// the very top of the address space) inside root slots `first_slot..=last_slot`.
+    Unused {
+        start: u64,
+        last: u64,
+        first_slot: u64,
+        last_slot: u64,
+    },
+    /// The non-canonical hole between the two halves, `start..=last`.
+    NonCanonical {
+        start: u64,
+        last: u64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    pub paging: Paging,
+    pub platform: Platform,
+    /// Sorted by start address, ascending.
+    pub regions: Vec<Region>,
+    /// Sorted by start address, ascending.
+    pub gaps: Vec<Gap>,
+    pub fixmap: Fixmap,
+    /// Index of the image region in `regions`.
+    pub image: usize,
+    /// The whole canonical address space top-down: regions, gaps and unused ranges.
+    pub map: Vec<MapEntry>,
+}
+
+impl Plan {
+    pub fn image(&self) -> &Region {
+        &self.regions[self.image]
+    }
+
+    pub fn region(&self, name: &str) -> Option<&Region> {
+        self.regions.iter().find(|r| r.name == name)
+    }
+}

@@ -1,0 +1,95 @@
+//! The layout as written in layout.toml, before anything is resolved: every field
+//! keeps the span it came from so later stages can point at it.
+//!
+//! Fields are `Option` where the parser may have rejected the value: it keeps going
+//! to report every problem, and later stages skip what is missing instead of
+//! reporting knock-on errors.
+
+use crate::diag::{Sp, Span};
+use crate::paging::Mode;
+use crate::plan::{Perms, Purpose};
+use crate::units::{AddrExpr, SizeExpr};
+
+#[derive(Clone, Debug, Default)]
+pub struct LayoutSpec {
+    /// Span of the whole document, for errors about missing top-level tables.
+    pub document: Span,
+    pub mode: Option<Sp<Mode>>,
+    pub platform: Option<PlatformSpec>,
+    pub regions: Vec<RegionSpec>,
+    pub fixmap: Option<FixmapSpec>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PlatformSpec {
+    pub span: Span,
+    pub load_address: Option<Sp<AddrExpr>>,
+    pub identity_size: Option<Sp<SizeExpr>>,
+    pub image_max_size: Option<Sp<SizeExpr>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RegionSpec {
+    /// Span of the region's table, for errors about missing keys.
+    pub span: Span,
+    pub name: Option<Sp<String>>,
+    pub purpose: Option<Sp<Purpose>>,
+    pub size: Option<Sp<SizeExpr>>,
+    pub placement: Option<Sp<Placement>>,
+    pub align: Option<Sp<SizeExpr>>,
+    pub perms: Option<Sp<Perms>>,
+    pub allow_wx: Option<Sp<bool>>,
+    pub description: Option<Sp<String>>,
+}
+
+impl RegionSpec {
+    /// The best span to point at when the whole region is at fault.
+    pub fn anchor(&self) -> Span {
+        self.name
+            .as_ref()
+            .map_or(self.span.clone(), |n| n.span.clone())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Placement {
+    /// `at = "<address expression>"`.
+    At(AddrExpr),
+    /// `slot = N`: the start of root slot N.
+    Slot(u64),
+    /// `slots = [first, last]`: root slots first..=last; the size follows from them.
+    Slots(u64, u64),
+    /// `after = "X"`: directly above item X, with an optional named guard gap.
+    After {
+        target: Sp<String>,
+        gap: Option<GapSpec>,
+    },
+    /// `before = "X"`: directly below item X, with an optional named guard gap.
+    Before {
+        target: Sp<String>,
+        gap: Option<GapSpec>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct GapSpec {
+    pub size: Sp<SizeExpr>,
+    pub name: Option<Sp<String>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FixmapSpec {
+    pub span: Span,
+    pub region: Option<Sp<String>>,
+    pub groups: Vec<FixGroupSpec>,
+    /// Span of the `group` key, for errors about the group list as a whole.
+    pub groups_span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct FixGroupSpec {
+    pub span: Span,
+    pub name: Option<Sp<String>>,
+    pub count: Option<Sp<u64>>,
+    pub description: Option<Sp<String>>,
+}

@@ -1,0 +1,1 @@
+//! Integration tests of vmlayout live in this crate; see the [[test]] targets.
