@@ -337,7 +337,7 @@ pub const FIX_LAST: usize = 8;
 pub const FIX_COUNT: usize = 9;
 /// Level-0 tables the fixmap installs (one per 512 slots).
 pub const FIX_TABLES: usize = 1;
-/// The virtual address of fixmap slot `slot`; a slot past `FIX_LAST` is a
+/// The virtual address of fixmap slot `slot`; a slot past `FIX_LAST + 1` (the end) is a
 /// compile-time error in const context and a panic otherwise.
 pub const fn fixmap_addr(slot: usize) -> usize {
     assert!(slot <= FIX_LAST + 1, "fixmap slot out of range");

@@ -2,11 +2,10 @@
 //! writes every artefact into `OUT_DIR`, links with the generated linker script and
 //! tells cargo when to run again.
 //!
+//! In the kernel's `build.rs`, `fn main` makes one call:
+//!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     vmlayout::build::kernel("../layout.toml");
-//! }
+//! vmlayout::build::kernel("../layout.toml");
 //! ```
 
 use std::path::{Path, PathBuf};

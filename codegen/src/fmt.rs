@@ -41,7 +41,7 @@ pub fn human_size_u128(bytes: u128) -> String {
     }
     for (unit, shift) in UNITS {
         let one = 1u128 << shift;
-        if bytes >= one && bytes % one == 0 && bytes / one < 10_000 {
+        if bytes >= one && bytes.is_multiple_of(one) && bytes / one < 10_000 {
             return format!("{} {unit}", bytes / one);
         }
     }

@@ -45,8 +45,61 @@ pub fn fix_slot_variant(group: &str, index: u64, count: u64) -> String {
     }
 }
 
-/// Fixed constants of the fixmap module that a group's names must not shadow.
-pub const FIXMAP_FIXED_CONSTANTS: &[&str] = &["FIX_LAST", "FIX_COUNT", "FIX_TABLES"];
+/// Suffixes of the constants emitted per region (`FDT_VIRT_START`, …).
+pub const REGION_SUFFIXES: &[&str] = &[
+    "VIRT_START",
+    "VIRT_SIZE",
+    "VIRT_END",
+    "VIRT",
+    "ALIGN",
+    "ROOT_SLOT_FIRST",
+    "ROOT_SLOT_LAST",
+    "PERMS",
+];
+
+/// Suffixes of the constants emitted per guard gap (`IMAGE_GUARD_START`, …).
+pub const GAP_SUFFIXES: &[&str] = &["START", "SIZE", "END"];
+
+/// Constants every generated module defines whatever the layout says; no layout
+/// name may produce one of these.
+pub const FIXED_CONSTANTS: &[&str] = &[
+    "PAGING_MODE",
+    "SATP_MODE",
+    "PT_LEVELS",
+    "PT_ROOT_LEVEL",
+    "PT_ENTRIES",
+    "VA_BITS",
+    "PAGE_SHIFT",
+    "PAGE_SIZE",
+    "ROOT_SLOT_SHIFT",
+    "ROOT_SLOT_SIZE",
+    "L0_TABLE_SPAN",
+    "LOW_HALF_END",
+    "HIGH_HALF_START",
+    "LOAD_ADDRESS",
+    "LINK_ADDRESS",
+    "IDENTITY_SIZE",
+    "IMAGE_MAX_SIZE",
+    "BOOT_SUPERPAGE_SIZE",
+    "FIXADDR_START",
+    "FIXADDR_TOP",
+    "FIX_LAST",
+    "FIX_COUNT",
+    "FIX_TABLES",
+    "REGIONS",
+    "GAPS",
+    "UNUSED",
+];
+
+pub fn region_constants(name: &str) -> Vec<String> {
+    let p = constant_prefix(name);
+    REGION_SUFFIXES.iter().map(|s| format!("{p}_{s}")).collect()
+}
+
+pub fn gap_constants(name: &str) -> Vec<String> {
+    let p = constant_prefix(name);
+    GAP_SUFFIXES.iter().map(|s| format!("{p}_{s}")).collect()
+}
 
 #[cfg(test)]
 mod tests {

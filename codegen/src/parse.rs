@@ -94,8 +94,8 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> LayoutSpec {
         ),
     }
     match root.get("region") {
-        Some(v) => match array_of_tables(v, "region", diags) {
-            Some(tables) => {
+        Some(v) => {
+            if let Some(tables) = array_of_tables(v, "region", diags) {
                 spec.regions = tables
                     .into_iter()
                     .map(|(t, span)| {
@@ -106,8 +106,7 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> LayoutSpec {
                     })
                     .collect()
             }
-            None => {}
-        },
+        }
         None => missing(
             diags,
             "the layout file",
@@ -151,6 +150,9 @@ struct Table<'a, 'i> {
     table: &'a DeTable<'i>,
     span: Span,
     what: String,
+    /// Known keys that an unknown key was reported as a likely typo of: they are
+    /// not reported again as missing.
+    typo_of: Vec<&'static str>,
 }
 
 impl<'a, 'i> Table<'a, 'i> {
@@ -158,9 +160,10 @@ impl<'a, 'i> Table<'a, 'i> {
         table: &'a DeTable<'i>,
         span: Span,
         what: &str,
-        allowed: &[&str],
+        allowed: &[&'static str],
         diags: &mut Diagnostics,
     ) -> Self {
+        let mut typo_of = Vec::new();
         for key in table.keys() {
             let name = key.get_ref().as_ref();
             if allowed.contains(&name) {
@@ -172,7 +175,10 @@ impl<'a, 'i> Table<'a, 'i> {
                 "unknown key",
             );
             d = match did_you_mean(name, allowed.iter().copied()) {
-                Some(best) => d.with_help(format!("did you mean `{best}`?")),
+                Some(best) => {
+                    typo_of.push(best);
+                    d.with_help(format!("did you mean `{best}`?"))
+                }
                 None => d.with_help(format!("the keys of {what} are: {}", allowed.join(", "))),
             };
             diags.push(d);
@@ -181,6 +187,7 @@ impl<'a, 'i> Table<'a, 'i> {
             table,
             span,
             what: what.to_owned(),
+            typo_of,
         }
     }
 
@@ -188,9 +195,15 @@ impl<'a, 'i> Table<'a, 'i> {
         self.table.get(key)
     }
 
+    /// The key is present (possibly with a bad value) or was misspelled: either way
+    /// it has been reported if wrong, and must not be reported as missing.
+    fn mentions(&self, key: &str) -> bool {
+        self.table.contains_key(key) || self.typo_of.contains(&key)
+    }
+
     fn required(&self, key: &str, diags: &mut Diagnostics) -> Option<&'a Value<'i>> {
         let value = self.get(key);
-        if value.is_none() {
+        if value.is_none() && !self.typo_of.contains(&key) {
             let at = self.span.start..self.span.start;
             diags.push(
                 Diagnostic::error(
@@ -261,7 +274,8 @@ fn help_for(key: &str) -> String {
             "write `{key} = \"0xffff_ffff_c000_0000\"`, `\"slot(511)\"` or `\"top - 1G\"`: high-half addresses do not fit a TOML integer"
         ),
         "slots" => "write `slots = [256, 447]` (first and last root slot, inclusive)".into(),
-        "slot" | "count" => format!("write `{key} = 511` (a whole number)"),
+        "slot" => "write `slot = 511` (a root-slot index, 0 to 511)".into(),
+        "count" => "write `count = 8` (a whole number of slots)".into(),
         "perms" => "write `perms = \"rw\"` (letters r, w, x)".into(),
         "region" => "write `[[region]]` tables (array of tables)".into(),
         "group" => "write `[[fixmap.group]]` tables (array of tables)".into(),
@@ -439,7 +453,7 @@ fn name(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<Stri
             d = d.with_help("names become Rust and C constants; use something like `boot_fdt`");
         }
         diags.push(d);
-        return None;
+        return Some(name);
     }
     if name.value.len() > MAX_NAME_LEN {
         diags.push(
@@ -453,7 +467,6 @@ fn name(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<Stri
             )
             .with_help("names become constants in Rust, C and the linker script; keep them short"),
         );
-        return None;
     }
     Some(name)
 }
@@ -597,6 +610,11 @@ fn region(t: Table<'_, '_>, diags: &mut Diagnostics) -> RegionSpec {
         span: t.span.clone(),
         purpose: t.required("purpose", diags).and_then(|v| purpose(v, diags)),
         size: t.get("size").and_then(|v| size(v, "size", diags)),
+        mentioned: REGION_KEYS
+            .iter()
+            .copied()
+            .filter(|k| t.mentions(k))
+            .collect(),
         placement,
         align: t.get("align").and_then(|v| size(v, "align", diags)),
         perms: t.get("perms").and_then(|v| perms(v, diags)),
@@ -611,10 +629,15 @@ fn region(t: Table<'_, '_>, diags: &mut Diagnostics) -> RegionSpec {
 }
 
 fn placement(t: &Table<'_, '_>, region: &str, diags: &mut Diagnostics) -> Option<Sp<Placement>> {
+    if !given_any(t) && PLACEMENT_KEYS.iter().any(|k| t.typo_of.contains(k)) {
+        return None; // a misspelled placement key was reported already
+    }
     let given: Vec<(&str, &Value<'_>)> = PLACEMENT_KEYS
         .iter()
         .filter_map(|k| t.get(k).map(|v| (*k, v)))
         .collect();
+    let mut given = given;
+    given.sort_by_key(|(_, v)| v.span().start);
     let gap_value = t.get("gap");
     let Some(&(key, value)) = given.first() else {
         diags.push(
@@ -637,6 +660,9 @@ fn placement(t: &Table<'_, '_>, region: &str, diags: &mut Diagnostics) -> Option
             .with_related(value.span(), "first placement")
             .with_help("a region is placed exactly one way: keep one of them"),
         );
+    }
+    if given.len() > 1 {
+        return None;
     }
     if let Some(g) = gap_value
         && !matches!(key, "after" | "before")
@@ -727,4 +753,8 @@ fn fixmap(t: Table<'_, '_>, diags: &mut Diagnostics) -> FixmapSpec {
         groups,
         groups_span,
     }
+}
+
+fn given_any(t: &Table<'_, '_>) -> bool {
+    PLACEMENT_KEYS.iter().any(|k| t.get(k).is_some())
 }

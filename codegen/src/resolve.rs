@@ -261,7 +261,11 @@ fn region_size(r: &RegionSpec, mode: Mode, diags: &mut Diagnostics) -> Option<u6
         }
         Some(Placement::Slot(_)) if r.size.is_none() => Some(mode.root_slot_size()),
         _ => match &r.size {
-            Some(size) => size_bytes(size, "size", mode, diags),
+            Some(size) => {
+                let bytes = size_bytes(size, "size", mode, diags)?;
+                check_size(name, bytes, size.span.clone(), diags).then_some(bytes)
+            }
+            None if r.mentions("size") || r.placement.is_none() => None,
             None => {
                 diags.push(
                     Diagnostic::error(format!("region `{name}` has no `size`"), r.anchor(), "size missing")
@@ -271,6 +275,40 @@ fn region_size(r: &RegionSpec, mode: Mode, diags: &mut Diagnostics) -> Option<u6
             }
         },
     }
+}
+
+/// Sizes must be whole, non-zero pages. Checked before placement so a bad size does
+/// not ripple into misplacing every region placed relative to this one.
+fn check_size(name: &str, bytes: u64, span: Span, diags: &mut Diagnostics) -> bool {
+    if bytes == 0 {
+        diags.push(
+            Diagnostic::error(format!("region `{name}` has size zero"), span, "zero size")
+                .with_help("give it a size such as \"2M\", or remove the region"),
+        );
+        return false;
+    }
+    if !bytes.is_multiple_of(PAGE_SIZE) {
+        let down = bytes / PAGE_SIZE * PAGE_SIZE;
+        let up = down + PAGE_SIZE;
+        let down = if down == 0 {
+            String::new()
+        } else {
+            format!("{} or ", hex(down))
+        };
+        diags.push(
+            Diagnostic::error(
+                format!(
+                    "region `{name}` is {} bytes, not a whole number of 4 KiB pages",
+                    hex(bytes)
+                ),
+                span,
+                "not a page multiple",
+            )
+            .with_help(format!("round it to {down}{}", hex(up))),
+        );
+        return false;
+    }
+    true
 }
 
 fn slot_range_error(name: &str, slot: u64, span: Span, mode: Mode) -> Diagnostic {

@@ -40,9 +40,16 @@ pub struct RegionSpec {
     pub perms: Option<Sp<Perms>>,
     pub allow_wx: Option<Sp<bool>>,
     pub description: Option<Sp<String>>,
+    /// Keys that were written, perhaps misspelled or with a bad value (reported by
+    /// the parser): a `None` field for such a key is not reported again as missing.
+    pub mentioned: Vec<&'static str>,
 }
 
 impl RegionSpec {
+    pub fn mentions(&self, key: &str) -> bool {
+        self.mentioned.contains(&key)
+    }
+
     /// The best span to point at when the whole region is at fault.
     pub fn anchor(&self) -> Span {
         self.name

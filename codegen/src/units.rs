@@ -64,33 +64,32 @@ impl AddrExpr {
     }
 }
 
-const UNITS: [(&str, u32); 5] = [("K", 10), ("M", 20), ("G", 30), ("T", 40), ("P", 50)];
+/// Binary unit letters and their shifts.
+const UNITS: [(char, u32); 5] = [('K', 10), ('M', 20), ('G', 30), ('T', 40), ('P', 50)];
 
-/// Parse a number with an optional binary unit suffix (`4K`, `2M`, `0x1000`, `1_048_576`,
-/// `1.5G` is not allowed: sizes are whole).
+/// Parse a number with an optional binary unit: `4K`, `2M`, `4 KiB`, `1 GB` (binary),
+/// `0x1000`, `1_048_576`. Hex numbers take no unit (`0x1B` is 27 bytes, not a size
+/// in bytes with a `B` suffix). Sizes are whole: `1.5G` is rejected.
 pub fn parse_number_with_unit(text: &str) -> Result<u64, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("expected a number, found nothing".into());
     }
-    let (digits, shift) = match UNITS
-        .iter()
-        .find(|(suffix, _)| t.ends_with(suffix) || t.ends_with(&suffix.to_ascii_lowercase()))
+    if t.starts_with("0x") || t.starts_with("0X") || t.starts_with("0b") {
+        return parse_plain_number(t);
+    }
+    let mut body = t;
+    let mut shift = 0;
+    if let Some(rest) = body.strip_suffix('B') {
+        body = rest.strip_suffix('i').unwrap_or(rest);
+    }
+    if let Some(last) = body.chars().last()
+        && let Some((_, s)) = UNITS.iter().find(|(u, _)| last.to_ascii_uppercase() == *u)
     {
-        Some((_, shift)) if !t.starts_with("0x") && !t.starts_with("0X") => {
-            let body = t[..t.len() - 1].trim_end();
-            let body = body.strip_suffix('i').unwrap_or(body); // accept `2Mi`
-            (body, *shift)
-        }
-        _ => (
-            t.strip_suffix("iB")
-                .or_else(|| t.strip_suffix('B'))
-                .unwrap_or(t),
-            0,
-        ),
-    };
-    let digits = digits.trim();
-    let value = parse_plain_number(digits)?;
+        shift = *s;
+        body = &body[..body.len() - 1];
+    }
+    let value = parse_plain_number(body.trim())?;
     value
         .checked_mul(1u64 << shift)
         .ok_or_else(|| format!("`{t}` does not fit in 64 bits"))

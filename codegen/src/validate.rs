@@ -37,6 +37,7 @@ pub fn validate(
         identity(spec, platform, &resolved, mode, diags);
     }
     let fixmap = fixmap(spec, &resolved.regions, diags);
+    constant_names(spec, &resolved, diags);
 
     if !diags.is_empty() {
         return None;
@@ -140,35 +141,8 @@ fn region(r: &RegionSpec, p: &Placed, mode: Mode, diags: &mut Diagnostics) -> Op
     );
     let place_span = r.placement.as_ref().map_or(r.anchor(), |x| x.span.clone());
     let what = describe(&p.name, p.start, p.size);
-    if p.size == 0 {
-        diags.push(
-            Diagnostic::error(
-                format!("region `{}` has size zero", p.name),
-                size_span.clone(),
-                "zero size",
-            )
-            .with_help("give it a size such as \"2M\", or remove the region"),
-        );
-        ok = false;
-    } else if p.size % PAGE_SIZE != 0 {
-        diags.push(
-            Diagnostic::error(
-                format!(
-                    "region `{}` is {:#x} bytes, not a whole number of 4 KiB pages",
-                    p.name, p.size
-                ),
-                size_span.clone(),
-                "not a page multiple",
-            )
-            .with_help(format!(
-                "round it to {} or {}",
-                human_size(p.size / PAGE_SIZE * PAGE_SIZE).replace("0 B", "4 KiB"),
-                human_size((p.size / PAGE_SIZE + 1) * PAGE_SIZE)
-            )),
-        );
-        ok = false;
-    }
-
+    // Zero and non-page sizes were rejected during resolution.
+    debug_assert!(p.size > 0 && p.size.is_multiple_of(PAGE_SIZE));
     let align = match &r.align {
         Some(a) => {
             let bytes = size_bytes(a, "align", mode, diags)?;
@@ -210,7 +184,7 @@ fn region(r: &RegionSpec, p: &Placed, mode: Mode, diags: &mut Diagnostics) -> Op
         None => None,
     };
     let (align_bytes, align_span) = align.clone().unwrap_or((PAGE_SIZE, place_span.clone()));
-    if p.start % align_bytes != 0 {
+    if !p.start.is_multiple_of(align_bytes) {
         let below = p.start / align_bytes * align_bytes;
         let mut d = Diagnostic::error(
             format!("{what} is not aligned to {}", human_size(align_bytes)),
@@ -253,6 +227,7 @@ fn region(r: &RegionSpec, p: &Placed, mode: Mode, diags: &mut Diagnostics) -> Op
                 format!("crosses {}, the end of the low half", hex(mode.low_half_end())),
             )
             .with_related(place_span.clone(), "starts in the low half")
+            .dedup_related()
             .with_help(format!(
                 "{mode} has no addresses from {} to {}: keep the region inside root slots 0-255 or 256-511",
                 hex(mode.low_half_end()),
@@ -283,6 +258,7 @@ fn region(r: &RegionSpec, p: &Placed, mode: Mode, diags: &mut Diagnostics) -> Op
             }
             perms.value
         }
+        (None, _) if r.mentions("perms") => return None,
         (None, _) => {
             diags.push(
                 Diagnostic::error(
@@ -690,10 +666,6 @@ fn fixmap(spec: &LayoutSpec, placed: &[Placed], diags: &mut Diagnostics) -> Opti
     // Slot groups: unique names, non-empty, no generated-name collisions.
     let mut groups = Vec::new();
     let mut next = 0u64;
-    let mut constants: Vec<(String, Span)> = names::FIXMAP_FIXED_CONSTANTS
-        .iter()
-        .map(|c| (c.to_string(), 0..0))
-        .collect();
     let mut variants: Vec<(String, Span)> = Vec::new();
     let mut ok = true;
     if fx.groups.is_empty() {
@@ -723,31 +695,6 @@ fn fixmap(spec: &LayoutSpec, placed: &[Placed], diags: &mut Diagnostics) -> Opti
             );
             ok = false;
             continue;
-        }
-        for c in names::fix_group_constants(&name.value, count.value) {
-            if let Some((_, first)) = constants.iter().find(|(existing, _)| *existing == c) {
-                let mut d = Diagnostic::error(
-                    format!(
-                        "fixmap group `{}` would define `{c}`, which already exists",
-                        name.value
-                    ),
-                    name.span.clone(),
-                    "name collision",
-                );
-                if first.is_empty() {
-                    d = d.with_help(format!(
-                        "`{c}` is a built-in fixmap constant: rename the group"
-                    ));
-                } else {
-                    d = d
-                        .with_related(first.clone(), "defined by this group")
-                        .with_help("fixmap group names must be unique: rename one");
-                }
-                diags.push(d);
-                ok = false;
-            } else {
-                constants.push((c, name.span.clone()));
-            }
         }
         let variant_count = count.value.min(1 << 16);
         for i in 0..variant_count {
@@ -908,5 +855,72 @@ fn unused(mode: Mode, start: u64, last: u64) -> MapEntry {
         last,
         first_slot: mode.slot_of(start),
         last_slot: mode.slot_of(last),
+    }
+}
+
+/// Every name in the layout becomes constants in Rust, C and the linker script:
+/// two things (or one thing and a built-in) must never produce the same constant.
+fn constant_names(spec: &LayoutSpec, resolved: &Resolved, diags: &mut Diagnostics) {
+    let mut owners: Vec<(String, String, Span)> = Vec::new();
+    for r in &spec.regions {
+        if let Some(n) = &r.name {
+            for c in names::region_constants(&n.value) {
+                owners.push((c, format!("region `{}`", n.value), n.span.clone()));
+            }
+        }
+    }
+    for g in &resolved.gaps {
+        for c in names::gap_constants(&g.name) {
+            owners.push((c, format!("gap `{}`", g.name), g.name_span.clone()));
+        }
+    }
+    for g in spec.fixmap.iter().flat_map(|f| &f.groups) {
+        if let (Some(n), Some(count)) = (&g.name, &g.count) {
+            for c in names::fix_group_constants(&n.value, count.value) {
+                owners.push((c, format!("fixmap group `{}`", n.value), n.span.clone()));
+            }
+        }
+    }
+    let mut reported: Vec<(Span, Span)> = Vec::new();
+    for (i, (constant, owner, span)) in owners.iter().enumerate() {
+        if names::FIXED_CONSTANTS.contains(&constant.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    format!("{owner} would define `{constant}`, a built-in constant"),
+                    span.clone(),
+                    "name collision",
+                )
+                .with_help("rename it: every generated module already defines that constant"),
+            );
+            continue;
+        }
+        let Some((_, first_owner, first_span)) = owners[..i]
+            .iter()
+            .find(|(c, o, _)| c == constant && o != owner)
+        else {
+            continue;
+        };
+        if reported.contains(&(first_span.clone(), span.clone())) {
+            continue;
+        }
+        reported.push((first_span.clone(), span.clone()));
+        let same_kind_same_name = first_owner == owner;
+        let help = if same_kind_same_name {
+            "names must be unique: rename one"
+        } else {
+            "rename one of them"
+        };
+        diags.push(
+            Diagnostic::error(
+                format!("{owner} and {first_owner} would both define `{constant}`"),
+                span.clone(),
+                "name collision",
+            )
+            .with_related(
+                first_span.clone(),
+                format!("{first_owner} is declared here"),
+            )
+            .with_help(help),
+        );
     }
 }

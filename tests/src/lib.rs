@@ -1,1 +1,41 @@
-//! Integration tests of vmlayout live in this crate; see the [[test]] targets.
+//! Shared helpers for vmlayout's integration tests (the test targets are listed
+//! in this crate's Cargo.toml; each sits at the top of `tests/`).
+
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the repository")
+        .to_path_buf()
+}
+
+/// The default layout and every plan in `tests/layouts/`, as (short name, path).
+pub fn valid_layouts() -> Vec<(String, PathBuf)> {
+    let mut layouts = vec![("default".to_string(), repo().join("layout.toml"))];
+    let mut others: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/layouts"))
+        .expect("tests/layouts exists")
+        .map(|e| e.expect("readable directory").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    others.sort();
+    for p in others {
+        layouts.push((p.file_stem().unwrap().to_string_lossy().into_owned(), p));
+    }
+    layouts
+}
+
+/// Plan a layout file or panic with its rendered diagnostics.
+pub fn plan(path: &Path) -> vmlayout::Plan {
+    vmlayout::plan_from_file(path)
+        .unwrap_or_else(|e| panic!("{} should be valid:\n{e}", path.display()))
+}
+
+/// A path relative to the repository, for stable snapshot text.
+pub fn relative(path: &Path) -> String {
+    path.strip_prefix(repo())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}

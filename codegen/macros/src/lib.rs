@@ -33,7 +33,20 @@ pub fn layout(input: TokenStream) -> TokenStream {
         const _: &[u8] = include_bytes!(#path_text);
         const _: Option<&str> = option_env!(#env_name);
     };
-    let expanded = match vmlayout::plan_from_file(&path) {
+    // Diagnostics name the file as the user wrote it (the literal, or
+    // $VMLAYOUT_FILE), not the resolved absolute path, so they read the same on
+    // every machine.
+    let shown = env_value
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| literal.value());
+    let loaded = match std::fs::read_to_string(&path) {
+        Ok(source) => vmlayout::plan_from_str(&shown, &source).map_err(vmlayout::LoadError::Layout),
+        Err(error) => Err(vmlayout::LoadError::Io {
+            path: path.display().to_string(),
+            error,
+        }),
+    };
+    let expanded = match loaded {
         Ok(plan) => {
             let items = vmlayout::emit::rust::tokens(&plan);
             quote! { #tracking #items }

@@ -23,12 +23,32 @@ pub fn render(plan: &Plan, source: &str) -> String {
         hex_plain(p.load_address)
     );
     let _ = writeln!(w, "OUTPUT_ARCH(riscv)\nENTRY(_start)\n");
-    let _ = writeln!(w, "LINK_ADDRESS = {};", hex_plain(image.start));
-    let _ = writeln!(w, "LOAD_ADDRESS = {};", hex_plain(p.load_address));
-    let _ = writeln!(w, "IMAGE_VIRT_SIZE = {};", hex_plain(image.size));
-    let _ = writeln!(w, "IMAGE_MAX_SIZE = {};", hex_plain(p.image_max_size));
-    let _ = writeln!(w, "IDENTITY_SIZE = {};", hex_plain(p.identity_size));
-    let _ = writeln!(w, "PAGE_SIZE = {};\n", hex_plain(plan.paging.page_size));
+    let _ = writeln!(w, "__vmlayout_link_address = {};", hex_plain(image.start));
+    let _ = writeln!(
+        w,
+        "__vmlayout_load_address = {};",
+        hex_plain(p.load_address)
+    );
+    let _ = writeln!(
+        w,
+        "__vmlayout_image_region_size = {};",
+        hex_plain(image.size)
+    );
+    let _ = writeln!(
+        w,
+        "__vmlayout_image_max_size = {};",
+        hex_plain(p.image_max_size)
+    );
+    let _ = writeln!(
+        w,
+        "__vmlayout_identity_size = {};",
+        hex_plain(p.identity_size)
+    );
+    let _ = writeln!(
+        w,
+        "__vmlayout_page_size = {};\n",
+        hex_plain(plan.paging.page_size)
+    );
     let _ = writeln!(
         w,
         "/* Every region and gap of the plan; END is exclusive. */"
@@ -60,15 +80,15 @@ pub fn render(plan: &Plan, source: &str) -> String {
         s,
         r#"
 /* Limits from {source}: each message names the field to change. */
-ASSERT(__image_end - __image_start <= IMAGE_VIRT_SIZE,
+ASSERT(__image_end - __image_start <= __vmlayout_image_region_size,
        "vmlayout: the kernel image is larger than region `{name}`: raise {region_key}")
-ASSERT(__image_end - __image_start <= IMAGE_MAX_SIZE,
+ASSERT(__image_end - __image_start <= __vmlayout_image_max_size,
        "vmlayout: the kernel image is larger than platform.image_max_size in {source}")
-ASSERT(__ident_end - __ident_start <= IDENTITY_SIZE,
+ASSERT(__ident_end - __ident_start <= __vmlayout_identity_size,
        "vmlayout: the identity-mapped boot code is larger than platform.identity_size in {source}")
 ASSERT(SIZEOF(.got) == 0,
        "vmlayout: .got is not empty: the boot code runs before relocation; build with -C relocation-model=static")
-ASSERT(__image_start == LINK_ADDRESS, "vmlayout: the image must start at the image region")
+ASSERT(__image_start == __vmlayout_link_address, "vmlayout: the image must start at the image region")
 "#,
         name = image.name
     );
@@ -77,13 +97,13 @@ ASSERT(__image_start == LINK_ADDRESS, "vmlayout: the image must start at the ima
 
 /// Section placement. Each output section starts on a page so text, rodata and
 /// data/bss can be mapped r-x, r-- and rw- respectively. `AT()` gives each its
-/// physical load address: the image is loaded contiguously from LOAD_ADDRESS.
+/// physical load address: the image is loaded contiguously from __vmlayout_load_address.
 const SECTIONS: &str = r#"SECTIONS
 {
-    . = LINK_ADDRESS;
+    . = __vmlayout_link_address;
     __image_start = .;
 
-    .text : AT(ADDR(.text) - LINK_ADDRESS + LOAD_ADDRESS) {
+    .text : AT(ADDR(.text) - __vmlayout_link_address + __vmlayout_load_address) {
         __text_start = .;
         /* The identity area: entry and MMU switch run at the load address. */
         __ident_start = .;
@@ -91,29 +111,29 @@ const SECTIONS: &str = r#"SECTIONS
         *(.text.ident .text.ident.*)
         __ident_end = .;
         *(.text .text.*)
-        . = ALIGN(PAGE_SIZE);
+        . = ALIGN(__vmlayout_page_size);
         __text_end = .;
     }
 
-    .rodata : AT(ADDR(.rodata) - LINK_ADDRESS + LOAD_ADDRESS) {
+    .rodata : AT(ADDR(.rodata) - __vmlayout_link_address + __vmlayout_load_address) {
         __rodata_start = .;
         *(.rodata .rodata.*)
         *(.srodata .srodata.*)
-        . = ALIGN(PAGE_SIZE);
+        . = ALIGN(__vmlayout_page_size);
         __rodata_end = .;
     }
 
-    .data : AT(ADDR(.data) - LINK_ADDRESS + LOAD_ADDRESS) {
+    .data : AT(ADDR(.data) - __vmlayout_link_address + __vmlayout_load_address) {
         __data_start = .;
         *(.data .data.*)
         *(.sdata .sdata.*)
     }
 
-    .got : AT(ADDR(.got) - LINK_ADDRESS + LOAD_ADDRESS) {
+    .got : AT(ADDR(.got) - __vmlayout_link_address + __vmlayout_load_address) {
         *(.got .got.*)
     }
 
-    .bss (NOLOAD) : AT(ADDR(.bss) - LINK_ADDRESS + LOAD_ADDRESS) {
+    .bss (NOLOAD) : AT(ADDR(.bss) - __vmlayout_link_address + __vmlayout_load_address) {
         . = ALIGN(8);
         __bss_start = .;
         *(.bss.stack)
@@ -121,7 +141,7 @@ const SECTIONS: &str = r#"SECTIONS
         *(.sbss .sbss.*)
         . = ALIGN(8);
         __bss_end = .;
-        . = ALIGN(PAGE_SIZE);
+        . = ALIGN(__vmlayout_page_size);
         __data_end = .;
     }
 

@@ -316,7 +316,7 @@ fn fixmap(plan: &Plan) -> TokenStream {
         #[doc = " Level-0 tables the fixmap installs (one per 512 slots)."]
         pub const FIX_TABLES: usize = #tables;
 
-        #[doc = " The virtual address of fixmap slot `slot`; a slot past `FIX_LAST` is a"]
+        #[doc = " The virtual address of fixmap slot `slot`; a slot past `FIX_LAST + 1` (the end) is a"]
         #[doc = " compile-time error in const context and a panic otherwise."]
         pub const fn fixmap_addr(slot: usize) -> usize {
             assert!(slot <= FIX_LAST + 1, "fixmap slot out of range");

@@ -1,0 +1,158 @@
+//! The `vmlayout` command line: exit codes, outputs, `--check`, and atomicity.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("codegen/ sits in the repository")
+        .to_path_buf()
+}
+
+fn vmlayout(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vmlayout"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("vmlayout runs")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally")
+}
+
+#[test]
+fn check_accepts_the_default_and_defaults_to_layout_toml() {
+    let o = vmlayout(&["check"], &repo());
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ok"));
+}
+
+#[test]
+fn invalid_layout_exits_1_with_diagnostics_on_stderr() {
+    let o = vmlayout(&["check", "tests/invalid/overlap-regions.toml"], &repo());
+    assert_eq!(code(&o), 1);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("tests/invalid/overlap-regions.toml:29:8"),
+        "{err}"
+    );
+    assert!(err.contains("overlaps region `fdt`"), "{err}");
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    let repo = repo();
+    assert_eq!(code(&vmlayout(&["frobnicate"], &repo)), 2);
+    assert_eq!(
+        code(&vmlayout(&["generate", "layout.toml"], &repo)),
+        2,
+        "--out is required"
+    );
+    assert_eq!(code(&vmlayout(&["check", "no-such-file.toml"], &repo)), 2);
+    assert_eq!(code(&vmlayout(&["export", "--format", "yaml"], &repo)), 2);
+}
+
+#[test]
+fn map_and_export_print_the_plan() {
+    let repo = repo();
+    let map = vmlayout(&["map"], &repo);
+    assert_eq!(code(&map), 0);
+    let text = String::from_utf8_lossy(&map.stdout);
+    assert!(
+        text.contains("0xffffffffc0a00000")
+            && text.contains("fixmap")
+            && text.contains("image_guard"),
+        "{text}"
+    );
+    let json = vmlayout(&["export", "--format", "json"], &repo);
+    assert_eq!(code(&json), 0);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(v["mode"], "sv39");
+}
+
+#[test]
+fn generate_writes_five_files_and_check_detects_staleness() {
+    let repo = repo();
+    let out = tempfile::tempdir().expect("tempdir");
+    let out_s = out.path().to_str().unwrap();
+    let o = vmlayout(&["generate", "layout.toml", "--out", out_s], &repo);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    for f in [
+        "layout.rs",
+        "layout.ld",
+        "layout.h",
+        "MEMORY-MAP.md",
+        "layout.json",
+    ] {
+        assert!(out.path().join(f).is_file(), "{f} written");
+    }
+    assert_eq!(
+        code(&vmlayout(
+            &["generate", "layout.toml", "--out", out_s, "--check"],
+            &repo
+        )),
+        0
+    );
+    std::fs::write(out.path().join("layout.h"), "/* edited by hand */").unwrap();
+    let o = vmlayout(
+        &["generate", "layout.toml", "--out", out_s, "--check"],
+        &repo,
+    );
+    assert_eq!(code(&o), 1);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("layout.h") && err.contains(vmlayout::emit::REGENERATE),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("layout.h")).unwrap(),
+        "/* edited by hand */",
+        "--check writes nothing"
+    );
+}
+
+#[test]
+fn a_failed_generate_leaves_every_output_byte_for_byte() {
+    let repo = repo();
+    let out = tempfile::tempdir().expect("tempdir");
+    let out_s = out.path().to_str().unwrap();
+    assert_eq!(
+        code(&vmlayout(
+            &["generate", "layout.toml", "--out", out_s],
+            &repo
+        )),
+        0
+    );
+    let snapshot = |dir: &Path| {
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = snapshot(out.path());
+    let o = vmlayout(
+        &[
+            "generate",
+            "tests/invalid/several-errors-at-once.toml",
+            "--out",
+            out_s,
+        ],
+        &repo,
+    );
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        snapshot(out.path()),
+        before,
+        "no file changed, none added (no temporary left behind)"
+    );
+}
