@@ -542,6 +542,22 @@ pub const UNUSED: &[Unused] = &[
         last_slot: 255,
     },
 ];
+/// The region the kernel image is linked in.
+pub const IMAGE_REGION: Region = REGIONS[3];
+/// The region that holds the fixmap slots.
+pub const FIXMAP_REGION: Region = REGIONS[5];
+/// The first region (by address) with `purpose`, usable in const context so a
+/// kernel can require, at compile time, the regions it needs.
+pub const fn first_region(purpose: Purpose) -> Option<Region> {
+    let mut i = 0;
+    while i < REGIONS.len() {
+        if REGIONS[i].purpose as u8 == purpose as u8 {
+            return Some(REGIONS[i]);
+        }
+        i += 1;
+    }
+    None
+}
 /// The region that contains `addr`, if any.
 pub fn region_containing(addr: usize) -> Option<&'static Region> {
     REGIONS.iter().find(|r| r.contains(addr))

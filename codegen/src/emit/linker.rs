@@ -134,9 +134,12 @@ const SECTIONS: &str = r#"SECTIONS
     }
 
     .bss (NOLOAD) : AT(ADDR(.bss) - __vmlayout_link_address + __vmlayout_load_address) {
+        /* Not zeroed at boot: the stack, and memory the kernel clears itself when it
+           uses it (page-table pools), so boot does not pay to clear what it never
+           uses. Outside __bss_start..__bss_end on purpose. */
+        *(.bss.stack .bss.noinit .bss.noinit.*)
         . = ALIGN(8);
         __bss_start = .;
-        *(.bss.stack)
         *(.bss .bss.*)
         *(.sbss .sbss.*)
         . = ALIGN(8);

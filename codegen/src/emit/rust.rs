@@ -470,6 +470,8 @@ fn tables(plan: &Plan) -> TokenStream {
         }
         _ => None,
     });
+    let image_index = dec(plan.image as u64);
+    let fixmap_index = dec(plan.regions.iter().position(|r| r.name == plan.fixmap.region).expect("the fixmap region exists") as u64);
     quote! {
         #[doc = " Every region, by ascending address."]
         pub const REGIONS: &[Region] = &[#(#regions),*];
@@ -477,6 +479,24 @@ fn tables(plan: &Plan) -> TokenStream {
         pub const GAPS: &[Gap] = &[#(#gaps),*];
         #[doc = " Canonical space the plan leaves unused, top-down."]
         pub const UNUSED: &[Unused] = &[#(#unused),*];
+
+        #[doc = " The region the kernel image is linked in."]
+        pub const IMAGE_REGION: Region = REGIONS[#image_index];
+        #[doc = " The region that holds the fixmap slots."]
+        pub const FIXMAP_REGION: Region = REGIONS[#fixmap_index];
+
+        #[doc = " The first region (by address) with `purpose`, usable in const context so a"]
+        #[doc = " kernel can require, at compile time, the regions it needs."]
+        pub const fn first_region(purpose: Purpose) -> Option<Region> {
+            let mut i = 0;
+            while i < REGIONS.len() {
+                if REGIONS[i].purpose as u8 == purpose as u8 {
+                    return Some(REGIONS[i]);
+                }
+                i += 1;
+            }
+            None
+        }
 
         #[doc = " The region that contains `addr`, if any."]
         pub fn region_containing(addr: usize) -> Option<&'static Region> {

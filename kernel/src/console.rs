@@ -1,0 +1,79 @@
+//! Console output through the ns16550 UART, mapped at the `misc` fixmap slot.
+
+use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::layout::{FixSlot, PAGE_SIZE};
+use crate::mm::fixmap::set_fixmap;
+use crate::mm::pte::PteFlags;
+
+/// The UART registers' virtual address; 0 until mapped.
+static UART: AtomicUsize = AtomicUsize::new(0);
+static UART_PA: AtomicUsize = AtomicUsize::new(0);
+
+const THR: usize = 0;
+const LSR: usize = 5;
+const LSR_THR_EMPTY: u8 = 1 << 5;
+
+/// The fixmap slot the UART lives in.
+pub const UART_SLOT: FixSlot = FixSlot::Misc;
+
+/// Map the UART at `pa` through the `misc` fixmap slot.
+pub fn init(pa: usize) {
+    UART_PA.store(pa, Ordering::Relaxed);
+    remap();
+}
+
+/// (Re)install the UART mapping, e.g. after a self-test borrowed the slot.
+pub fn remap() {
+    let pa = UART_PA.load(Ordering::Relaxed);
+    let page = pa & !(PAGE_SIZE - 1);
+    set_fixmap(UART_SLOT, page, PteFlags::KERNEL_RW);
+    UART.store(UART_SLOT.addr() + (pa - page), Ordering::Relaxed);
+}
+
+/// Stop using the UART (its slot is about to be borrowed).
+pub fn detach() {
+    UART.store(0, Ordering::Relaxed);
+}
+
+fn put(byte: u8) {
+    let base = UART.load(Ordering::Relaxed);
+    if base == 0 {
+        return;
+    }
+    // SAFETY: `base` maps the UART's registers (device memory) while UART != 0.
+    unsafe {
+        while core::ptr::read_volatile((base + LSR) as *const u8) & LSR_THR_EMPTY == 0 {}
+        core::ptr::write_volatile((base + THR) as *mut u8, byte);
+    }
+}
+
+pub struct Console;
+
+impl Write for Console {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for b in s.bytes() {
+            if b == b'\n' {
+                put(b'\r');
+            }
+            put(b);
+        }
+        Ok(())
+    }
+}
+
+pub fn print(args: fmt::Arguments<'_>) {
+    let _ = Console.write_fmt(args);
+}
+
+#[macro_export]
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::console::print(format_args!($($arg)*)) };
+}
+
+#[macro_export]
+macro_rules! println {
+    () => { $crate::print!("\n") };
+    ($($arg:tt)*) => { $crate::console::print(format_args!("{}\n", format_args!($($arg)*))) };
+}

@@ -1,0 +1,83 @@
+//! `_start`: the first instructions after OpenSBI, at the physical load address
+//! (a0 = hart id, a1 = DTB). In `.text.entry`, the identity area the linker script
+//! puts first and bounds by `platform.identity_size`.
+
+use crate::mm::boot::boot_prepare;
+
+/// The boot stack: not zeroed (nothing reads it before writing it).
+const STACK_SIZE: usize = 64 * 1024;
+
+#[repr(C, align(16))]
+struct Stack([u8; STACK_SIZE]);
+
+#[unsafe(link_section = ".bss.stack")]
+static BOOT_STACK: Stack = Stack([0; STACK_SIZE]);
+
+core::arch::global_asm!(
+    r#"
+    .section .text.entry, "ax"
+    .globl _start
+_start:
+    csrr    s2, instret            # instruction count at entry, for the benchmark
+    # stvec before anything can fault: with the MMU off, a fault resets with failure.
+    lla     t0, .Learly_trap
+    csrw    stvec, t0
+    csrw    sie, zero
+    lla     sp, {stack}
+    li      t0, {stack_size}
+    add     sp, sp, t0
+    mv      s0, a0                 # hart id
+    mv      s1, a1                 # DTB
+
+    # Clear .bss, 64 bytes a step (the linker script aligns it to 8 bytes).
+    lla     t0, __bss_start
+    lla     t1, __bss_end
+    addi    t2, t1, -56
+1:  bgeu    t0, t2, 3f
+    sd      zero, 0(t0)
+    sd      zero, 8(t0)
+    sd      zero, 16(t0)
+    sd      zero, 24(t0)
+    sd      zero, 32(t0)
+    sd      zero, 40(t0)
+    sd      zero, 48(t0)
+    sd      zero, 56(t0)
+    addi    t0, t0, 64
+    j       1b
+2:  sd      zero, 0(t0)
+    addi    t0, t0, 8
+3:  bltu    t0, t1, 2b
+
+    call    {boot_prepare}         # a0 = satp, a1 = link - load
+
+    # Turn the MMU on: this code is identity-mapped, so the next fetch works.
+    sfence.vma
+    csrw    satp, a0
+    sfence.vma
+
+    # Continue at the link address, on the same stack seen through its link address.
+    add     sp, sp, a1
+    lla     t0, {rust_main}
+    add     t0, t0, a1
+    mv      a0, s0
+    mv      a1, s1
+    mv      a2, s2
+    jr      t0
+
+    # A trap before the real handler is installed: report failure through SBI SRST.
+    .balign 4
+.Learly_trap:
+    li      a7, 0x53525354         # SRST
+    li      a6, 0                  # system_reset
+    li      a0, 0                  # shutdown
+    li      a1, 1                  # reason: system failure
+    ecall
+4:  wfi
+    j       4b
+    "#,
+    stack = sym BOOT_STACK,
+    stack_size = const STACK_SIZE,
+    boot_prepare = sym boot_prepare,
+    rust_main = sym crate::rust_main,
+);
+

@@ -1,0 +1,42 @@
+//! Leaving QEMU with a status through the SiFive test device (found in the DTB,
+//! mapped through the `misc` fixmap slot at the very end): 0x5555 passes,
+//! `0x3333 | code << 16` fails with `code`. Before the device is known, SBI SRST.
+
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::layout::{FixSlot, PAGE_SIZE};
+use crate::mm::fixmap::set_fixmap;
+use crate::mm::pte::PteFlags;
+
+static TEST_DEVICE: AtomicUsize = AtomicUsize::new(0);
+
+pub fn init(pa: usize) {
+    TEST_DEVICE.store(pa, Ordering::Relaxed);
+}
+
+/// Failure codes, one per way a boot can fail.
+pub mod code {
+    pub const PANIC: u8 = 1;
+    pub const UNEXPECTED_TRAP: u8 = 2;
+    pub const SELFTEST: u8 = 3;
+}
+
+pub fn exit(code: u8) -> ! {
+    let pa = TEST_DEVICE.load(Ordering::Relaxed);
+    if pa != 0 {
+        crate::console::detach();
+        let page = pa & !(PAGE_SIZE - 1);
+        set_fixmap(FixSlot::Misc, page, PteFlags::KERNEL_RW);
+        let value: u32 = if code == 0 { 0x5555 } else { 0x3333 | (u32::from(code) << 16) };
+        // SAFETY: the misc slot now maps the test device; a 32-bit store ends the VM.
+        unsafe { core::ptr::write_volatile((FixSlot::Misc.addr() + (pa - page)) as *mut u32, value) };
+    }
+    if code == 0 {
+        sbi_rt::system_reset(sbi_rt::Shutdown, sbi_rt::NoReason);
+    } else {
+        sbi_rt::system_reset(sbi_rt::Shutdown, sbi_rt::SystemFailure);
+    }
+    loop {
+        riscv::asm::wfi();
+    }
+}

@@ -1,0 +1,156 @@
+//! A riscv64 kernel that boots a vmlayout plan: every address, size and slot comes
+//! from the plan (`layout!` for constants, the build script for the linker script).
+//!
+//! Boot: `_start` (entry.rs) → `boot_prepare` (mm/boot.rs, MMU off) → MMU on →
+//! `rust_main` at the link address: trap handler, identity map dropped, fixmap,
+//! DTB into the FDT window, UART through the `misc` slot, direct map with the
+//! largest pages that fit, "All set up", the memory map, self-tests, benchmarks.
+
+#![no_std]
+#![no_main]
+
+pub mod layout {
+    #![allow(dead_code)]
+    vmlayout_macros::layout!("../layout.toml");
+}
+
+mod bench;
+mod console;
+mod entry;
+mod exit;
+mod mm;
+mod plan;
+mod platform;
+mod selftest;
+mod trap;
+
+use mm::boot::{identity_range, image_phys_range};
+use mm::kernel_access::{self, set_directmap_ready};
+use mm::pte::PteFlags;
+use mm::table::ROOT_LEVEL;
+use mm::{fixmap, frames};
+use plan::DIRECTMAP;
+
+/// Continues `_start` at the link address.
+#[unsafe(no_mangle)]
+pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> ! {
+    trap::install();
+    let (id_start, id_end) = identity_range();
+    kernel_access::unmap(id_start, id_end - id_start).unwrap_or_else(|e| panic!("dropping the identity map: {e:?}"));
+    bench::mark(bench::Phase::IdentityDropped);
+
+    let overhead = bench::overhead();
+    let t0 = bench::instret();
+    fixmap::setup_fixmap_mappings();
+    let setup_fixmap = bench::instret() - t0 - overhead;
+    bench::mark(bench::Phase::Fixmap);
+
+    let dtb = platform::map_fdt(dtb_pa);
+    bench::mark(bench::Phase::FdtMapped);
+    let (image_start, image_end) = image_phys_range();
+    let platform = platform::parse(dtb, image_start);
+    bench::mark(bench::Phase::FdtParsed);
+    console::init(platform.uart);
+    bench::mark(bench::Phase::Console);
+    if let Some(device) = platform.test_device {
+        exit::init(device);
+    }
+    frames::init(image_end, platform.ram.1, dtb_pa, dtb_pa + dtb.len());
+    map_ram(platform.ram);
+    bench::mark(bench::Phase::DirectMap);
+    println!("All set up");
+    let boot = bench::instret() - entry_instret;
+
+    println!("hart {hart}, RAM {:#x}..{:#x}, DTB at {dtb_pa:#x} ({} bytes)", platform.ram.0, platform.ram.1, dtb.len());
+    print_memory_map();
+    let passed = selftest::run();
+
+    let frame = frames::alloc().expect("a frame for the benchmark");
+    let (set, clear) = bench::fixmap_calls(frame, 1000);
+    bench::report("set_fixmap", set);
+    bench::report("clear_fixmap", clear);
+    bench::report("setup_fixmap_mappings", setup_fixmap * 10);
+    bench::report("entry_to_all_set_up", boot * 10);
+    bench::report_phases(entry_instret);
+    bench::report("boot_tables_used", mm::boot::pool_used() as u64 * 10);
+
+    if passed {
+        println!("vmlayout kernel: all self-tests passed");
+        exit::exit(0);
+    }
+    println!("vmlayout kernel: self-tests FAILED");
+    exit::exit(exit::code::SELFTEST);
+}
+
+/// Map the RAM bank at `DIRECTMAP.start + pa` with the largest pages that fit.
+fn map_ram((start, end): (usize, usize)) {
+    if end > DIRECTMAP.size {
+        panic!(
+            "RAM ends at {end:#x}, past the {} direct map (`{}`, {} bytes): grow it in the layout",
+            DIRECTMAP.name, DIRECTMAP.name, DIRECTMAP.size
+        );
+    }
+    kernel_access::map(DIRECTMAP.start + start, start, end - start, PteFlags::KERNEL_RW, ROOT_LEVEL)
+        .unwrap_or_else(|e| panic!("mapping RAM into `{}`: {e:?}", DIRECTMAP.name));
+    set_directmap_ready();
+}
+
+/// The plan top-down, from the generated REGIONS, GAPS and UNUSED tables.
+fn print_memory_map() {
+    println!("Memory map ({}), top-down, end exclusive:", layout::PAGING_MODE);
+    let mut below = usize::MAX;
+    let mut first = true;
+    loop {
+        // The highest start below the previous one, among regions, gaps and unused ranges.
+        let mut best: Option<(usize, usize)> = None;
+        let mut take = |start: usize, kind: usize| {
+            if (first || start < below) && best.is_none_or(|(s, _)| start > s) {
+                best = Some((start, kind));
+            }
+        };
+        for (i, r) in layout::REGIONS.iter().enumerate() {
+            take(r.start, i);
+        }
+        for (i, g) in layout::GAPS.iter().enumerate() {
+            take(g.start, 1000 + i);
+        }
+        for (i, u) in layout::UNUSED.iter().enumerate() {
+            take(u.start, 2000 + i);
+        }
+        let Some((start, kind)) = best else { break };
+        first = false;
+        below = start;
+        match kind {
+            0..1000 => {
+                let r = &layout::REGIONS[kind];
+                let p = r.perms;
+                let perms = if p.sections {
+                    "r-x/r--/rw-"
+                } else {
+                    match (p.read, p.write, p.exec) {
+                        (true, true, false) => "rw-",
+                        (true, false, false) => "r--",
+                        (true, false, true) => "r-x",
+                        (true, true, true) => "rwx",
+                        _ => "---",
+                    }
+                };
+                println!("  {:#018x}..{:#018x} {:<12} {perms:<11} {}", r.start, r.end, r.name, r.description);
+            }
+            1000..2000 => {
+                let g = &layout::GAPS[kind - 1000];
+                println!("  {:#018x}..{:#018x} {:<12} {:<11} guard gap between `{}` and `{}`", g.start, g.end, g.name, "---", g.below, g.above);
+            }
+            _ => {
+                let u = &layout::UNUSED[kind - 2000];
+                println!("  {:#018x}..={:#016x} {:<11} {:<11} root slots {}-{}", u.start, u.last, "(unused)", "---", u.first_slot, u.last_slot);
+            }
+        }
+    }
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    println!("\nFAIL: panic: {info}");
+    exit::exit(exit::code::PANIC);
+}

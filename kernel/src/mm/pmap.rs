@@ -1,0 +1,79 @@
+//! PMAP: short-lived mappings of any physical page through the `pmap` fixmap slots,
+//! for early code that has no direct map yet (e.g. zeroing a new page table).
+//! An in-use bitmap hands out slots; running out, or unmapping a slot that is not
+//! in use, is an error (a panic through `map`/`unmap`).
+
+use core::fmt;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use super::fixmap::{clear_fixmap, set_fixmap};
+use super::pte::PteFlags;
+use crate::layout::{FIX_PMAP_BEGIN, FIX_PMAP_COUNT, PAGE_SIZE, pmap_slot, virt_to_fix};
+
+const _: () = assert!(FIX_PMAP_COUNT <= 64, "the PMAP bitmap is one 64-bit word");
+
+static IN_USE: AtomicU64 = AtomicU64::new(0);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PmapError {
+    /// Every PMAP slot is in use.
+    Exhausted,
+    /// The address is not inside a PMAP slot.
+    NotPmap(usize),
+    /// The PMAP slot holding the address is not in use (double unmap).
+    NotInUse(usize),
+}
+
+impl fmt::Display for PmapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PmapError::Exhausted => write!(f, "all {FIX_PMAP_COUNT} PMAP slots are in use"),
+            PmapError::NotPmap(va) => write!(f, "{va:#x} is not a PMAP address"),
+            PmapError::NotInUse(va) => write!(f, "the PMAP slot at {va:#x} is not in use"),
+        }
+    }
+}
+
+/// Map the page holding `pa`; returns the virtual address of `pa` itself.
+pub fn try_map(pa: usize) -> Result<usize, PmapError> {
+    let used = IN_USE.load(Ordering::Relaxed);
+    let all = if FIX_PMAP_COUNT == 64 { u64::MAX } else { (1u64 << FIX_PMAP_COUNT) - 1 };
+    let free = !used & all;
+    if free == 0 {
+        return Err(PmapError::Exhausted);
+    }
+    let i = free.trailing_zeros() as usize;
+    IN_USE.store(used | (1 << i), Ordering::Relaxed);
+    let slot = pmap_slot(i).expect("i < FIX_PMAP_COUNT");
+    let page = pa & !(PAGE_SIZE - 1);
+    set_fixmap(slot, page, PteFlags::KERNEL_RW);
+    Ok(slot.addr() + (pa - page))
+}
+
+/// Unmap the PMAP slot that holds `va`.
+pub fn try_unmap(va: usize) -> Result<(), PmapError> {
+    let slot = virt_to_fix(va).ok_or(PmapError::NotPmap(va))?;
+    let i = slot.index().wrapping_sub(FIX_PMAP_BEGIN);
+    if i >= FIX_PMAP_COUNT {
+        return Err(PmapError::NotPmap(va));
+    }
+    let used = IN_USE.load(Ordering::Relaxed);
+    if used & (1 << i) == 0 {
+        return Err(PmapError::NotInUse(va));
+    }
+    clear_fixmap(slot);
+    IN_USE.store(used & !(1 << i), Ordering::Relaxed);
+    Ok(())
+}
+
+pub fn map(pa: usize) -> usize {
+    try_map(pa).unwrap_or_else(|e| panic!("pmap_map({pa:#x}): {e}"))
+}
+
+pub fn unmap(va: usize) {
+    try_unmap(va).unwrap_or_else(|e| panic!("pmap_unmap({va:#x}): {e}"))
+}
+
+pub fn in_use() -> u32 {
+    IN_USE.load(Ordering::Relaxed).count_ones()
+}

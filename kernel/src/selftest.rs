@@ -1,0 +1,200 @@
+//! Self-tests that prove the plan in the running kernel. Each prints one PASS or
+//! FAIL line; `run` returns whether all passed.
+
+use crate::console::{self, UART_SLOT};
+use crate::layout::{
+    FIX_COUNT, FIX_PMAP_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, PAGE_SIZE, ROOT_SLOT_SIZE, UNUSED,
+    virt_to_fix,
+};
+use crate::mm::fixmap::{clear_fixmap, fixmap_pte, set_fixmap};
+use crate::mm::kernel_access::{lookup, phys_to_virt};
+use crate::mm::pmap::{self, PmapError};
+use crate::mm::pte::PteFlags;
+use crate::mm::frames;
+use crate::plan::IMAGE;
+use crate::trap::{self, INSTRUCTION_PAGE_FAULT, LOAD_PAGE_FAULT, Location, STORE_PAGE_FAULT, describe};
+use crate::{print, println};
+
+struct Tally {
+    passed: usize,
+    failed: usize,
+}
+
+impl Tally {
+    fn check(&mut self, ok: bool, what: core::fmt::Arguments<'_>) {
+        if ok {
+            self.passed += 1;
+            println!("PASS {what}");
+        } else {
+            self.failed += 1;
+            println!("FAIL {what}");
+        }
+    }
+}
+
+pub fn run() -> bool {
+    let mut t = Tally { passed: 0, failed: 0 };
+    fixmap_slots(&mut t);
+    guard_gaps(&mut t);
+    unused_slots(&mut t);
+    w_xor_x(&mut t);
+    image_sections(&mut t);
+    virt_to_fix_bounds(&mut t);
+    pmap_errors(&mut t);
+    println!("self-tests: {} passed, {} failed", t.passed, t.failed);
+    t.failed == 0
+}
+
+/// Every slot: map a frame, write a pattern through the slot, clear the slot, read
+/// the pattern back through the direct map, and check the slot now faults.
+fn fixmap_slots(t: &mut Tally) {
+    let frame = frames::alloc().expect("a frame for the fixmap test");
+    let mut bad: Option<(FixSlot, &str)> = None;
+    for slot in FixSlot::ALL {
+        if slot == UART_SLOT {
+            console::detach();
+        }
+        let pattern = 0x5a5a_0000_0000_0000 | slot.index() as u64;
+        let offset = (slot.index() * 8) % PAGE_SIZE;
+        set_fixmap(slot, frame, PteFlags::KERNEL_RW);
+        // SAFETY: the slot maps `frame` rw until clear_fixmap below.
+        unsafe { core::ptr::write_volatile((slot.addr() + offset) as *mut u64, pattern) };
+        clear_fixmap(slot);
+        // SAFETY: `frame` is RAM, covered rw by the direct map.
+        let back = unsafe { core::ptr::read_volatile((phys_to_virt(frame) + offset) as *const u64) };
+        // SAFETY: probe_load turns a fault into a return value.
+        let cleared_faults = unsafe { trap::probe_load(slot.addr()) } == LOAD_PAGE_FAULT;
+        let still_valid = fixmap_pte(slot).is_valid();
+        if slot == UART_SLOT {
+            console::remap();
+        }
+        if back != pattern {
+            bad.get_or_insert((slot, "pattern not read back"));
+        } else if !cleared_faults || still_valid {
+            bad.get_or_insert((slot, "still mapped after clear_fixmap"));
+        }
+    }
+    match bad {
+        None => t.check(true, format_args!("fixmap: all {FIX_COUNT} slots map a frame, write, read back through the direct map, and fault once cleared")),
+        Some((slot, why)) => t.check(false, format_args!("fixmap: slot {} ({}): {why}", slot.index(), slot.name())),
+    }
+}
+
+/// A load from each end of every guard gap faults, and the handler names the gap.
+fn guard_gaps(t: &mut Tally) {
+    for g in GAPS {
+        let mut ok = true;
+        for addr in [g.start, g.end - 8] {
+            // SAFETY: probe_load turns a fault into a return value.
+            let cause = unsafe { trap::probe_load(addr) };
+            ok &= cause == LOAD_PAGE_FAULT && describe(trap::last_fault_addr()) == Location::Gap(g.name);
+        }
+        t.check(ok, format_args!(
+            "guard gap `{}` ({:#x}..{:#x}): loads at both ends fault; trap handler: {}",
+            g.name, g.start, g.end, describe(g.start)
+        ));
+    }
+}
+
+/// A load from every unused root slot (its first address inside the unused range)
+/// faults, and the handler names the unused range.
+fn unused_slots(t: &mut Tally) {
+    for u in UNUSED {
+        let mut probes = 0;
+        let mut ok = true;
+        for slot in u.first_slot..=u.last_slot {
+            let slot_start = (u.start & !(ROOT_SLOT_SIZE - 1)).wrapping_add((slot - u.first_slot) * ROOT_SLOT_SIZE);
+            let addr = slot_start.max(u.start);
+            // SAFETY: probe_load turns a fault into a return value.
+            let cause = unsafe { trap::probe_load(addr) };
+            ok &= cause == LOAD_PAGE_FAULT && describe(trap::last_fault_addr()) == describe(u.start);
+            probes += 1;
+        }
+        t.check(ok, format_args!(
+            "{} ({:#x}..={:#x}): {probes} load(s) fault; trap handler: {}",
+            describe(u.start), u.start, u.last, describe(u.start)
+        ));
+    }
+}
+
+/// A `ret` in writable data: fetching it must fault.
+static DATA_RET: [u32; 1] = [0x0000_8067];
+static mut WRITABLE_RET: [u32; 1] = [0x0000_8067];
+static RODATA_WORD: u64 = 0x1234_5678;
+
+fn w_xor_x(t: &mut Tally) {
+    let text = run as *const () as usize;
+    // SAFETY: probe_store stores back the byte it read, or faults harmlessly.
+    let store_text = unsafe { trap::probe_store(text) };
+    let expect_store = if cfg!(feature = "inject-selftest-failure") { 0 } else { STORE_PAGE_FAULT };
+    t.check(store_text == expect_store, format_args!(
+        "W^X: a store to text at {text:#x} ({}) gives {} (expected {})",
+        describe(text), trap::describe_cause(store_text), trap::describe_cause(expect_store)
+    ));
+    let rodata = &raw const RODATA_WORD as usize;
+    // SAFETY: as above.
+    let store_rodata = unsafe { trap::probe_store(rodata) };
+    t.check(store_rodata == STORE_PAGE_FAULT, format_args!(
+        "W^X: a store to rodata at {rodata:#x} faults ({})", trap::describe_cause(store_rodata)
+    ));
+    let data = &raw mut WRITABLE_RET as usize;
+    let fetch_data = trap::fetch(data);
+    t.check(fetch_data == INSTRUCTION_PAGE_FAULT, format_args!(
+        "W^X: a fetch from data at {data:#x} faults ({})", trap::describe_cause(fetch_data)
+    ));
+    let _ = DATA_RET;
+}
+
+/// The image's pages carry the section permissions.
+fn image_sections(t: &mut Tally) {
+    let text = lookup(run as *const () as usize).map(|(p, _)| p.flags());
+    let rodata = lookup(&raw const RODATA_WORD as usize).map(|(p, _)| p.flags());
+    let data = lookup(&raw mut WRITABLE_RET as usize).map(|(p, _)| p.flags());
+    let rwx = PteFlags::R | PteFlags::W | PteFlags::X;
+    let ok = text.map(|f| f & rwx) == Some(PteFlags::R | PteFlags::X)
+        && rodata.map(|f| f & rwx) == Some(PteFlags::R)
+        && data.map(|f| f & rwx) == Some(PteFlags::R | PteFlags::W);
+    t.check(ok, format_args!(
+        "image `{}` sections: text r-x, rodata r--, data rw- ({:?} / {:?} / {:?})",
+        IMAGE.name, text, rodata, data
+    ));
+}
+
+fn virt_to_fix_bounds(t: &mut Tally) {
+    let outside = [0, FIXADDR_START - 1, FIXADDR_TOP, FIXADDR_TOP + PAGE_SIZE, IMAGE.start, usize::MAX];
+    let rejects = outside.iter().all(|&a| virt_to_fix(a).is_none());
+    let accepts = virt_to_fix(FIXADDR_START) == Some(FixSlot::ALL[0])
+        && virt_to_fix(FIXADDR_TOP - 1) == Some(FixSlot::ALL[FIX_COUNT - 1]);
+    t.check(rejects && accepts, format_args!(
+        "virt_to_fix: rejects {} addresses outside {FIXADDR_START:#x}..{FIXADDR_TOP:#x}, accepts both ends inside",
+        outside.len()
+    ));
+}
+
+fn pmap_errors(t: &mut Tally) {
+    let frame = frames::alloc().expect("a frame for the PMAP test");
+    let mut mapped = [0usize; 64];
+    let mut all_mapped = true;
+    for m in mapped.iter_mut().take(FIX_PMAP_COUNT) {
+        match pmap::try_map(frame) {
+            Ok(va) => *m = va,
+            Err(_) => all_mapped = false,
+        }
+    }
+    let exhausted = pmap::try_map(frame);
+    for &va in mapped.iter().take(FIX_PMAP_COUNT) {
+        let _ = pmap::try_unmap(va);
+    }
+    t.check(all_mapped && exhausted == Err(PmapError::Exhausted), format_args!(
+        "PMAP exhaustion: {FIX_PMAP_COUNT} maps succeed, the next is refused ({:?})", exhausted.err()
+    ));
+    let va = pmap::map(frame);
+    pmap::unmap(va);
+    let double = pmap::try_unmap(va);
+    let foreign = pmap::try_unmap(IMAGE.start);
+    t.check(
+        matches!(double, Err(PmapError::NotInUse(_))) && matches!(foreign, Err(PmapError::NotPmap(_))) && pmap::in_use() == 0,
+        format_args!("PMAP double use: a second unmap is refused ({:?}), so is a non-PMAP address", double.err()),
+    );
+    let _ = print!("");
+}

@@ -1,0 +1,203 @@
+//! Traps: the entry that saves every register, a handler that names the region,
+//! gap or unused range holding a faulting address, and probes — loads, stores and
+//! fetches that self-tests expect to fault, which the handler turns into a return
+//! value instead of a crash.
+
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::layout::{gap_containing, region_containing, unused_containing};
+
+/// Registers x0..x31 and `sepc`, as `trap_entry` saves them.
+#[repr(C)]
+pub struct TrapFrame {
+    pub x: [usize; 32],
+    pub sepc: usize,
+}
+
+const RA: usize = 1;
+const A0: usize = 10;
+
+pub const INSTRUCTION_PAGE_FAULT: usize = 12;
+pub const LOAD_PAGE_FAULT: usize = 13;
+pub const STORE_PAGE_FAULT: usize = 15;
+
+core::arch::global_asm!(
+    r#"
+    .section .text
+    .balign 4
+    .globl trap_entry
+trap_entry:
+    addi    sp, sp, -272
+    .irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    sd      x\n, \n*8(sp)
+    .endr
+    addi    t0, sp, 272
+    sd      t0, 16(sp)             # the interrupted sp
+    csrr    t0, sepc
+    sd      t0, 256(sp)
+    mv      a0, sp
+    call    {handler}
+    ld      t0, 256(sp)
+    csrw    sepc, t0
+    .irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    ld      x\n, \n*8(sp)
+    .endr
+    addi    sp, sp, 272
+    sret
+
+    # Probes: a0 = address; return 0 if the access worked, else scause.
+    .option push
+    .option norvc
+    .globl probe_load
+probe_load:
+    mv      t0, a0
+    li      a0, 0
+    .globl probe_load_insn
+probe_load_insn:
+    ld      t1, 0(t0)
+    ret
+
+    # Stores back the byte it read, so a store that wrongly succeeds changes nothing.
+    .globl probe_store
+probe_store:
+    mv      t0, a0
+    li      a0, 0
+    lb      t1, 0(t0)
+    .globl probe_store_insn
+probe_store_insn:
+    sb      t1, 0(t0)
+    ret
+
+    # Calls a0, which must hold a `ret`: returns 0 if it ran.
+    .globl probe_fetch
+probe_fetch:
+    addi    sp, sp, -16
+    sd      ra, 0(sp)
+    mv      t0, a0
+    li      a0, 0
+    jalr    t0
+    ld      ra, 0(sp)
+    addi    sp, sp, 16
+    ret
+    .option pop
+    "#,
+    handler = sym trap_handler,
+);
+
+unsafe extern "C" {
+    fn trap_entry();
+    fn probe_load_insn();
+    fn probe_store_insn();
+    pub fn probe_load(addr: usize) -> usize;
+    pub fn probe_store(addr: usize) -> usize;
+    pub fn probe_fetch(addr: usize) -> usize;
+}
+
+/// The target of the fetch probe in progress (0: none).
+static FETCH_PROBE: AtomicUsize = AtomicUsize::new(0);
+/// `stval` of the last fault a probe caught.
+static LAST_FAULT_ADDR: AtomicUsize = AtomicUsize::new(0);
+
+/// Point `stvec` at `trap_entry` (direct mode).
+pub fn install() {
+    // SAFETY: trap_entry is a complete trap handler at a 4-byte-aligned link address.
+    unsafe { core::arch::asm!("csrw stvec, {}", in(reg) trap_entry as *const () as usize) };
+}
+
+/// Fetch from `addr` (which holds a `ret`); 0 if it executed, else scause.
+pub fn fetch(addr: usize) -> usize {
+    FETCH_PROBE.store(addr, Ordering::Relaxed);
+    // SAFETY: probe_fetch calls `addr`, which holds a `ret`, or faults and is resumed by the handler.
+    let result = unsafe { probe_fetch(addr) };
+    FETCH_PROBE.store(0, Ordering::Relaxed);
+    result
+}
+
+pub fn last_fault_addr() -> usize {
+    LAST_FAULT_ADDR.load(Ordering::Relaxed)
+}
+
+/// Where an address lies in the plan, as the trap handler reports it.
+pub fn describe(addr: usize) -> Location {
+    if let Some(r) = region_containing(addr) {
+        Location::Region(r.name)
+    } else if let Some(g) = gap_containing(addr) {
+        Location::Gap(g.name)
+    } else if let Some(u) = unused_containing(addr) {
+        Location::Unused(u.first_slot, u.last_slot)
+    } else {
+        Location::NonCanonical
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Location {
+    Region(&'static str),
+    Gap(&'static str),
+    Unused(usize, usize),
+    NonCanonical,
+}
+
+impl core::fmt::Display for Location {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Location::Region(name) => write!(f, "region `{name}`"),
+            Location::Gap(name) => write!(f, "guard gap `{name}`"),
+            Location::Unused(a, b) if a == b => write!(f, "unused root slot {a}"),
+            Location::Unused(a, b) => write!(f, "unused root slots {a}-{b}"),
+            Location::NonCanonical => write!(f, "the non-canonical hole"),
+        }
+    }
+}
+
+fn cause_name(cause: usize) -> &'static str {
+    match cause {
+        0 => "instruction address misaligned",
+        1 => "instruction access fault",
+        2 => "illegal instruction",
+        3 => "breakpoint",
+        4 => "load address misaligned",
+        5 => "load access fault",
+        6 => "store address misaligned",
+        7 => "store access fault",
+        8 => "environment call from U-mode",
+        9 => "environment call from S-mode",
+        INSTRUCTION_PAGE_FAULT => "instruction page fault",
+        LOAD_PAGE_FAULT => "load page fault",
+        STORE_PAGE_FAULT => "store page fault",
+        _ => "unknown",
+    }
+}
+
+pub fn describe_cause(cause: usize) -> &'static str {
+    cause_name(cause)
+}
+
+extern "C" fn trap_handler(frame: &mut TrapFrame) {
+    let scause: usize;
+    let stval: usize;
+    // SAFETY: reading trap CSRs has no side effects.
+    unsafe {
+        core::arch::asm!("csrr {}, scause", out(reg) scause);
+        core::arch::asm!("csrr {}, stval", out(reg) stval);
+    }
+    let is_fault = scause == INSTRUCTION_PAGE_FAULT || scause == LOAD_PAGE_FAULT || scause == STORE_PAGE_FAULT;
+    if is_fault {
+        let probe = frame.sepc == probe_load_insn as *const () as usize || frame.sepc == probe_store_insn as *const () as usize;
+        let fetch = FETCH_PROBE.load(Ordering::Relaxed);
+        if probe || (scause == INSTRUCTION_PAGE_FAULT && fetch != 0 && frame.sepc == fetch) {
+            LAST_FAULT_ADDR.store(stval, Ordering::Relaxed);
+            frame.x[A0] = scause;
+            // Resume after the probing instruction, or back in probe_fetch.
+            frame.sepc = if probe { frame.sepc + 4 } else { frame.x[RA] };
+            return;
+        }
+    }
+    crate::println!(
+        "\nFAIL: unexpected trap: {} (scause {scause:#x}) at sepc {:#x}, stval {stval:#x} in {}",
+        cause_name(scause),
+        frame.sepc,
+        describe(stval)
+    );
+    crate::exit::exit(crate::exit::code::UNEXPECTED_TRAP);
+}
