@@ -28,11 +28,17 @@ pub const POOL_TABLES: usize = 16;
 pub static POOL: [PageTable; POOL_TABLES] = [const { PageTable::new() }; POOL_TABLES];
 static POOL_USED: AtomicUsize = AtomicUsize::new(0);
 
-/// `LINK_ADDRESS - physical load address`: add it to a physical address inside the
-/// image to get the link address.
-pub static IMAGE_OFFSET: AtomicUsize = AtomicUsize::new(0);
-/// Physical address of the root table.
-pub static ROOT_TABLE: AtomicUsize = AtomicUsize::new(0);
+/// What boot_prepare leaves for the kernel. One struct, so code that needs both
+/// (the fixmap walk) computes one base address instead of two.
+pub struct BootState {
+    /// `LINK_ADDRESS - physical load address`: add it to a physical address inside
+    /// the image to get the link address.
+    pub image_offset: AtomicUsize,
+    /// Physical address of the root table.
+    pub root_table: AtomicUsize,
+}
+
+pub static BOOT: BootState = BootState { image_offset: AtomicUsize::new(0), root_table: AtomicUsize::new(0) };
 
 unsafe extern "C" {
     static __image_start: u8;
@@ -113,11 +119,11 @@ pub extern "C" fn boot_prepare() -> BootSwitch {
         early_fail();
     }
     let offset = LINK_ADDRESS.wrapping_sub(load);
-    IMAGE_OFFSET.store(offset, Ordering::Relaxed);
+    BOOT.image_offset.store(offset, Ordering::Relaxed);
 
     let mut a = Physical;
     let root = or_fail(a.alloc_table());
-    ROOT_TABLE.store(root, Ordering::Relaxed);
+    BOOT.root_table.store(root, Ordering::Relaxed);
 
     // Identity map of the boot superpages that hold the image, for the switch.
     let end = sym_addr!(__image_end);
@@ -151,7 +157,7 @@ pub extern "C" fn boot_prepare() -> BootSwitch {
 
 /// Physical → link address for memory inside the loaded image.
 pub fn image_va(pa: usize) -> Option<usize> {
-    let offset = IMAGE_OFFSET.load(Ordering::Relaxed);
+    let offset = BOOT.image_offset.load(Ordering::Relaxed);
     let start = LINK_ADDRESS.wrapping_sub(offset);
     let size = sym_addr!(__image_end) - sym_addr!(__image_start);
     (pa >= start && pa - start < size).then(|| pa.wrapping_add(offset))
@@ -159,7 +165,7 @@ pub fn image_va(pa: usize) -> Option<usize> {
 
 /// Link → physical address for memory inside the image (after the MMU is on).
 pub fn image_pa(va: usize) -> usize {
-    va.wrapping_sub(IMAGE_OFFSET.load(Ordering::Relaxed))
+    va.wrapping_sub(BOOT.image_offset.load(Ordering::Relaxed))
 }
 
 /// Physical range `[start, end)` of the loaded image (after the MMU is on).

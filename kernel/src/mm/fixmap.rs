@@ -9,9 +9,10 @@
 
 use core::sync::atomic::AtomicU64;
 
-use super::boot::{ROOT_TABLE, image_pa, image_va};
+use super::boot::{BOOT, image_va};
 use super::pte::{Pte, PteFlags, read_pte, write_pte};
 use super::table::{PageTable, ROOT_LEVEL, index};
+
 use crate::layout::{FIX_TABLES, FIXADDR_START, FixSlot, L0_TABLE_SPAN, PT_ENTRIES};
 use core::sync::atomic::Ordering;
 
@@ -46,45 +47,64 @@ fn fixmap_entry(slot: FixSlot) -> &'static AtomicU64 {
 /// created: index the root with the fixmap base, walk down to level 1 (a clear
 /// panic on an invalid or leaf entry), refuse an already-valid slot, write the
 /// table entries, then `fence rw,rw` and `sfence.vma`.
+///
+/// Every table on the way is a boot table inside the image, so a table's physical
+/// address becomes its link address by adding the image offset: no lookups.
 #[inline(never)]
 pub fn setup_fixmap_mappings() {
-    let mut level1: &PageTable = table_at(ROOT_TABLE.load(Ordering::Relaxed));
-    for t in 0..FIX_TABLES {
-        let va = FIXADDR_START + t * L0_TABLE_SPAN;
-        if t == 0 || index(va, 1) == 0 {
-            level1 = walk_to_level1(va);
+    let offset = BOOT.image_offset.load(Ordering::Relaxed);
+    let mut level1 = walk_to_level1(FIXADDR_START, offset);
+    let mut i = index(FIXADDR_START, 1);
+    for table in &FIXMAP_TABLES {
+        if i == PT_ENTRIES {
+            // The fixmap runs into the next level-1 table (it straddles a 1 GiB line).
+            let va = table as *const PageTable as usize - FIXMAP_TABLES.as_ptr() as usize;
+            level1 = walk_to_level1(FIXADDR_START + va / core::mem::size_of::<PageTable>() * L0_TABLE_SPAN, offset);
+            i = 0;
         }
-        let slot = level1.entry(index(va, 1));
+        let slot = level1.entry(i);
         let old = read_pte(slot);
         if old.is_valid() {
-            panic!("setup_fixmap_mappings: the level-1 entry for {va:#x} is already valid ({old:?})");
+            already_valid(i, old);
         }
-        write_pte(slot, Pte::table(image_pa(&FIXMAP_TABLES[t] as *const PageTable as usize)));
+        write_pte(slot, Pte::table((table as *const PageTable as usize).wrapping_sub(offset)));
+        i += 1;
     }
     // Order the table stores before any later access, then drop stale translations.
     riscv::asm::fence();
     flush_all();
 }
 
-fn table_at(pa: usize) -> &'static PageTable {
-    let va = image_va(pa).unwrap_or_else(|| panic!("setup_fixmap_mappings: table {pa:#x} is not a boot table"));
-    // SAFETY: boot tables live in the image's pool and are mapped at their link address.
-    unsafe { &*(va as *const PageTable) }
+/// The level-1 table above `va`, walking down from the root.
+#[inline(always)]
+fn walk_to_level1(va: usize, offset: usize) -> &'static PageTable {
+    let mut table = BOOT.root_table.load(Ordering::Relaxed).wrapping_add(offset);
+    let mut level = ROOT_LEVEL;
+    while level > 1 {
+        // SAFETY: `table` is a boot table's link address (boot_prepare builds every
+        // table above the fixmap from the image's pool).
+        let pte = read_pte(unsafe { &*(table as *const PageTable) }.entry(index(va, level)));
+        if !pte.is_valid() || pte.is_leaf() {
+            missing_table(va, level, pte);
+        }
+        table = pte.pa().wrapping_add(offset);
+        level -= 1;
+    }
+    debug_assert!(image_va(table.wrapping_sub(offset)).is_some(), "fixmap tables come from the boot pool");
+    // SAFETY: as above.
+    unsafe { &*(table as *const PageTable) }
 }
 
 #[cold]
-fn walk_to_level1(va: usize) -> &'static PageTable {
-    let mut table = table_at(ROOT_TABLE.load(Ordering::Relaxed));
-    let mut level = ROOT_LEVEL;
-    while level > 1 {
-        let pte = read_pte(table.entry(index(va, level)));
-        if !pte.is_valid() || pte.is_leaf() {
-            panic!("setup_fixmap_mappings: no level-{} table for {va:#x} (entry {pte:?})", level - 1);
-        }
-        table = table_at(pte.pa());
-        level -= 1;
-    }
-    table
+#[inline(never)]
+fn missing_table(va: usize, level: usize, pte: Pte) -> ! {
+    panic!("setup_fixmap_mappings: no level-{} table for {va:#x} (level-{level} entry {pte:?})", level - 1);
+}
+
+#[cold]
+#[inline(never)]
+fn already_valid(index: usize, pte: Pte) -> ! {
+    panic!("setup_fixmap_mappings: level-1 entry {index} for the fixmap is already valid ({pte:?})");
 }
 
 /// Map `pa` at fixmap slot `slot`. The slot type bounds-checks (a `FixSlot` only

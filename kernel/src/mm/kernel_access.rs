@@ -2,7 +2,7 @@
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use super::boot::{ROOT_TABLE, image_va, pool_alloc};
+use super::boot::{BOOT, image_va, pool_alloc};
 use super::fixmap::{flush_all, flush_page};
 use super::frames;
 use super::pmap;
@@ -58,7 +58,7 @@ impl TableAccess for Kernel {
 }
 
 fn root() -> usize {
-    ROOT_TABLE.load(Ordering::Relaxed)
+    BOOT.root_table.load(Ordering::Relaxed)
 }
 
 /// Map `[va, va + size)` → `pa` in the kernel's tables, largest pages up to
