@@ -17,3 +17,24 @@ fn committed_outputs_are_fresh() {
         vmlayout::emit::REGENERATE
     );
 }
+
+#[test]
+fn readme_memory_map_matches_the_default_plan() {
+    let repo = vmlayout_tests::repo();
+    let map = std::fs::read_to_string(repo.join("generated/MEMORY-MAP.md")).expect("generated map");
+    let start = map.find("| Start").expect("map table");
+    let table = &map[start..map[start..].find("\n\n").map_or(map.len(), |e| start + e)];
+    let readme = std::fs::read_to_string(repo.join("README.md")).expect("README");
+    let begin = readme
+        .find("<!-- memory-map:begin -->\n")
+        .expect("begin marker")
+        + "<!-- memory-map:begin -->\n".len();
+    let end = readme
+        .find("\n<!-- memory-map:end -->")
+        .expect("end marker");
+    assert_eq!(
+        &readme[begin..end],
+        table,
+        "README.md's memory map is stale: replace the lines between the memory-map markers with the table in generated/MEMORY-MAP.md"
+    );
+}

@@ -732,7 +732,18 @@ fn fixmap(spec: &LayoutSpec, placed: &[Placed], diags: &mut Diagnostics) -> Opti
     let slots = next;
     let base = placed.start;
     let anchor = target.anchor();
-    if base % crate::paging::L0_TABLE_SPAN != 0 {
+    // A region that already failed its own `align` of at least one table span has
+    // been reported; saying it again for the fixmap adds nothing.
+    let own_align = target
+        .align
+        .as_ref()
+        .and_then(|a| match a.value {
+            crate::units::SizeExpr::Bytes(b) => Some(b),
+            crate::units::SizeExpr::Slots(_) => None,
+        })
+        .unwrap_or(0);
+    let reported = own_align >= crate::paging::L0_TABLE_SPAN && !base.is_multiple_of(own_align);
+    if !base.is_multiple_of(crate::paging::L0_TABLE_SPAN) && !reported {
         diags.push(
             Diagnostic::error(
                 format!(

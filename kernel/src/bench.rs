@@ -64,7 +64,8 @@ pub const PHASES: [(&str, Phase); 7] = [
     ("direct_map", Phase::DirectMap),
 ];
 
-static MARKS: [core::sync::atomic::AtomicU64; 7] = [const { core::sync::atomic::AtomicU64::new(0) }; 7];
+static MARKS: [core::sync::atomic::AtomicU64; 7] =
+    [const { core::sync::atomic::AtomicU64::new(0) }; 7];
 
 #[inline(always)]
 pub fn mark(phase: Phase) {
@@ -76,11 +77,7 @@ pub fn report_phases(entry: u64) {
     let mut previous = entry;
     for (name, phase) in PHASES {
         let at = MARKS[phase as usize].load(core::sync::atomic::Ordering::Relaxed);
-        report(&alloc_free_name(name), (at - previous) * 10);
+        report(name, (at - previous) * 10);
         previous = at;
     }
-}
-
-fn alloc_free_name(name: &'static str) -> &'static str {
-    name
 }

@@ -80,4 +80,3 @@ _start:
     boot_prepare = sym boot_prepare,
     rust_main = sym crate::rust_main,
 );
-

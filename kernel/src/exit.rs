@@ -27,9 +27,15 @@ pub fn exit(code: u8) -> ! {
         crate::console::detach();
         let page = pa & !(PAGE_SIZE - 1);
         set_fixmap(FixSlot::Misc, page, PteFlags::KERNEL_RW);
-        let value: u32 = if code == 0 { 0x5555 } else { 0x3333 | (u32::from(code) << 16) };
+        let value: u32 = if code == 0 {
+            0x5555
+        } else {
+            0x3333 | (u32::from(code) << 16)
+        };
         // SAFETY: the misc slot now maps the test device; a 32-bit store ends the VM.
-        unsafe { core::ptr::write_volatile((FixSlot::Misc.addr() + (pa - page)) as *mut u32, value) };
+        unsafe {
+            core::ptr::write_volatile((FixSlot::Misc.addr() + (pa - page)) as *mut u32, value)
+        };
     }
     if code == 0 {
         sbi_rt::system_reset(sbi_rt::Shutdown, sbi_rt::NoReason);

@@ -36,7 +36,8 @@ use plan::DIRECTMAP;
 pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> ! {
     trap::install();
     let (id_start, id_end) = identity_range();
-    kernel_access::unmap(id_start, id_end - id_start).unwrap_or_else(|e| panic!("dropping the identity map: {e:?}"));
+    kernel_access::unmap(id_start, id_end - id_start)
+        .unwrap_or_else(|e| panic!("dropping the identity map: {e:?}"));
     bench::mark(bench::Phase::IdentityDropped);
 
     let overhead = bench::overhead();
@@ -61,7 +62,12 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
     println!("All set up");
     let boot = bench::instret() - entry_instret;
 
-    println!("hart {hart}, RAM {:#x}..{:#x}, DTB at {dtb_pa:#x} ({} bytes)", platform.ram.0, platform.ram.1, dtb.len());
+    println!(
+        "hart {hart}, RAM {:#x}..{:#x}, DTB at {dtb_pa:#x} ({} bytes)",
+        platform.ram.0,
+        platform.ram.1,
+        dtb.len()
+    );
     print_memory_map();
     let passed = selftest::run();
 
@@ -90,14 +96,23 @@ fn map_ram((start, end): (usize, usize)) {
             DIRECTMAP.name, DIRECTMAP.name, DIRECTMAP.size
         );
     }
-    kernel_access::map(DIRECTMAP.start + start, start, end - start, PteFlags::KERNEL_RW, ROOT_LEVEL)
-        .unwrap_or_else(|e| panic!("mapping RAM into `{}`: {e:?}", DIRECTMAP.name));
+    kernel_access::map(
+        DIRECTMAP.start + start,
+        start,
+        end - start,
+        PteFlags::KERNEL_RW,
+        ROOT_LEVEL,
+    )
+    .unwrap_or_else(|e| panic!("mapping RAM into `{}`: {e:?}", DIRECTMAP.name));
     set_directmap_ready();
 }
 
 /// The plan top-down, from the generated REGIONS, GAPS and UNUSED tables.
 fn print_memory_map() {
-    println!("Memory map ({}), top-down, end exclusive:", layout::PAGING_MODE);
+    println!(
+        "Memory map ({}), top-down, end exclusive:",
+        layout::PAGING_MODE
+    );
     let mut below = usize::MAX;
     let mut first = true;
     loop {
@@ -135,15 +150,24 @@ fn print_memory_map() {
                         _ => "---",
                     }
                 };
-                println!("  {:#018x}..{:#018x} {:<12} {perms:<11} {}", r.start, r.end, r.name, r.description);
+                println!(
+                    "  {:#018x}..{:#018x} {:<12} {perms:<11} {}",
+                    r.start, r.end, r.name, r.description
+                );
             }
             1000..2000 => {
                 let g = &layout::GAPS[kind - 1000];
-                println!("  {:#018x}..{:#018x} {:<12} {:<11} guard gap between `{}` and `{}`", g.start, g.end, g.name, "---", g.below, g.above);
+                println!(
+                    "  {:#018x}..{:#018x} {:<12} {:<11} guard gap between `{}` and `{}`",
+                    g.start, g.end, g.name, "---", g.below, g.above
+                );
             }
             _ => {
                 let u = &layout::UNUSED[kind - 2000];
-                println!("  {:#018x}..={:#016x} {:<11} {:<11} root slots {}-{}", u.start, u.last, "(unused)", "---", u.first_slot, u.last_slot);
+                println!(
+                    "  {:#018x}..={:#016x} {:<11} {:<11} root slots {}-{}",
+                    u.start, u.last, "(unused)", "---", u.first_slot, u.last_slot
+                );
             }
         }
     }

@@ -49,8 +49,14 @@ pub fn map_fdt(dtb_pa: usize) -> &'static [u8] {
             FDT_WINDOW.name, FDT_WINDOW.size
         );
     }
-    kernel_access::map(FDT_WINDOW.start, dtb_pa - offset, span, PteFlags::KERNEL_R, 0)
-        .unwrap_or_else(|e| panic!("mapping the DTB into `{}`: {e:?}", FDT_WINDOW.name));
+    kernel_access::map(
+        FDT_WINDOW.start,
+        dtb_pa - offset,
+        span,
+        PteFlags::KERNEL_R,
+        0,
+    )
+    .unwrap_or_else(|e| panic!("mapping the DTB into `{}`: {e:?}", FDT_WINDOW.name));
     // SAFETY: the window now maps the whole DTB read-only, for the kernel's lifetime.
     unsafe { core::slice::from_raw_parts((FDT_WINDOW.start + offset) as *const u8, size) }
 }
@@ -89,10 +95,12 @@ fn has_compatible(value: &[u8], wanted: &[&[u8]]) -> bool {
 
 pub fn parse(dtb: &'static [u8], image_pa: usize) -> Platform {
     // SAFETY: `dtb` is the whole blob (its size came from its header) and stays mapped.
-    let tree = unsafe { DevTree::new(dtb) }.unwrap_or_else(|e| panic!("the DTB does not parse: {e:?}"));
+    let tree =
+        unsafe { DevTree::new(dtb) }.unwrap_or_else(|e| panic!("the DTB does not parse: {e:?}"));
     // Property names are offsets into the strings block, where each name is stored
     // once: resolve the five that matter up front, then compare integers per property.
-    let strings = &dtb[tree.off_dt_strings()..tree.off_dt_strings() + tree.size_dt_strings() as usize];
+    let strings =
+        &dtb[tree.off_dt_strings()..tree.off_dt_strings() + tree.size_dt_strings() as usize];
     let offset_of = |name: &[u8]| {
         let mut offset = 0;
         for s in strings.split(|&b| b == 0) {
@@ -103,15 +111,27 @@ pub fn parse(dtb: &'static [u8], image_pa: usize) -> Platform {
         }
         usize::MAX
     };
-    let [reg, compatible, device_type, address_cells, size_cells] =
-        [&b"reg"[..], b"compatible", b"device_type", b"#address-cells", b"#size-cells"].map(offset_of);
+    let [reg, compatible, device_type, address_cells, size_cells] = [
+        &b"reg"[..],
+        b"compatible",
+        b"device_type",
+        b"#address-cells",
+        b"#size-cells",
+    ]
+    .map(offset_of);
 
     let mut depth = 0usize;
     let mut nodes = [Node::default(); MAX_DEPTH];
-    let mut cells = [Cells { address: 2, size: 1 }; MAX_DEPTH];
+    let mut cells = [Cells {
+        address: 2,
+        size: 1,
+    }; MAX_DEPTH];
     let (mut ram, mut uart, mut test_device) = (None, None, None);
     let mut tokens = tree.parse_iter();
-    while let Some(token) = tokens.next().unwrap_or_else(|e| panic!("the DTB is malformed: {e:?}")) {
+    while let Some(token) = tokens
+        .next()
+        .unwrap_or_else(|e| panic!("the DTB is malformed: {e:?}"))
+    {
         match token {
             ParsedTok::BeginNode(node) => {
                 depth += 1;
@@ -119,8 +139,14 @@ pub fn parse(dtb: &'static [u8], image_pa: usize) -> Platform {
                     panic!("the DTB nests deeper than {MAX_DEPTH} levels");
                 }
                 let name = node.name;
-                nodes[depth] = Node { is_memory: name == b"memory" || name.starts_with(b"memory@"), ..Node::default() };
-                cells[depth] = Cells { address: 2, size: 1 };
+                nodes[depth] = Node {
+                    is_memory: name == b"memory" || name.starts_with(b"memory@"),
+                    ..Node::default()
+                };
+                cells[depth] = Cells {
+                    address: 2,
+                    size: 1,
+                };
             }
             ParsedTok::Prop(prop) => {
                 let (value, offset) = (prop.prop_buf, prop.name_offset);
@@ -128,11 +154,13 @@ pub fn parse(dtb: &'static [u8], image_pa: usize) -> Platform {
                 if offset == reg && node.reg.is_none() {
                     let parent = cells[depth - 1];
                     let address = be_cells(value, parent.address);
-                    let size = be_cells(value.get(parent.address * 4..).unwrap_or(&[]), parent.size);
+                    let size =
+                        be_cells(value.get(parent.address * 4..).unwrap_or(&[]), parent.size);
                     node.reg = address.zip(size);
                 } else if offset == compatible {
                     node.is_uart |= has_compatible(value, &[b"ns16550a", b"ns16550"]);
-                    node.is_test_device |= has_compatible(value, &[b"sifive,test1", b"sifive,test0"]);
+                    node.is_test_device |=
+                        has_compatible(value, &[b"sifive,test1", b"sifive,test0"]);
                 } else if offset == device_type && value.starts_with(b"memory\0") {
                     node.is_memory = true;
                 } else if offset == address_cells {
@@ -163,7 +191,9 @@ pub fn parse(dtb: &'static [u8], image_pa: usize) -> Platform {
         }
     }
     Platform {
-        ram: ram.unwrap_or_else(|| panic!("no memory node in the DTB covers the image at {image_pa:#x}")),
+        ram: ram.unwrap_or_else(|| {
+            panic!("no memory node in the DTB covers the image at {image_pa:#x}")
+        }),
         uart: uart.unwrap_or_else(|| panic!("no ns16550 UART in the DTB")),
         test_device,
     }

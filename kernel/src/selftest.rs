@@ -3,17 +3,19 @@
 
 use crate::console::{self, UART_SLOT};
 use crate::layout::{
-    FIX_COUNT, FIX_PMAP_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, PAGE_SIZE, ROOT_SLOT_SIZE, UNUSED,
-    virt_to_fix,
+    FIX_COUNT, FIX_PMAP_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, PAGE_SIZE,
+    ROOT_SLOT_SIZE, UNUSED, virt_to_fix,
 };
 use crate::mm::fixmap::{clear_fixmap, fixmap_pte, set_fixmap};
+use crate::mm::frames;
 use crate::mm::kernel_access::{lookup, phys_to_virt};
 use crate::mm::pmap::{self, PmapError};
 use crate::mm::pte::PteFlags;
-use crate::mm::frames;
 use crate::plan::IMAGE;
-use crate::trap::{self, INSTRUCTION_PAGE_FAULT, LOAD_PAGE_FAULT, Location, STORE_PAGE_FAULT, describe};
-use crate::{print, println};
+use crate::println;
+use crate::trap::{
+    self, INSTRUCTION_PAGE_FAULT, LOAD_PAGE_FAULT, Location, STORE_PAGE_FAULT, describe,
+};
 
 struct Tally {
     passed: usize,
@@ -33,7 +35,10 @@ impl Tally {
 }
 
 pub fn run() -> bool {
-    let mut t = Tally { passed: 0, failed: 0 };
+    let mut t = Tally {
+        passed: 0,
+        failed: 0,
+    };
     fixmap_slots(&mut t);
     guard_gaps(&mut t);
     unused_slots(&mut t);
@@ -61,7 +66,8 @@ fn fixmap_slots(t: &mut Tally) {
         unsafe { core::ptr::write_volatile((slot.addr() + offset) as *mut u64, pattern) };
         clear_fixmap(slot);
         // SAFETY: `frame` is RAM, covered rw by the direct map.
-        let back = unsafe { core::ptr::read_volatile((phys_to_virt(frame) + offset) as *const u64) };
+        let back =
+            unsafe { core::ptr::read_volatile((phys_to_virt(frame) + offset) as *const u64) };
         // SAFETY: probe_load turns a fault into a return value.
         let cleared_faults = unsafe { trap::probe_load(slot.addr()) } == LOAD_PAGE_FAULT;
         let still_valid = fixmap_pte(slot).is_valid();
@@ -87,12 +93,19 @@ fn guard_gaps(t: &mut Tally) {
         for addr in [g.start, g.end - 8] {
             // SAFETY: probe_load turns a fault into a return value.
             let cause = unsafe { trap::probe_load(addr) };
-            ok &= cause == LOAD_PAGE_FAULT && describe(trap::last_fault_addr()) == Location::Gap(g.name);
+            ok &= cause == LOAD_PAGE_FAULT
+                && describe(trap::last_fault_addr()) == Location::Gap(g.name);
         }
-        t.check(ok, format_args!(
-            "guard gap `{}` ({:#x}..{:#x}): loads at both ends fault; trap handler: {}",
-            g.name, g.start, g.end, describe(g.start)
-        ));
+        t.check(
+            ok,
+            format_args!(
+                "guard gap `{}` ({:#x}..{:#x}): loads at both ends fault; trap handler: {}",
+                g.name,
+                g.start,
+                g.end,
+                describe(g.start)
+            ),
+        );
     }
 }
 
@@ -103,22 +116,29 @@ fn unused_slots(t: &mut Tally) {
         let mut probes = 0;
         let mut ok = true;
         for slot in u.first_slot..=u.last_slot {
-            let slot_start = (u.start & !(ROOT_SLOT_SIZE - 1)).wrapping_add((slot - u.first_slot) * ROOT_SLOT_SIZE);
+            let slot_start = (u.start & !(ROOT_SLOT_SIZE - 1))
+                .wrapping_add((slot - u.first_slot) * ROOT_SLOT_SIZE);
             let addr = slot_start.max(u.start);
             // SAFETY: probe_load turns a fault into a return value.
             let cause = unsafe { trap::probe_load(addr) };
-            ok &= cause == LOAD_PAGE_FAULT && describe(trap::last_fault_addr()) == describe(u.start);
+            ok &=
+                cause == LOAD_PAGE_FAULT && describe(trap::last_fault_addr()) == describe(u.start);
             probes += 1;
         }
-        t.check(ok, format_args!(
-            "{} ({:#x}..={:#x}): {probes} load(s) fault; trap handler: {}",
-            describe(u.start), u.start, u.last, describe(u.start)
-        ));
+        t.check(
+            ok,
+            format_args!(
+                "{} ({:#x}..={:#x}): {probes} load(s) fault; trap handler: {}",
+                describe(u.start),
+                u.start,
+                u.last,
+                describe(u.start)
+            ),
+        );
     }
 }
 
 /// A `ret` in writable data: fetching it must fault.
-static DATA_RET: [u32; 1] = [0x0000_8067];
 static mut WRITABLE_RET: [u32; 1] = [0x0000_8067];
 static RODATA_WORD: u64 = 0x1234_5678;
 
@@ -126,23 +146,39 @@ fn w_xor_x(t: &mut Tally) {
     let text = run as *const () as usize;
     // SAFETY: probe_store stores back the byte it read, or faults harmlessly.
     let store_text = unsafe { trap::probe_store(text) };
-    let expect_store = if cfg!(feature = "inject-selftest-failure") { 0 } else { STORE_PAGE_FAULT };
-    t.check(store_text == expect_store, format_args!(
-        "W^X: a store to text at {text:#x} ({}) gives {} (expected {})",
-        describe(text), trap::describe_cause(store_text), trap::describe_cause(expect_store)
-    ));
+    let expect_store = if cfg!(feature = "inject-selftest-failure") {
+        0
+    } else {
+        STORE_PAGE_FAULT
+    };
+    t.check(
+        store_text == expect_store,
+        format_args!(
+            "W^X: a store to text at {text:#x} ({}) gives {} (expected {})",
+            describe(text),
+            trap::describe_cause(store_text),
+            trap::describe_cause(expect_store)
+        ),
+    );
     let rodata = &raw const RODATA_WORD as usize;
     // SAFETY: as above.
     let store_rodata = unsafe { trap::probe_store(rodata) };
-    t.check(store_rodata == STORE_PAGE_FAULT, format_args!(
-        "W^X: a store to rodata at {rodata:#x} faults ({})", trap::describe_cause(store_rodata)
-    ));
+    t.check(
+        store_rodata == STORE_PAGE_FAULT,
+        format_args!(
+            "W^X: a store to rodata at {rodata:#x} faults ({})",
+            trap::describe_cause(store_rodata)
+        ),
+    );
     let data = &raw mut WRITABLE_RET as usize;
     let fetch_data = trap::fetch(data);
-    t.check(fetch_data == INSTRUCTION_PAGE_FAULT, format_args!(
-        "W^X: a fetch from data at {data:#x} faults ({})", trap::describe_cause(fetch_data)
-    ));
-    let _ = DATA_RET;
+    t.check(
+        fetch_data == INSTRUCTION_PAGE_FAULT,
+        format_args!(
+            "W^X: a fetch from data at {data:#x} faults ({})",
+            trap::describe_cause(fetch_data)
+        ),
+    );
 }
 
 /// The image's pages carry the section permissions.
@@ -154,14 +190,24 @@ fn image_sections(t: &mut Tally) {
     let ok = text.map(|f| f & rwx) == Some(PteFlags::R | PteFlags::X)
         && rodata.map(|f| f & rwx) == Some(PteFlags::R)
         && data.map(|f| f & rwx) == Some(PteFlags::R | PteFlags::W);
-    t.check(ok, format_args!(
-        "image `{}` sections: text r-x, rodata r--, data rw- ({:?} / {:?} / {:?})",
-        IMAGE.name, text, rodata, data
-    ));
+    t.check(
+        ok,
+        format_args!(
+            "image `{}` sections: text r-x, rodata r--, data rw- ({:?} / {:?} / {:?})",
+            IMAGE.name, text, rodata, data
+        ),
+    );
 }
 
 fn virt_to_fix_bounds(t: &mut Tally) {
-    let outside = [0, FIXADDR_START - 1, FIXADDR_TOP, FIXADDR_TOP + PAGE_SIZE, IMAGE.start, usize::MAX];
+    let outside = [
+        0,
+        FIXADDR_START - 1,
+        FIXADDR_TOP,
+        FIXADDR_TOP + PAGE_SIZE,
+        IMAGE.start,
+        usize::MAX,
+    ];
     let rejects = outside.iter().all(|&a| virt_to_fix(a).is_none());
     let accepts = virt_to_fix(FIXADDR_START) == Some(FixSlot::ALL[0])
         && virt_to_fix(FIXADDR_TOP - 1) == Some(FixSlot::ALL[FIX_COUNT - 1]);
@@ -185,16 +231,24 @@ fn pmap_errors(t: &mut Tally) {
     for &va in mapped.iter().take(FIX_PMAP_COUNT) {
         let _ = pmap::try_unmap(va);
     }
-    t.check(all_mapped && exhausted == Err(PmapError::Exhausted), format_args!(
-        "PMAP exhaustion: {FIX_PMAP_COUNT} maps succeed, the next is refused ({:?})", exhausted.err()
-    ));
+    t.check(
+        all_mapped && exhausted == Err(PmapError::Exhausted),
+        format_args!(
+            "PMAP exhaustion: {FIX_PMAP_COUNT} maps succeed, the next is refused ({:?})",
+            exhausted.err()
+        ),
+    );
     let va = pmap::map(frame);
     pmap::unmap(va);
     let double = pmap::try_unmap(va);
     let foreign = pmap::try_unmap(IMAGE.start);
     t.check(
-        matches!(double, Err(PmapError::NotInUse(_))) && matches!(foreign, Err(PmapError::NotPmap(_))) && pmap::in_use() == 0,
-        format_args!("PMAP double use: a second unmap is refused ({:?}), so is a non-PMAP address", double.err()),
+        matches!(double, Err(PmapError::NotInUse(_)))
+            && matches!(foreign, Err(PmapError::NotPmap(_)))
+            && pmap::in_use() == 0,
+        format_args!(
+            "PMAP double use: a second unmap is refused ({:?}), so is a non-PMAP address",
+            double.err()
+        ),
     );
-    let _ = print!("");
 }

@@ -181,9 +181,11 @@ extern "C" fn trap_handler(frame: &mut TrapFrame) {
         core::arch::asm!("csrr {}, scause", out(reg) scause);
         core::arch::asm!("csrr {}, stval", out(reg) stval);
     }
-    let is_fault = scause == INSTRUCTION_PAGE_FAULT || scause == LOAD_PAGE_FAULT || scause == STORE_PAGE_FAULT;
+    let is_fault =
+        scause == INSTRUCTION_PAGE_FAULT || scause == LOAD_PAGE_FAULT || scause == STORE_PAGE_FAULT;
     if is_fault {
-        let probe = frame.sepc == probe_load_insn as *const () as usize || frame.sepc == probe_store_insn as *const () as usize;
+        let probe = frame.sepc == probe_load_insn as *const () as usize
+            || frame.sepc == probe_store_insn as *const () as usize;
         let fetch = FETCH_PROBE.load(Ordering::Relaxed);
         if probe || (scause == INSTRUCTION_PAGE_FAULT && fetch != 0 && frame.sepc == fetch) {
             LAST_FAULT_ADDR.store(stval, Ordering::Relaxed);

@@ -1,1 +1,57 @@
-fn main() {}
+//! `cargo xtask`: the project's workflows.
+//!
+//! - `run [--layout FILE] [--release|--debug]`: build the kernel for a plan and boot it in QEMU.
+//! - `test`: host tests, then boot every plan and the negative cases.
+//! - `bench`: boot the default plan under `-icount shift=0`, print and record the figures.
+//! - `gdb [--layout FILE]`: boot halted with QEMU's gdb stub.
+
+mod bench;
+mod boot;
+mod setup;
+mod test;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask/ sits in the repository")
+        .to_path_buf()
+}
+
+const USAGE: &str = "usage: cargo xtask <run [--layout FILE] | test | bench | gdb [--layout FILE]>";
+
+fn layout_arg(args: &[String]) -> Result<PathBuf, String> {
+    match args.iter().position(|a| a == "--layout") {
+        Some(i) => {
+            let file = args.get(i + 1).ok_or("--layout needs a file")?;
+            let path = std::env::current_dir()
+                .map_err(|e| e.to_string())?
+                .join(file);
+            if !path.is_file() {
+                return Err(format!("no layout file at {}", path.display()));
+            }
+            Ok(path)
+        }
+        None => Ok(repo().join("layout.toml")),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => layout_arg(&args[1..]).and_then(|layout| boot::run(&layout)),
+        Some("test") => test::run(),
+        Some("bench") => bench::run(),
+        Some("gdb") => layout_arg(&args[1..]).and_then(|layout| boot::gdb(&layout)),
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -471,7 +471,11 @@ fn tables(plan: &Plan) -> TokenStream {
         _ => None,
     });
     let image_index = dec(plan.image as u64);
-    let fixmap_index = dec(plan.regions.iter().position(|r| r.name == plan.fixmap.region).expect("the fixmap region exists") as u64);
+    let fixmap_index = dec(plan
+        .regions
+        .iter()
+        .position(|r| r.name == plan.fixmap.region)
+        .expect("the fixmap region exists") as u64);
     quote! {
         #[doc = " Every region, by ascending address."]
         pub const REGIONS: &[Region] = &[#(#regions),*];

@@ -19,7 +19,10 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use super::fixmap::FIXMAP_TABLES;
 use super::pte::PteFlags;
 use super::table::{MapError, PageTable, TableAccess, map_range, walk};
-use crate::layout::{BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXADDR_START, L0_TABLE_SPAN, LINK_ADDRESS, LOAD_ADDRESS, SATP_MODE};
+use crate::layout::{
+    BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXADDR_START, L0_TABLE_SPAN, LINK_ADDRESS, LOAD_ADDRESS,
+    SATP_MODE,
+};
 
 /// Tables for the boot mappings and anything mapped before RAM frames are known.
 /// Not zeroed at boot: each table is cleared when handed out.
@@ -38,7 +41,10 @@ pub struct BootState {
     pub root_table: AtomicUsize,
 }
 
-pub static BOOT: BootState = BootState { image_offset: AtomicUsize::new(0), root_table: AtomicUsize::new(0) };
+pub static BOOT: BootState = BootState {
+    image_offset: AtomicUsize::new(0),
+    root_table: AtomicUsize::new(0),
+};
 
 unsafe extern "C" {
     static __image_start: u8;
@@ -82,7 +88,9 @@ impl TableAccess for Physical {
     }
 
     fn alloc_table(&mut self) -> Result<usize, MapError> {
-        pool_alloc().map(|t| t as *const PageTable as usize).ok_or(MapError::OutOfTables)
+        pool_alloc()
+            .map(|t| t as *const PageTable as usize)
+            .ok_or(MapError::OutOfTables)
     }
 }
 
@@ -129,30 +137,63 @@ pub extern "C" fn boot_prepare() -> BootSwitch {
     let end = sym_addr!(__image_end);
     let id_start = load & !(BOOT_SUPERPAGE_SIZE - 1);
     let id_end = end.next_multiple_of(BOOT_SUPERPAGE_SIZE);
-    or_fail(map_range(&mut a, root, id_start, id_start, id_end - id_start, PteFlags::R | PteFlags::W | PteFlags::X, 1));
+    or_fail(map_range(
+        &mut a,
+        root,
+        id_start,
+        id_start,
+        id_end - id_start,
+        PteFlags::R | PteFlags::W | PteFlags::X,
+        1,
+    ));
 
     // The image at its link address, section by section.
     let sections = [
-        (sym_addr!(__text_start), sym_addr!(__text_end), PteFlags::KERNEL_RX),
-        (sym_addr!(__rodata_start), sym_addr!(__rodata_end), PteFlags::KERNEL_R),
+        (
+            sym_addr!(__text_start),
+            sym_addr!(__text_end),
+            PteFlags::KERNEL_RX,
+        ),
+        (
+            sym_addr!(__rodata_start),
+            sym_addr!(__rodata_end),
+            PteFlags::KERNEL_R,
+        ),
         (sym_addr!(__data_start), end, PteFlags::KERNEL_RW),
     ];
     for (start, end, flags) in sections {
         if end > start {
-            or_fail(map_range(&mut a, root, start.wrapping_add(offset), start, end - start, flags, 0));
+            or_fail(map_range(
+                &mut a,
+                root,
+                start.wrapping_add(offset),
+                start,
+                end - start,
+                flags,
+                0,
+            ));
         }
     }
 
     // Tables down to level 1 above every fixmap level-0 table.
     for t in 0..FIX_TABLES {
-        or_fail(walk(&mut a, root, FIXADDR_START + t * L0_TABLE_SPAN, 1, true));
+        or_fail(walk(
+            &mut a,
+            root,
+            FIXADDR_START + t * L0_TABLE_SPAN,
+            1,
+            true,
+        ));
     }
     for table in &FIXMAP_TABLES {
         table.zero();
     }
 
     crate::bench::mark(crate::bench::Phase::BootTables);
-    BootSwitch { satp: (SATP_MODE << 60) | (root >> 12), offset }
+    BootSwitch {
+        satp: (SATP_MODE << 60) | (root >> 12),
+        offset,
+    }
 }
 
 /// Physical → link address for memory inside the loaded image.
@@ -170,11 +211,17 @@ pub fn image_pa(va: usize) -> usize {
 
 /// Physical range `[start, end)` of the loaded image (after the MMU is on).
 pub fn image_phys_range() -> (usize, usize) {
-    (image_pa(sym_addr!(__image_start)), image_pa(sym_addr!(__image_end)))
+    (
+        image_pa(sym_addr!(__image_start)),
+        image_pa(sym_addr!(__image_end)),
+    )
 }
 
 /// The identity range mapped for the switch, to be dropped after the jump.
 pub fn identity_range() -> (usize, usize) {
     let (start, end) = image_phys_range();
-    (start & !(BOOT_SUPERPAGE_SIZE - 1), end.next_multiple_of(BOOT_SUPERPAGE_SIZE))
+    (
+        start & !(BOOT_SUPERPAGE_SIZE - 1),
+        end.next_multiple_of(BOOT_SUPERPAGE_SIZE),
+    )
 }

@@ -59,7 +59,10 @@ pub fn setup_fixmap_mappings() {
         if i == PT_ENTRIES {
             // The fixmap runs into the next level-1 table (it straddles a 1 GiB line).
             let va = table as *const PageTable as usize - FIXMAP_TABLES.as_ptr() as usize;
-            level1 = walk_to_level1(FIXADDR_START + va / core::mem::size_of::<PageTable>() * L0_TABLE_SPAN, offset);
+            level1 = walk_to_level1(
+                FIXADDR_START + va / core::mem::size_of::<PageTable>() * L0_TABLE_SPAN,
+                offset,
+            );
             i = 0;
         }
         let slot = level1.entry(i);
@@ -67,7 +70,10 @@ pub fn setup_fixmap_mappings() {
         if old.is_valid() {
             already_valid(i, old);
         }
-        write_pte(slot, Pte::table((table as *const PageTable as usize).wrapping_sub(offset)));
+        write_pte(
+            slot,
+            Pte::table((table as *const PageTable as usize).wrapping_sub(offset)),
+        );
         i += 1;
     }
     // Order the table stores before any later access, then drop stale translations.
@@ -90,7 +96,10 @@ fn walk_to_level1(va: usize, offset: usize) -> &'static PageTable {
         table = pte.pa().wrapping_add(offset);
         level -= 1;
     }
-    debug_assert!(image_va(table.wrapping_sub(offset)).is_some(), "fixmap tables come from the boot pool");
+    debug_assert!(
+        image_va(table.wrapping_sub(offset)).is_some(),
+        "fixmap tables come from the boot pool"
+    );
     // SAFETY: as above.
     unsafe { &*(table as *const PageTable) }
 }
@@ -98,13 +107,18 @@ fn walk_to_level1(va: usize, offset: usize) -> &'static PageTable {
 #[cold]
 #[inline(never)]
 fn missing_table(va: usize, level: usize, pte: Pte) -> ! {
-    panic!("setup_fixmap_mappings: no level-{} table for {va:#x} (level-{level} entry {pte:?})", level - 1);
+    panic!(
+        "setup_fixmap_mappings: no level-{} table for {va:#x} (level-{level} entry {pte:?})",
+        level - 1
+    );
 }
 
 #[cold]
 #[inline(never)]
 fn already_valid(index: usize, pte: Pte) -> ! {
-    panic!("setup_fixmap_mappings: level-1 entry {index} for the fixmap is already valid ({pte:?})");
+    panic!(
+        "setup_fixmap_mappings: level-1 entry {index} for the fixmap is already valid ({pte:?})"
+    );
 }
 
 /// Map `pa` at fixmap slot `slot`. The slot type bounds-checks (a `FixSlot` only

@@ -63,7 +63,13 @@ fn root() -> usize {
 
 /// Map `[va, va + size)` → `pa` in the kernel's tables, largest pages up to
 /// `max_leaf`, then flush those translations.
-pub fn map(va: usize, pa: usize, size: usize, flags: PteFlags, max_leaf: usize) -> Result<(), MapError> {
+pub fn map(
+    va: usize,
+    pa: usize,
+    size: usize,
+    flags: PteFlags,
+    max_leaf: usize,
+) -> Result<(), MapError> {
     table::map_range(&mut Kernel, root(), va, pa, size, flags, max_leaf)?;
     flush_all();
     Ok(())

@@ -37,7 +37,11 @@ impl fmt::Display for PmapError {
 /// Map the page holding `pa`; returns the virtual address of `pa` itself.
 pub fn try_map(pa: usize) -> Result<usize, PmapError> {
     let used = IN_USE.load(Ordering::Relaxed);
-    let all = if FIX_PMAP_COUNT == 64 { u64::MAX } else { (1u64 << FIX_PMAP_COUNT) - 1 };
+    let all = if FIX_PMAP_COUNT == 64 {
+        u64::MAX
+    } else {
+        (1u64 << FIX_PMAP_COUNT) - 1
+    };
     let free = !used & all;
     if free == 0 {
         return Err(PmapError::Exhausted);

@@ -56,8 +56,14 @@ impl Pte {
     /// A leaf mapping `pa` with `flags`. A and D are set up front (D only when
     /// writable): hardware need not update them, and a rewrite keeps them.
     pub fn leaf(pa: usize, flags: PteFlags) -> Pte {
-        debug_assert!(pa.is_multiple_of(1 << PAGE_SHIFT), "leaf PTEs map page-aligned addresses");
-        debug_assert!(flags.intersects(PteFlags::R | PteFlags::X), "a leaf is readable or executable");
+        debug_assert!(
+            pa.is_multiple_of(1 << PAGE_SHIFT),
+            "leaf PTEs map page-aligned addresses"
+        );
+        debug_assert!(
+            flags.intersects(PteFlags::R | PteFlags::X),
+            "a leaf is readable or executable"
+        );
         let mut flags = flags | PteFlags::V | PteFlags::A;
         if flags.contains(PteFlags::W) {
             flags |= PteFlags::D;
@@ -85,13 +91,22 @@ impl Pte {
 
     /// A valid entry with any of R/W/X is a leaf; with none it points to a table.
     pub fn is_leaf(self) -> bool {
-        self.is_valid() && self.flags().intersects(PteFlags::R | PteFlags::W | PteFlags::X)
+        self.is_valid()
+            && self
+                .flags()
+                .intersects(PteFlags::R | PteFlags::W | PteFlags::X)
     }
 }
 
 impl core::fmt::Debug for Pte {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "Pte({:#x} -> {:#x}, {:?})", self.0, self.pa(), self.flags())
+        write!(
+            f,
+            "Pte({:#x} -> {:#x}, {:?})",
+            self.0,
+            self.pa(),
+            self.flags()
+        )
     }
 }
 

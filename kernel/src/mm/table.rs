@@ -76,7 +76,13 @@ pub trait TableAccess {
 
 /// Walk from the root to the table at `level` that translates `va`, creating
 /// missing intermediate tables when `create` is set. Returns that table's address.
-pub fn walk<A: TableAccess>(a: &mut A, root: usize, va: usize, level: usize, create: bool) -> Result<usize, MapError> {
+pub fn walk<A: TableAccess>(
+    a: &mut A,
+    root: usize,
+    va: usize,
+    level: usize,
+    create: bool,
+) -> Result<usize, MapError> {
     let mut table = root;
     let mut l = ROOT_LEVEL;
     while l > level {
@@ -102,7 +108,9 @@ pub fn walk<A: TableAccess>(a: &mut A, root: usize, va: usize, level: usize, cre
 /// least `remaining` bytes left.
 fn leaf_level(va: usize, pa: usize, remaining: usize, max_leaf: usize) -> usize {
     let mut level = max_leaf;
-    while level > 0 && !((va | pa).is_multiple_of(level_size(level)) && remaining >= level_size(level)) {
+    while level > 0
+        && !((va | pa).is_multiple_of(level_size(level)) && remaining >= level_size(level))
+    {
         level -= 1;
     }
     level
@@ -137,7 +145,10 @@ pub fn map_range<A: TableAccess>(
                 write_pte(slot, Pte::leaf(pa + done, flags));
                 done += step;
                 i += 1;
-                if done >= size || i == PT_ENTRIES || leaf_level(va + done, pa + done, size - done, max_leaf) != level {
+                if done >= size
+                    || i == PT_ENTRIES
+                    || leaf_level(va + done, pa + done, size - done, max_leaf) != level
+                {
                     return Ok(done);
                 }
             }

@@ -1,0 +1,172 @@
+//! Build the kernel for a layout and boot it in QEMU under a timeout, streaming and
+//! capturing (at most `OUTPUT_CAP` bytes of) its output.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::repo;
+use crate::setup::{self, QEMU, TARGET};
+
+pub const TIMEOUT: Duration = Duration::from_secs(60);
+const OUTPUT_CAP: usize = 1 << 20;
+
+/// The kernel ELF for a release build.
+pub fn kernel_elf() -> PathBuf {
+    repo()
+        .join("kernel/target")
+        .join(TARGET)
+        .join("release/vmlayout-kernel")
+}
+
+pub struct Build {
+    pub ok: bool,
+    pub stderr: String,
+}
+
+/// `cargo build --release` of the kernel with `VMLAYOUT_FILE = layout`.
+pub fn build_kernel(layout: &Path, features: &[&str]) -> Result<Build, String> {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(repo().join("kernel"))
+        .args(["build", "--release", "--target", TARGET]);
+    if !features.is_empty() {
+        cmd.args(["--features", &features.join(",")]);
+    }
+    // The host workspace's cargo sets these for xtask; the kernel build must not inherit them.
+    for var in [
+        "CARGO_TARGET_DIR",
+        "RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "CARGO_ENCODED_RUSTFLAGS",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("VMLAYOUT_FILE", layout);
+    let output = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
+    Ok(Build {
+        ok: output.status.success(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
+pub struct Boot {
+    /// QEMU's exit status (the kernel's, through the test device); None on timeout.
+    pub status: Option<i32>,
+    pub output: String,
+}
+
+pub fn qemu_command(elf: &Path) -> Command {
+    let mut cmd = Command::new(QEMU);
+    cmd.args([
+        "-machine",
+        "virt",
+        "-nographic",
+        "-bios",
+        "default",
+        "-m",
+        "128M",
+        "-smp",
+        "1",
+    ])
+    .args(["-icount", "shift=0", "-no-reboot", "-kernel"])
+    .arg(elf);
+    cmd
+}
+
+/// Boot `elf`, echoing its output when `echo` is set.
+pub fn boot(elf: &Path, echo: bool) -> Result<Boot, String> {
+    let mut child = qemu_command(elf)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {QEMU}: {e}"))?;
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut captured = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            if captured.len() < OUTPUT_CAP {
+                let take = n.min(OUTPUT_CAP - captured.len());
+                captured.extend_from_slice(&buf[..take]);
+                if echo {
+                    let _ = std::io::stdout().write_all(&buf[..take]);
+                    let _ = std::io::stdout().flush();
+                }
+            }
+        }
+        captured
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status.code();
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut output = String::from_utf8_lossy(&reader.join().unwrap_or_default()).into_owned();
+    output.push_str(&err_reader.join().unwrap_or_default());
+    Ok(Boot { status, output })
+}
+
+/// `cargo xtask run`: build for `layout`, boot, exit with the kernel's status.
+pub fn run(layout: &Path) -> Result<u8, String> {
+    setup::ensure_all()?;
+    eprintln!("xtask: building the kernel for {}", layout.display());
+    let build = build_kernel(layout, &[])?;
+    if !build.ok {
+        eprint!("{}", build.stderr);
+        return Err("the kernel did not build".into());
+    }
+    let boot = boot(&kernel_elf(), true)?;
+    match boot.status {
+        Some(code) => {
+            eprintln!("xtask: QEMU exited with status {code}");
+            Ok(u8::try_from(code).unwrap_or(1))
+        }
+        None => Err(format!(
+            "the kernel did not finish within {} s",
+            TIMEOUT.as_secs()
+        )),
+    }
+}
+
+/// `cargo xtask gdb`: build, then boot halted with the gdb stub on :1234.
+pub fn gdb(layout: &Path) -> Result<u8, String> {
+    setup::ensure_all()?;
+    let build = build_kernel(layout, &[])?;
+    if !build.ok {
+        eprint!("{}", build.stderr);
+        return Err("the kernel did not build".into());
+    }
+    let elf = kernel_elf();
+    println!("QEMU waits for gdb on localhost:1234. In another terminal run:");
+    println!(
+        "    gdb-multiarch {} -ex 'target remote localhost:1234' -ex 'break rust_main' -ex continue",
+        elf.display()
+    );
+    println!("(or riscv64-unknown-elf-gdb). Stop QEMU with Ctrl-A X.");
+    let status = qemu_command(&elf)
+        .args(["-s", "-S"])
+        .status()
+        .map_err(|e| format!("cannot start {QEMU}: {e}"))?;
+    Ok(status
+        .code()
+        .and_then(|c| u8::try_from(c).ok())
+        .unwrap_or(1))
+}
