@@ -156,3 +156,47 @@ fn a_failed_generate_leaves_every_output_byte_for_byte() {
         "no file changed, none added (no temporary left behind)"
     );
 }
+
+#[test]
+fn a_write_that_fails_midway_rolls_back_the_files_already_written() {
+    let repo = repo();
+    let out = tempfile::tempdir().expect("tempdir");
+    let out_s = out.path().to_str().unwrap();
+    // Old outputs from another plan, so a successful write would change them.
+    assert_eq!(
+        code(&vmlayout(
+            &["generate", "tests/layouts/sv48.toml", "--out", out_s],
+            &repo
+        )),
+        0
+    );
+    // A directory where the last artefact goes: renaming over it fails after the
+    // other four have been renamed into place.
+    std::fs::remove_file(out.path().join("layout.json")).unwrap();
+    std::fs::create_dir(out.path().join("layout.json")).unwrap();
+    std::fs::write(out.path().join("layout.json/keep"), "x").unwrap();
+    let before: Vec<(String, Vec<u8>)> = ["layout.rs", "layout.ld", "layout.h", "MEMORY-MAP.md"]
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read(out.path().join(f)).unwrap()))
+        .collect();
+    let o = vmlayout(&["generate", "layout.toml", "--out", out_s], &repo);
+    assert_eq!(
+        code(&o),
+        2,
+        "an I/O failure: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for (f, bytes) in &before {
+        assert_eq!(
+            &std::fs::read(out.path().join(f)).unwrap(),
+            bytes,
+            "{f} rolled back"
+        );
+    }
+    let stray: Vec<_> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(stray.is_empty(), "no temporary files left: {stray:?}");
+}

@@ -89,22 +89,73 @@ impl Diagnostics {
     }
 
     /// Render every diagnostic against `source`, in source order, without colour
-    /// (stable for snapshots, readable in `compile_error!`).
+    /// (stable for snapshots, readable in `compile_error!`). At most
+    /// [`MAX_RENDERED`] are shown; the summary line gives the full count.
     pub fn render(&self, path: &str, source: &str) -> String {
         let mut sorted: Vec<&Diagnostic> = self.list.iter().collect();
         sorted.sort_by_key(|d| (d.span.start, d.span.end));
+        let lines = LineIndex::new(source);
         let renderer = Renderer::plain();
         let mut out = String::new();
-        for diagnostic in &sorted {
-            out.push_str(&render_one(&renderer, diagnostic, path, source));
+        for diagnostic in sorted.iter().take(MAX_RENDERED) {
+            out.push_str(&render_one(&renderer, diagnostic, path, source, &lines));
             out.push_str("\n\n");
         }
         let count = sorted.len();
+        if count > MAX_RENDERED {
+            out.push_str(&format!(
+                "note: {} more errors not shown\n\n",
+                count - MAX_RENDERED
+            ));
+        }
         out.push_str(&format!(
             "error: {path}: {count} error{} in the layout",
             if count == 1 { "" } else { "s" }
         ));
         out
+    }
+}
+
+/// Diagnostics shown per run; a file with more errors has bigger problems first.
+pub const MAX_RENDERED: usize = 50;
+
+/// Byte offsets of line starts, so each diagnostic renders only the lines it
+/// points at instead of rescanning the whole file.
+struct LineIndex {
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl LineIndex {
+    fn new(source: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            source
+                .bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex {
+            starts,
+            len: source.len(),
+        }
+    }
+
+    /// 0-based line of a byte offset.
+    fn line(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+
+    /// Byte range of lines `first..=last`, without the final newline.
+    fn range(&self, first: usize, last: usize) -> Span {
+        let end = self
+            .starts
+            .get(last + 1)
+            .map_or(self.len, |&s| s.saturating_sub(1).max(self.starts[last]));
+        self.starts[first]..end
     }
 }
 
@@ -122,25 +173,56 @@ fn clamp(span: &Span, source: &str) -> Span {
     start..end
 }
 
-fn render_one(renderer: &Renderer, d: &Diagnostic, path: &str, source: &str) -> String {
-    let mut snippet = Snippet::source(source)
-        .path(path.to_owned())
-        .fold(true)
-        .annotation(
-            AnnotationKind::Primary
-                .span(clamp(&d.span, source))
-                .label(d.label.clone()),
-        );
-    for (span, label) in &d.related {
-        snippet = snippet.annotation(
-            AnnotationKind::Context
-                .span(clamp(span, source))
-                .label(label.clone()),
-        );
+fn render_one(
+    renderer: &Renderer,
+    d: &Diagnostic,
+    path: &str,
+    source: &str,
+    lines: &LineIndex,
+) -> String {
+    // Annotations grouped into blocks of nearby lines; each block becomes a snippet
+    // of just those lines. The primary's block comes first so the `-->` location is
+    // the primary's.
+    let mut sorted: Vec<(Span, &str, bool)> =
+        vec![(clamp(&d.span, source), d.label.as_str(), true)];
+    sorted.extend(
+        d.related
+            .iter()
+            .map(|(span, label)| (clamp(span, source), label.as_str(), false)),
+    );
+    sorted.sort_by_key(|(span, _, _)| span.start);
+    let mut blocks: Vec<(usize, usize, Vec<(Span, &str, bool)>)> = Vec::new();
+    for (span, label, primary) in sorted {
+        let first = lines.line(span.start);
+        let last = lines.line(span.end.saturating_sub(1).max(span.start));
+        match blocks.last_mut() {
+            Some(block) if first <= block.1 + 8 => {
+                block.1 = block.1.max(last);
+                block.2.push((span, label, primary));
+            }
+            _ => blocks.push((first, last, vec![(span, label, primary)])),
+        }
     }
-    let mut group: Group<'_> = Level::ERROR
-        .primary_title(d.message.clone())
-        .element(snippet);
+    blocks.sort_by_key(|(_, _, anns)| !anns.iter().any(|(_, _, primary)| *primary));
+    let mut group = Group::with_title(Level::ERROR.primary_title(d.message.clone()));
+    for (first, last, anns) in blocks {
+        let range = lines.range(first, last);
+        let mut snippet = Snippet::source(&source[range.clone()])
+            .line_start(first + 1)
+            .path(path.to_owned())
+            .fold(true);
+        for (span, label, primary) in anns {
+            let local = span.start.clamp(range.start, range.end) - range.start
+                ..span.end.clamp(range.start, range.end) - range.start;
+            let kind = if primary {
+                AnnotationKind::Primary
+            } else {
+                AnnotationKind::Context
+            };
+            snippet = snippet.annotation(kind.span(local).label(label.to_owned()));
+        }
+        group = group.element(snippet);
+    }
     if let Some(help) = &d.help {
         group = group.element(Level::HELP.message(help.clone()));
     }

@@ -52,9 +52,31 @@ impl std::fmt::Display for LayoutError {
 
 impl std::error::Error for LayoutError {}
 
+/// The largest layout file vmlayout reads. A real plan is a few kilobytes; the cap
+/// keeps every stage's time, and the code it emits, bounded.
+pub const MAX_LAYOUT_BYTES: usize = 1 << 20;
+
 /// Parse, resolve and validate layout text. `path` is only used in diagnostics.
 pub fn plan_from_str(path: &str, source: &str) -> Result<Plan, LayoutError> {
     let mut diags = Diagnostics::default();
+    if source.len() > MAX_LAYOUT_BYTES {
+        diags.push(
+            Diagnostic::error(
+                format!(
+                    "the layout is {} bytes; vmlayout reads layouts of at most {MAX_LAYOUT_BYTES} bytes",
+                    source.len()
+                ),
+                0..0,
+                "file too large",
+            )
+            .with_help("a layout is a few kilobytes of TOML: is this the right file?"),
+        );
+        return Err(LayoutError {
+            path: path.to_owned(),
+            source: source.to_owned(),
+            diagnostics: diags,
+        });
+    }
     let spec = parse::parse(source, &mut diags);
     let plan = spec.mode.as_ref().map(|m| m.value).and_then(|mode| {
         let resolved = resolve::resolve(&spec, mode, &mut diags);
@@ -98,12 +120,27 @@ pub fn plan_from_file(path: &Path) -> Result<Plan, LoadError> {
         path: shown.clone(),
         error,
     })?;
-    let source = String::from_utf8(bytes).map_err(|e| LoadError::Io {
-        path: shown.clone(),
-        error: std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("not UTF-8 text: {e}"),
-        ),
-    })?;
-    plan_from_str(&shown, &source).map_err(LoadError::Layout)
+    match String::from_utf8(bytes) {
+        Ok(source) => plan_from_str(&shown, &source).map_err(LoadError::Layout),
+        Err(e) => {
+            // TOML is UTF-8: point at the first byte that is not.
+            let valid = e.utf8_error().valid_up_to();
+            let source = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let at = source[..]
+                .char_indices()
+                .map(|(i, _)| i)
+                .find(|&i| i >= valid)
+                .unwrap_or(source.len());
+            let mut diagnostics = Diagnostics::default();
+            diagnostics.push(
+                Diagnostic::error("the layout is not UTF-8 text", at..at + 1, "not UTF-8")
+                    .with_help("TOML files are UTF-8: re-save the file as UTF-8"),
+            );
+            Err(LoadError::Layout(LayoutError {
+                path: shown,
+                source,
+                diagnostics,
+            }))
+        }
+    }
 }

@@ -4,7 +4,8 @@
 //! synced; only when all of them are complete are they renamed over the old files.
 //! A rename is atomic on POSIX file systems, so a reader (or an interrupted run) sees
 //! either the old file or the new one. A failure before the renames leaves every
-//! existing output byte for byte as it was. Unchanged files are not rewritten, so
+//! existing output byte for byte as it was; a failure during them puts back the
+//! files already renamed. Unchanged files are not rewritten, so
 //! their modification times (and any build depending on them) stay put.
 
 use std::io::Write;
@@ -63,16 +64,44 @@ pub fn write_all(dir: &Path, artefacts: &[Artefact]) -> Result<WriteReport, Outp
         tmp.as_file().sync_all().map_err(err)?;
         staged.push((tmp, path));
     }
-    // Every file is complete on disk: now swap them in. (Dropping `staged` early on
-    // an error above removes the temporary files.)
+    // Every file is complete on disk: now swap them in. Keep what each one replaces,
+    // so a failed rename (a directory in the way, a vanished disk) can put back the
+    // files already swapped and leave the directory as it was.
+    let mut swapped: Vec<(PathBuf, Option<Vec<u8>>)> = Vec::new();
     for (tmp, path) in staged {
-        tmp.persist(&path).map_err(|e| OutputError {
-            path: path.clone(),
-            error: e.error,
-        })?;
+        let previous = std::fs::read(&path).ok();
+        if let Err(e) = tmp.persist(&path) {
+            for (done, old) in swapped.iter().rev() {
+                restore(done, old.as_deref());
+            }
+            return Err(OutputError {
+                path: path.clone(),
+                error: e.error,
+            });
+        }
+        swapped.push((path.clone(), previous));
         report.written.push(path);
     }
     Ok(report)
+}
+
+/// Put `path` back as it was: the old bytes (atomically), or no file at all.
+fn restore(path: &Path, old: Option<&[u8]>) {
+    match old {
+        Some(bytes) => {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            if let Ok(mut tmp) = tempfile::Builder::new()
+                .prefix(".vmlayout-restore.")
+                .tempfile_in(dir)
+                && tmp.write_all(bytes).is_ok()
+            {
+                let _ = tmp.persist(path);
+            }
+        }
+        None => {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// The artefacts whose file in `dir` is missing or differs.

@@ -115,15 +115,22 @@ pub fn resolve(spec: &LayoutSpec, mode: Mode, diags: &mut Diagnostics) -> Resolv
         }
     }
 
-    let mut progress = true;
-    while progress {
-        progress = false;
-        for i in 0..n {
-            if starts[i].is_some() || failed[i] {
+    // Resolve in dependency order: an explicit depth-first walk along the
+    // `after`/`before` chains, so a long chain costs linear time and no recursion.
+    let mut waiting = vec![false; n];
+    for root in 0..n {
+        let mut stack = vec![root];
+        while let Some(&i) = stack.last() {
+            if failed[i] || starts[i].is_some() {
+                waiting[i] = false;
+                stack.pop();
                 continue;
             }
             let r = &regions[i];
-            let placement = r.placement.as_ref().expect("checked above");
+            let placement = r
+                .placement
+                .as_ref()
+                .expect("unfailed regions have a placement");
             let outcome = place(
                 r,
                 &placement.value,
@@ -135,42 +142,31 @@ pub fn resolve(spec: &LayoutSpec, mode: Mode, diags: &mut Diagnostics) -> Resolv
                 &failed,
                 &by_name,
                 mode,
-                regions,
                 diags,
             );
             match outcome {
-                Step::Placed(start) => {
-                    starts[i] = Some(start);
-                    progress = true;
+                Step::Placed(start) => starts[i] = Some(start),
+                Step::Failed => failed[i] = true,
+                Step::Waiting(target) if waiting[target] => {
+                    // `target` is further down the stack: everything above it is a cycle.
+                    let from = stack
+                        .iter()
+                        .position(|&j| j == target)
+                        .expect("waiting regions are on the stack");
+                    for &j in &stack[from..] {
+                        cycle(j, regions, &by_name, diags);
+                    }
+                    for &j in &stack {
+                        failed[j] = true;
+                        waiting[j] = false;
+                    }
+                    stack.clear();
                 }
-                Step::Failed => {
-                    failed[i] = true;
-                    progress = true;
+                Step::Waiting(target) => {
+                    waiting[i] = true;
+                    stack.push(target);
                 }
-                Step::Waiting => {}
             }
-        }
-    }
-
-    // Whatever is still waiting depends on itself through a chain of after/before.
-    for i in 0..n {
-        if starts[i].is_none() && !failed[i] {
-            let chain = dependency_chain(i, regions, &by_name);
-            let placement = regions[i]
-                .placement
-                .as_ref()
-                .expect("unfailed regions have a placement");
-            diags.push(
-                Diagnostic::error(
-                    format!("the placement of region `{}` depends on itself", chain[0]),
-                    placement.span.clone(),
-                    "part of a placement cycle",
-                )
-                .with_help(format!(
-                    "{}: anchor one region of the cycle with `at`, `slot` or `slots`",
-                    chain.join(" → ")
-                )),
-            );
         }
     }
 
@@ -215,8 +211,34 @@ pub fn resolve(spec: &LayoutSpec, mode: Mode, diags: &mut Diagnostics) -> Resolv
 
 enum Step {
     Placed(u64),
-    Waiting,
+    /// Needs the region with this index placed first.
+    Waiting(usize),
     Failed,
+}
+
+/// Report the placement cycle that region `i` is part of.
+fn cycle(
+    i: usize,
+    regions: &[RegionSpec],
+    by_name: &HashMap<&str, usize>,
+    diags: &mut Diagnostics,
+) {
+    let chain = dependency_chain(i, regions, by_name);
+    let placement = regions[i]
+        .placement
+        .as_ref()
+        .expect("a region in a cycle has a placement");
+    diags.push(
+        Diagnostic::error(
+            format!("the placement of region `{}` depends on itself", chain[0]),
+            placement.span.clone(),
+            "part of a placement cycle",
+        )
+        .with_help(format!(
+            "{}: anchor one region of the cycle with `at`, `slot` or `slots`",
+            chain.join(" → ")
+        )),
+    );
 }
 
 fn region_size(r: &RegionSpec, mode: Mode, diags: &mut Diagnostics) -> Option<u64> {
@@ -332,7 +354,6 @@ fn place(
     failed: &[bool],
     by_name: &HashMap<&str, usize>,
     mode: Mode,
-    regions: &[RegionSpec],
     diags: &mut Diagnostics,
 ) -> Step {
     let name = r.name.as_ref().map_or("?", |n| n.value.as_str());
@@ -386,7 +407,7 @@ fn place(
                 return Step::Failed;
             }
             let Some(target_start) = starts[t] else {
-                return Step::Waiting;
+                return Step::Waiting(t);
             };
             let target_size = sizes[t].expect("checked above");
             let gap_size = match gap {
@@ -436,7 +457,6 @@ fn place(
                             )
                             .with_help(format!("place `{name}` with `after` or an absolute `at` instead")),
                         );
-                        let _ = regions;
                         Step::Failed
                     }
                 }
@@ -455,11 +475,18 @@ fn placement_word(p: &Placement) -> &'static str {
 fn sorted_names(by_name: &HashMap<&str, usize>) -> String {
     let mut names: Vec<&str> = by_name.keys().copied().collect();
     names.sort_unstable();
-    names
+    let more = names.len().saturating_sub(12);
+    names.truncate(12);
+    let listed = names
         .iter()
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if more > 0 {
+        format!("{listed} and {more} more")
+    } else {
+        listed
+    }
 }
 
 /// `a → b → a` for a region caught in a placement cycle.

@@ -11,6 +11,10 @@ use crate::plan::{
 use crate::resolve::{Placed, PlacedGap, Resolved, size_bytes};
 use crate::spec::{LayoutSpec, RegionSpec};
 
+/// The most fixmap slots a plan may have: 8 level-0 tables. The fixmap holds a
+/// handful of fixed mappings; the cap also bounds the generated `FixSlot` enum.
+pub const MAX_FIXMAP_SLOTS: u64 = 4096;
+
 /// Boot mappings of the image use level-1 leaves (2 MiB superpages).
 pub const BOOT_SUPERPAGE: u64 = 2 << 20;
 
@@ -353,8 +357,14 @@ fn overlaps(spec: &LayoutSpec, regions: &[Placed], gaps: &[PlacedGap], diags: &m
         .filter(|i| i.end > i.start)
         .collect();
     items.sort_by_key(|i| (i.start, i.end));
-    for (i, a) in items.iter().enumerate() {
-        for b in items[i + 1..].iter().take_while(|b| b.start < a.end) {
+    // Sweep by start address, remembering the item that reaches furthest: every
+    // item that starts before that end overlaps it. Each overlapping item is
+    // reported once, in O(n log n) however many regions a file has.
+    let mut furthest: Option<&Item<'_>> = None;
+    for b in &items {
+        if let Some(a) = furthest
+            && b.start < a.end
+        {
             let by = a.end.min(b.end) - b.start;
             diags.push(
                 Diagnostic::error(
@@ -384,6 +394,9 @@ fn overlaps(spec: &LayoutSpec, regions: &[Placed], gaps: &[PlacedGap], diags: &m
                     a.name
                 )),
             );
+        }
+        if furthest.is_none_or(|a| b.end > a.end) {
+            furthest = Some(b);
         }
     }
 }
@@ -666,7 +679,7 @@ fn fixmap(spec: &LayoutSpec, placed: &[Placed], diags: &mut Diagnostics) -> Opti
     // Slot groups: unique names, non-empty, no generated-name collisions.
     let mut groups = Vec::new();
     let mut next = 0u64;
-    let mut variants: Vec<(String, Span)> = Vec::new();
+    let mut variants: std::collections::HashMap<String, Span> = std::collections::HashMap::new();
     let mut ok = true;
     if fx.groups.is_empty() {
         diags.push(
@@ -696,14 +709,35 @@ fn fixmap(spec: &LayoutSpec, placed: &[Placed], diags: &mut Diagnostics) -> Opti
             ok = false;
             continue;
         }
-        let variant_count = count.value.min(1 << 16);
-        for i in 0..variant_count {
+        if next.saturating_add(count.value) > MAX_FIXMAP_SLOTS {
+            diags.push(
+                Diagnostic::error(
+                    format!(
+                        "fixmap group `{}` brings the fixmap to {} slots; vmlayout supports at most {MAX_FIXMAP_SLOTS}",
+                        name.value,
+                        next.saturating_add(count.value)
+                    ),
+                    count.span.clone(),
+                    "too many slots",
+                )
+                .with_help(format!(
+                    "{MAX_FIXMAP_SLOTS} slots are {} level-0 tables ({}); the fixmap is for a handful of fixed mappings",
+                    MAX_FIXMAP_SLOTS / crate::paging::ENTRIES_PER_TABLE,
+                    human_size(MAX_FIXMAP_SLOTS * PAGE_SIZE)
+                )),
+            );
+            return None;
+        }
+        for i in 0..count.value {
             let v = names::fix_slot_variant(&name.value, i, count.value);
-            if let Some((_, first)) = variants.iter().find(|(existing, _)| *existing == v) {
-                if first != &name.span {
+            match variants.get(&v) {
+                Some(first) if *first != name.span => {
                     diags.push(
                         Diagnostic::error(
-                            format!("fixmap group `{}` would name a slot `FixSlot::{v}`, which another group already uses", name.value),
+                            format!(
+                                "fixmap group `{}` would name a slot `FixSlot::{v}`, which another group already uses",
+                                name.value
+                            ),
                             name.span.clone(),
                             "slot name collision",
                         )
@@ -713,8 +747,10 @@ fn fixmap(spec: &LayoutSpec, placed: &[Placed], diags: &mut Diagnostics) -> Opti
                     ok = false;
                     break;
                 }
-            } else {
-                variants.push((v, name.span.clone()));
+                Some(_) => {}
+                None => {
+                    variants.insert(v, name.span.clone());
+                }
             }
         }
         groups.push(FixGroup {
@@ -892,46 +928,45 @@ fn constant_names(spec: &LayoutSpec, resolved: &Resolved, diags: &mut Diagnostic
             }
         }
     }
-    let mut reported: Vec<(Span, Span)> = Vec::new();
-    for (i, (constant, owner, span)) in owners.iter().enumerate() {
+    let mut first_owner: std::collections::HashMap<&str, (&str, &Span)> =
+        std::collections::HashMap::new();
+    let mut reported: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
+    for (constant, owner, span) in &owners {
         if names::FIXED_CONSTANTS.contains(&constant.as_str()) {
-            diags.push(
-                Diagnostic::error(
-                    format!("{owner} would define `{constant}`, a built-in constant"),
-                    span.clone(),
-                    "name collision",
-                )
-                .with_help("rename it: every generated module already defines that constant"),
-            );
+            if reported.insert((span.start, usize::MAX)) {
+                diags.push(
+                    Diagnostic::error(
+                        format!("{owner} would define `{constant}`, a built-in constant"),
+                        span.clone(),
+                        "name collision",
+                    )
+                    .with_help("rename it: every generated module already defines that constant"),
+                );
+            }
             continue;
         }
-        let Some((_, first_owner, first_span)) = owners[..i]
-            .iter()
-            .find(|(c, o, _)| c == constant && o != owner)
-        else {
-            continue;
-        };
-        if reported.contains(&(first_span.clone(), span.clone())) {
-            continue;
+        match first_owner.get(constant.as_str()) {
+            None => {
+                first_owner.insert(constant, (owner, span));
+            }
+            Some((first, first_span)) if *first_span != span => {
+                if reported.insert((first_span.start, span.start)) {
+                    let message = if first == owner {
+                        format!("two things are named like {owner}: both would define `{constant}`")
+                    } else {
+                        format!("{owner} and {first} would both define `{constant}`")
+                    };
+                    diags.push(
+                        Diagnostic::error(message, span.clone(), "name collision")
+                            .with_related(
+                                (*first_span).clone(),
+                                format!("{first} is declared here"),
+                            )
+                            .with_help("rename one of them"),
+                    );
+                }
+            }
+            Some(_) => {}
         }
-        reported.push((first_span.clone(), span.clone()));
-        let same_kind_same_name = first_owner == owner;
-        let help = if same_kind_same_name {
-            "names must be unique: rename one"
-        } else {
-            "rename one of them"
-        };
-        diags.push(
-            Diagnostic::error(
-                format!("{owner} and {first_owner} would both define `{constant}`"),
-                span.clone(),
-                "name collision",
-            )
-            .with_related(
-                first_span.clone(),
-                format!("{first_owner} is declared here"),
-            )
-            .with_help(help),
-        );
     }
 }
