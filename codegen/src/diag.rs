@@ -173,6 +173,12 @@ fn clamp(span: &Span, source: &str) -> Span {
     start..end
 }
 
+/// An annotation: its span, label, and whether it is the primary one.
+type Annotated<'a> = (Span, &'a str, bool);
+
+/// Consecutive lines `first..=last` and the annotations on them.
+type Block<'a> = (usize, usize, Vec<Annotated<'a>>);
+
 fn render_one(
     renderer: &Renderer,
     d: &Diagnostic,
@@ -183,15 +189,14 @@ fn render_one(
     // Annotations grouped into blocks of nearby lines; each block becomes a snippet
     // of just those lines. The primary's block comes first so the `-->` location is
     // the primary's.
-    let mut sorted: Vec<(Span, &str, bool)> =
-        vec![(clamp(&d.span, source), d.label.as_str(), true)];
+    let mut sorted: Vec<Annotated<'_>> = vec![(clamp(&d.span, source), d.label.as_str(), true)];
     sorted.extend(
         d.related
             .iter()
             .map(|(span, label)| (clamp(span, source), label.as_str(), false)),
     );
     sorted.sort_by_key(|(span, _, _)| span.start);
-    let mut blocks: Vec<(usize, usize, Vec<(Span, &str, bool)>)> = Vec::new();
+    let mut blocks: Vec<Block<'_>> = Vec::new();
     for (span, label, primary) in sorted {
         let first = lines.line(span.start);
         let last = lines.line(span.end.saturating_sub(1).max(span.start));
