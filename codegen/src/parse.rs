@@ -72,8 +72,17 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> LayoutSpec {
         ROOT_KEYS,
         diags,
     );
+    if doc.get_ref().is_empty() {
+        diags.push(
+            Diagnostic::error("the layout is empty", 0..0, "no tables or keys").with_help(
+                "a layout needs [paging], [platform], [[region]] tables and [fixmap]; start from the example in README.md",
+            ),
+        );
+        return spec;
+    }
 
     match root.table_field("paging", diags) {
+        None if root.get("paging").is_some() => {} // wrong type, reported
         Some(paging) => spec.mode = paging.required("mode", diags).and_then(|v| mode(v, diags)),
         None => missing(
             diags,
@@ -84,6 +93,7 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> LayoutSpec {
         ),
     }
     match root.table_field("platform", diags) {
+        None if root.get("platform").is_some() => {} // wrong type, reported
         Some(t) => spec.platform = Some(platform(t, diags)),
         None => missing(
             diags,
@@ -93,6 +103,7 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> LayoutSpec {
             "[platform]\nload_address = \"0x8020_0000\"\nidentity_size = \"4K\"\nimage_max_size = \"2M\"",
         ),
     }
+    spec.regions_given = root.get("region").is_some();
     match root.get("region") {
         Some(v) => {
             if let Some(tables) = array_of_tables(v, "region", diags) {
@@ -116,6 +127,7 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> LayoutSpec {
         ),
     }
     match root.table_field("fixmap", diags) {
+        None if root.get("fixmap").is_some() => {} // wrong type, reported
         Some(t) => spec.fixmap = Some(fixmap(t, diags)),
         None => missing(
             diags,
@@ -332,9 +344,11 @@ fn boolean(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<b
 /// A non-negative TOML integer.
 fn uint(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<u64>> {
     match value.get_ref() {
-        DeValue::Integer(i) => match u64::from_str_radix(i.as_str(), i.radix()) {
-            Ok(n) => Some(Sp::new(n, value.span())),
-            Err(_) => {
+        // TOML integers are signed 64-bit: one above i64::MAX is not valid TOML,
+        // however lenient a parser may be, and other tools will reject the file.
+        DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+            Ok(n) if n >= 0 => Some(Sp::new(n as u64, value.span())),
+            Ok(_) => {
                 diags.push(
                     Diagnostic::error(
                         format!("`{key}` must not be negative"),
@@ -342,6 +356,26 @@ fn uint(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<u64>
                         "negative number",
                     )
                     .with_help(help_for(key)),
+                );
+                None
+            }
+            Err(_) => {
+                let digits: String = i.as_str().to_string();
+                let prefix = match i.radix() {
+                    16 => "0x",
+                    8 => "0o",
+                    2 => "0b",
+                    _ => "",
+                };
+                diags.push(
+                    Diagnostic::error(
+                        format!("`{key}` is larger than a TOML integer can be"),
+                        value.span(),
+                        "TOML integers are signed 64-bit",
+                    )
+                    .with_help(format!(
+                        "write it as a string, which vmlayout reads in full: `{key} = \"{prefix}{digits}\"`"
+                    )),
                 );
                 None
             }

@@ -299,6 +299,36 @@ fn region_size(r: &RegionSpec, mode: Mode, diags: &mut Diagnostics) -> Option<u6
     }
 }
 
+/// A guard gap must be whole, non-zero pages; checked before it moves a region.
+fn check_gap_size(region: &str, bytes: u64, span: Span, diags: &mut Diagnostics) -> bool {
+    if bytes == 0 {
+        diags.push(
+            Diagnostic::error(format!("the gap next to region `{region}` is empty"), span, "zero-size gap").with_help(
+                "remove `gap` to place the regions back to back, or give the gap a size such as \"2M\"",
+            ),
+        );
+        return false;
+    }
+    if !bytes.is_multiple_of(PAGE_SIZE) {
+        let down = bytes / PAGE_SIZE * PAGE_SIZE;
+        let down = if down == 0 {
+            String::new()
+        } else {
+            format!("{} or ", hex(down))
+        };
+        diags.push(
+            Diagnostic::error(
+                format!("the gap next to region `{region}` is {} bytes, not a whole number of 4 KiB pages", hex(bytes)),
+                span,
+                "not a page multiple",
+            )
+            .with_help(format!("round it to {down}{}", hex((bytes / PAGE_SIZE + 1) * PAGE_SIZE))),
+        );
+        return false;
+    }
+    true
+}
+
 /// Sizes must be whole, non-zero pages. Checked before placement so a bad size does
 /// not ripple into misplacing every region placed relative to this one.
 fn check_size(name: &str, bytes: u64, span: Span, diags: &mut Diagnostics) -> bool {
@@ -412,8 +442,8 @@ fn place(
             let target_size = sizes[t].expect("checked above");
             let gap_size = match gap {
                 Some(g) => match size_bytes(&g.size, "gap", mode, diags) {
-                    Some(s) => s,
-                    None => return Step::Failed,
+                    Some(s) if check_gap_size(name, s, g.size.span.clone(), diags) => s,
+                    _ => return Step::Failed,
                 },
                 None => 0,
             };
@@ -559,24 +589,8 @@ fn gaps(
             size: size_spec,
             name,
         } = gap;
-        if size == 0 {
-            diags.push(
-                Diagnostic::error(format!("the gap below region `{}` is empty", above.name), size_spec.span.clone(), "zero-size gap")
-                    .with_help("remove `gap` to place the regions back to back, or give the gap a size such as \"2M\""),
-            );
-            continue;
-        }
-        if size % PAGE_SIZE != 0 {
-            diags.push(
-                Diagnostic::error(
-                    format!("the gap between `{}` and `{}` is {size:#x} bytes, not a whole number of 4 KiB pages", below.name, above.name),
-                    size_spec.span.clone(),
-                    "not a page multiple",
-                )
-                .with_help(format!("round it to {} or {}", human_size(size / PAGE_SIZE * PAGE_SIZE), human_size((size / PAGE_SIZE + 1) * PAGE_SIZE))),
-            );
-            continue;
-        }
+        // Zero and non-page gaps failed the placement, so this region is not here.
+        debug_assert!(size > 0 && size.is_multiple_of(PAGE_SIZE));
         let gap_name = name.as_ref().map_or_else(
             || format!("{}_{}_gap", below.name, above.name),
             |n| n.value.clone(),

@@ -17,6 +17,8 @@ pub struct LayoutSpec {
     pub mode: Option<Sp<Mode>>,
     pub platform: Option<PlatformSpec>,
     pub regions: Vec<RegionSpec>,
+    /// `region` was written, perhaps with the wrong type (already reported).
+    pub regions_given: bool,
     pub fixmap: Option<FixmapSpec>,
 }
 

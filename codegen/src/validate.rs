@@ -426,6 +426,9 @@ fn image(
                 .is_some_and(|x| x.value == Purpose::Image)
         })
         .count();
+    if declared == 0 && spec.regions.is_empty() && spec.regions_given {
+        return None; // `region` itself was malformed, and reported
+    }
     if declared == 0 {
         diags.push(
             Diagnostic::error(
@@ -611,6 +614,9 @@ fn fixmap(spec: &LayoutSpec, placed: &[Placed], diags: &mut Diagnostics) -> Opti
                 .is_some_and(|p| p.value == Purpose::Fixmap)
         })
         .collect();
+    if spec.regions.is_empty() && spec.regions_given {
+        return None; // `region` itself was malformed, and reported
+    }
     let Some(target) = spec.regions.iter().find(|r| {
         r.name
             .as_ref()
