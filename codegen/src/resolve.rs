@@ -301,66 +301,67 @@ fn region_size(r: &RegionSpec, mode: Mode, diags: &mut Diagnostics) -> Option<u6
 
 /// A guard gap must be whole, non-zero pages; checked before it moves a region.
 fn check_gap_size(region: &str, bytes: u64, span: Span, diags: &mut Diagnostics) -> bool {
+    check_pages(
+        bytes,
+        span,
+        diags,
+        format!("the gap next to region `{region}`"),
+        "remove `gap` to place the regions back to back, or give the gap a size such as \"2M\"",
+    )
+}
+
+/// Sizes must be whole, non-zero pages. Checked before placement so a bad size does
+/// not ripple into misplacing every region placed relative to this one.
+fn check_size(name: &str, bytes: u64, span: Span, diags: &mut Diagnostics) -> bool {
+    check_pages(
+        bytes,
+        span,
+        diags,
+        format!("region `{name}`"),
+        "give it a size such as \"2M\", or remove the region",
+    )
+}
+
+/// `what` must be a non-zero whole number of pages.
+fn check_pages(
+    bytes: u64,
+    span: Span,
+    diags: &mut Diagnostics,
+    what: String,
+    zero_help: &str,
+) -> bool {
     if bytes == 0 {
         diags.push(
-            Diagnostic::error(format!("the gap next to region `{region}` is empty"), span, "zero-size gap").with_help(
-                "remove `gap` to place the regions back to back, or give the gap a size such as \"2M\"",
-            ),
+            Diagnostic::error(format!("{what} has size zero"), span, "zero size")
+                .with_help(zero_help),
         );
         return false;
     }
     if !bytes.is_multiple_of(PAGE_SIZE) {
-        let down = bytes / PAGE_SIZE * PAGE_SIZE;
-        let down = if down == 0 {
-            String::new()
-        } else {
-            format!("{} or ", hex(down))
-        };
         diags.push(
             Diagnostic::error(
-                format!("the gap next to region `{region}` is {} bytes, not a whole number of 4 KiB pages", hex(bytes)),
+                format!(
+                    "{what} is {} bytes, not a whole number of 4 KiB pages",
+                    hex(bytes)
+                ),
                 span,
                 "not a page multiple",
             )
-            .with_help(format!("round it to {down}{}", hex((bytes / PAGE_SIZE + 1) * PAGE_SIZE))),
+            .with_help(rounding_help(bytes)),
         );
         return false;
     }
     true
 }
 
-/// Sizes must be whole, non-zero pages. Checked before placement so a bad size does
-/// not ripple into misplacing every region placed relative to this one.
-fn check_size(name: &str, bytes: u64, span: Span, diags: &mut Diagnostics) -> bool {
-    if bytes == 0 {
-        diags.push(
-            Diagnostic::error(format!("region `{name}` has size zero"), span, "zero size")
-                .with_help("give it a size such as \"2M\", or remove the region"),
-        );
-        return false;
+/// "round it to A or B": the page multiples around `bytes`, without overflowing.
+fn rounding_help(bytes: u64) -> String {
+    let down = bytes / PAGE_SIZE * PAGE_SIZE;
+    match (down, down.checked_add(PAGE_SIZE)) {
+        (0, Some(up)) => format!("round it to {}", hex(up)),
+        (down, Some(up)) => format!("round it to {} or {}", hex(down), hex(up)),
+        (down, None) => format!("round it down to {}", hex(down)),
     }
-    if !bytes.is_multiple_of(PAGE_SIZE) {
-        let down = bytes / PAGE_SIZE * PAGE_SIZE;
-        let up = down + PAGE_SIZE;
-        let down = if down == 0 {
-            String::new()
-        } else {
-            format!("{} or ", hex(down))
-        };
-        diags.push(
-            Diagnostic::error(
-                format!(
-                    "region `{name}` is {} bytes, not a whole number of 4 KiB pages",
-                    hex(bytes)
-                ),
-                span,
-                "not a page multiple",
-            )
-            .with_help(format!("round it to {down}{}", hex(up))),
-        );
-        return false;
-    }
-    true
 }
 
 fn slot_range_error(name: &str, slot: u64, span: Span, mode: Mode) -> Diagnostic {

@@ -3,10 +3,12 @@
 //! - `run [--layout FILE] [--release|--debug]`: build the kernel for a plan and boot it in QEMU.
 //! - `test`: host tests, then boot every plan and the negative cases.
 //! - `bench`: boot the default plan under `-icount shift=0`, print and record the figures.
+//! - `fuzz [--seconds N]`: run the cargo-fuzz target over the layout pipeline.
 //! - `gdb [--layout FILE]`: boot halted with QEMU's gdb stub.
 
 mod bench;
 mod boot;
+mod fuzz;
 mod setup;
 mod test;
 
@@ -20,7 +22,7 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-const USAGE: &str = "usage: cargo xtask <run [--layout FILE] | test | bench | gdb [--layout FILE]>";
+const USAGE: &str = "usage: cargo xtask <run [--layout FILE] | test | bench | fuzz [--seconds N] | gdb [--layout FILE]>";
 
 fn layout_arg(args: &[String]) -> Result<PathBuf, String> {
     match args.iter().position(|a| a == "--layout") {
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Some("run") => layout_arg(&args[1..]).and_then(|layout| boot::run(&layout)),
         Some("test") => test::run(),
         Some("bench") => bench::run(),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("gdb") => layout_arg(&args[1..]).and_then(|layout| boot::gdb(&layout)),
         _ => Err(USAGE.to_string()),
     };
