@@ -59,7 +59,8 @@ pub fn run(args: &[String]) -> Result<u8, String> {
         .map_err(|e| format!("cannot create {}: {e}", corpus.display()))?;
     let mut cmd = Command::new("cargo");
     cmd.current_dir(&fuzz)
-        .args(["+nightly", "fuzz", "run", "layout"])
+        // Debug assertions on: an arithmetic overflow must crash, not wrap silently.
+        .args(["+nightly", "fuzz", "run", "--debug-assertions", "layout"])
         .arg(&corpus)
         .arg(fuzz.join("seeds"))
         .arg("--")
