@@ -180,6 +180,15 @@ fn hex(v: &Value) -> u64 {
     u64::from_str_radix(s.trim_start_matches("0x"), 16).expect("hex")
 }
 
+/// `0x1f`, `0x1_f000` or `42`.
+fn number(text: &str) -> Option<u64> {
+    let text = text.replace('_', "");
+    match text.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
 /// `#define NAME VMLAYOUT_UL(0x…)` / `#define NAME 123` from the C header.
 fn c_constants(header: &str) -> HashMap<String, u64> {
     header
