@@ -202,11 +202,7 @@ fn c_constants(header: &str) -> HashMap<String, u64> {
                 .strip_prefix("VMLAYOUT_UL(")
                 .and_then(|v| v.strip_suffix(')'))
                 .unwrap_or(value);
-            let n = match value.strip_prefix("0x") {
-                Some(h) => u64::from_str_radix(h, 16).ok()?,
-                None => value.parse().ok()?,
-            };
-            Some((name.to_string(), n))
+            Some((name.to_string(), number(value)?))
         })
         .collect()
 }
@@ -218,12 +214,7 @@ fn rust_constants(module: &str) -> HashMap<String, u64> {
         .filter_map(|l| l.trim().strip_prefix("pub const "))
         .filter_map(|l| {
             let (name, rest) = l.split_once(": usize = ")?;
-            let value = rest.strip_suffix(';')?.replace('_', "");
-            let n = match value.strip_prefix("0x") {
-                Some(h) => u64::from_str_radix(h, 16).ok()?,
-                None => value.parse().ok()?,
-            };
-            Some((name.to_string(), n))
+            Some((name.to_string(), number(rest.strip_suffix(';')?)?))
         })
         .collect()
 }
