@@ -56,7 +56,15 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
     if let Some(device) = platform.test_device {
         exit::init(device);
     }
-    frames::init(image_end, platform.ram.1, dtb_pa, dtb_pa + dtb.len());
+    // Frames start past the image's boot superpages: those are aliased read-only in
+    // the direct map, so nothing the kernel writes may live there.
+    let (_, image_superpages_end) = identity_range();
+    frames::init(
+        image_superpages_end.max(image_end),
+        platform.ram.1,
+        dtb_pa,
+        dtb_pa + dtb.len(),
+    );
     map_ram(platform.ram);
     bench::mark(bench::Phase::DirectMap);
     println!("All set up");
@@ -96,14 +104,24 @@ fn map_ram((start, end): (usize, usize)) {
             DIRECTMAP.name, DIRECTMAP.name, DIRECTMAP.size
         );
     }
-    kernel_access::map(
-        DIRECTMAP.start + start,
-        start,
-        end - start,
-        PteFlags::KERNEL_RW,
-        ROOT_LEVEL,
-    )
-    .unwrap_or_else(|e| panic!("mapping RAM into `{}`: {e:?}", DIRECTMAP.name));
+    // The image's superpages are mapped read-only: a writable alias of the text would
+    // undo W^X. The rest of RAM is read-write.
+    let (image_start, image_end) = identity_range();
+    let pieces = [
+        (start, image_start.clamp(start, end), PteFlags::KERNEL_RW),
+        (
+            image_start.clamp(start, end),
+            image_end.clamp(start, end),
+            PteFlags::KERNEL_R,
+        ),
+        (image_end.clamp(start, end), end, PteFlags::KERNEL_RW),
+    ];
+    for (from, to, flags) in pieces {
+        if to > from {
+            kernel_access::map(DIRECTMAP.start + from, from, to - from, flags, ROOT_LEVEL)
+                .unwrap_or_else(|e| panic!("mapping RAM into `{}`: {e:?}", DIRECTMAP.name));
+        }
+    }
     set_directmap_ready();
 }
 

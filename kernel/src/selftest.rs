@@ -6,6 +6,7 @@ use crate::layout::{
     FIX_COUNT, FIX_PMAP_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, PAGE_SIZE,
     ROOT_SLOT_SIZE, UNUSED, virt_to_fix,
 };
+use crate::mm::boot::image_pa;
 use crate::mm::fixmap::{clear_fixmap, fixmap_pte, set_fixmap};
 use crate::mm::frames;
 use crate::mm::kernel_access::{lookup, phys_to_virt};
@@ -143,6 +144,17 @@ static mut WRITABLE_RET: [u32; 1] = [0x0000_8067];
 static RODATA_WORD: u64 = 0x1234_5678;
 
 fn w_xor_x(t: &mut Tally) {
+    // The direct map's alias of the image must not be a way to write the text.
+    let text_alias = phys_to_virt(image_pa(run as *const () as usize));
+    // SAFETY: probe_store stores back the byte it read, or faults harmlessly.
+    let store_alias = unsafe { trap::probe_store(text_alias) };
+    t.check(
+        store_alias == STORE_PAGE_FAULT,
+        format_args!(
+            "W^X: a store to the text's direct-map alias at {text_alias:#x} faults ({})",
+            trap::describe_cause(store_alias)
+        ),
+    );
     let text = run as *const () as usize;
     // SAFETY: probe_store stores back the byte it read, or faults harmlessly.
     let store_text = unsafe { trap::probe_store(text) };
