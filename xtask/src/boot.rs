@@ -161,6 +161,16 @@ pub fn gdb(layout: &Path) -> Result<u8, String> {
         elf.display()
     );
     println!("(or riscv64-unknown-elf-gdb). Stop QEMU with Ctrl-A X.");
+    let have_gdb = Command::new("gdb-multiarch")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have_gdb {
+        // Debian's plain `gdb` has no RISC-V target: it attaches but cannot read registers.
+        println!("gdb-multiarch is not installed: `apt-get install -y gdb-multiarch` (as root).");
+    }
     let status = qemu_command(&elf)
         .args(["-s", "-S"])
         .status()
