@@ -191,6 +191,9 @@ pub struct Gap {
     /// The region directly below and directly above the gap.
     pub below: String,
     pub above: String,
+    /// Root-table slots the gap touches, inclusive.
+    pub first_slot: u64,
+    pub last_slot: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -105,6 +105,7 @@ pub fn resolve(spec: &LayoutSpec, mode: Mode, diags: &mut Diagnostics) -> Resolv
         .iter()
         .map(|r| region_size(r, mode, diags))
         .collect();
+    let gap_sizes: Vec<Option<u64>> = regions.iter().map(|r| gap_size(r, mode, diags)).collect();
     let mut starts: Vec<Option<u64>> = vec![None; n];
     // A region whose placement failed with an error already reported: dependents
     // stay unresolved silently instead of piling on knock-on errors.
@@ -137,6 +138,7 @@ pub fn resolve(spec: &LayoutSpec, mode: Mode, diags: &mut Diagnostics) -> Resolv
                 placement.span.clone(),
                 i,
                 sizes[i],
+                gap_sizes[i],
                 &starts,
                 &sizes,
                 &failed,
@@ -202,7 +204,7 @@ pub fn resolve(spec: &LayoutSpec, mode: Mode, diags: &mut Diagnostics) -> Resolv
         }
     }
 
-    let gaps = gaps(regions, &placed, mode, diags);
+    let gaps = gaps(regions, &placed, &gap_sizes);
     Resolved {
         regions: placed,
         gaps,
@@ -299,6 +301,19 @@ fn region_size(r: &RegionSpec, mode: Mode, diags: &mut Diagnostics) -> Option<u6
     }
 }
 
+/// The guard gap a region asks for next to its neighbour: 0 without one, `None`
+/// when the gap is invalid (reported here, once, before it can move anything).
+fn gap_size(r: &RegionSpec, mode: Mode, diags: &mut Diagnostics) -> Option<u64> {
+    let name = r.name.as_ref().map_or("?", |n| n.value.as_str());
+    match r.placement.as_ref().map(|p| &p.value) {
+        Some(Placement::After { gap: Some(g), .. } | Placement::Before { gap: Some(g), .. }) => {
+            let bytes = size_bytes(&g.size, "gap", mode, diags)?;
+            check_gap_size(name, bytes, g.size.span.clone(), diags).then_some(bytes)
+        }
+        _ => Some(0),
+    }
+}
+
 /// A guard gap must be whole, non-zero pages; checked before it moves a region.
 fn check_gap_size(region: &str, bytes: u64, span: Span, diags: &mut Diagnostics) -> bool {
     check_pages(
@@ -380,6 +395,7 @@ fn place(
     span: Span,
     index: usize,
     own_size: Option<u64>,
+    own_gap: Option<u64>,
     starts: &[Option<u64>],
     sizes: &[Option<u64>],
     failed: &[bool],
@@ -441,12 +457,8 @@ fn place(
                 return Step::Waiting(t);
             };
             let target_size = sizes[t].expect("checked above");
-            let gap_size = match gap {
-                Some(g) => match size_bytes(&g.size, "gap", mode, diags) {
-                    Some(s) if check_gap_size(name, s, g.size.span.clone(), diags) => s,
-                    _ => return Step::Failed,
-                },
-                None => 0,
+            let Some(gap_size) = own_gap else {
+                return Step::Failed; // a bad gap, reported when it was sized
             };
             let gap_span = gap.as_ref().map_or(span.clone(), |g| g.size.span.clone());
             let what = format!(
@@ -550,12 +562,8 @@ fn dependency_chain(
     chain
 }
 
-fn gaps(
-    regions: &[RegionSpec],
-    placed: &[Placed],
-    mode: Mode,
-    diags: &mut Diagnostics,
-) -> Vec<PlacedGap> {
+/// The guard gaps of placed regions, with the sizes `gap_size` checked.
+fn gaps(regions: &[RegionSpec], placed: &[Placed], gap_sizes: &[Option<u64>]) -> Vec<PlacedGap> {
     let find = |name: &str| placed.iter().find(|p| p.name == name);
     let mut out = Vec::new();
     for p in placed {
@@ -583,14 +591,11 @@ fn gaps(
             continue;
         };
         let (below, above) = if after { (other, p) } else { (p, other) };
-        let Some(size) = size_bytes(&gap.size, "gap", mode, diags) else {
-            continue;
-        };
+        let size = gap_sizes[p.spec].expect("a region with an invalid gap was not placed");
         let GapSpec {
             size: size_spec,
             name,
         } = gap;
-        // Zero and non-page gaps failed the placement, so this region is not here.
         debug_assert!(size > 0 && size.is_multiple_of(PAGE_SIZE));
         let gap_name = name.as_ref().map_or_else(
             || format!("{}_{}_gap", below.name, above.name),

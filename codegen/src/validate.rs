@@ -40,7 +40,7 @@ pub fn validate(
     if let Some(platform) = &platform {
         identity(spec, platform, &resolved, mode, diags);
     }
-    let fixmap = fixmap(spec, &resolved.regions, diags);
+    let fixmap = fixmap(spec, &regions, diags);
     constant_names(spec, &resolved, diags);
 
     if !diags.is_empty() {
@@ -58,6 +58,8 @@ pub fn validate(
             end: g.end,
             below: g.below.clone(),
             above: g.above.clone(),
+            first_slot: mode.slot_of(g.start),
+            last_slot: mode.slot_of(g.end - 1),
         })
         .collect();
     gaps.sort_by_key(|g| g.start);
@@ -602,7 +604,9 @@ fn identity(
     }
 }
 
-fn fixmap(spec: &LayoutSpec, placed: &[Placed], diags: &mut Diagnostics) -> Option<Fixmap> {
+/// `checked` holds the regions that passed their own checks: the fixmap's base and
+/// size are only judged on a region that did (otherwise it was reported already).
+fn fixmap(spec: &LayoutSpec, checked: &[Region], diags: &mut Diagnostics) -> Option<Fixmap> {
     let fx = spec.fixmap.as_ref()?;
     let region_name = fx.region.as_ref()?;
     let fixmap_regions: Vec<&RegionSpec> = spec
@@ -770,22 +774,11 @@ fn fixmap(spec: &LayoutSpec, placed: &[Placed], diags: &mut Diagnostics) -> Opti
         });
         next = next.checked_add(count.value)?;
     }
-    let placed = placed.iter().find(|p| p.name == region_name.value)?;
+    let placed = checked.iter().find(|r| r.name == region_name.value)?;
     let slots = next;
     let base = placed.start;
     let anchor = target.anchor();
-    // A region that already failed its own `align` of at least one table span has
-    // been reported; saying it again for the fixmap adds nothing.
-    let own_align = target
-        .align
-        .as_ref()
-        .and_then(|a| match a.value {
-            crate::units::SizeExpr::Bytes(b) => Some(b),
-            crate::units::SizeExpr::Slots(_) => None,
-        })
-        .unwrap_or(0);
-    let reported = own_align >= crate::paging::L0_TABLE_SPAN && !base.is_multiple_of(own_align);
-    if !base.is_multiple_of(crate::paging::L0_TABLE_SPAN) && !reported {
+    if !base.is_multiple_of(crate::paging::L0_TABLE_SPAN) {
         diags.push(
             Diagnostic::error(
                 format!(

@@ -49,13 +49,7 @@ pub fn rows(plan: &Plan) -> Vec<Row> {
                     start: hex_plain(g.start),
                     last: hex_plain(g.end - 1),
                     size: human_size(g.size),
-                    slots: format!(
-                        "L{root} {}",
-                        slots(
-                            plan.paging.mode.slot_of(g.start),
-                            plan.paging.mode.slot_of(g.end - 1)
-                        )
-                    ),
+                    slots: format!("L{root} {}", slots(g.first_slot, g.last_slot)),
                     perms: "---".into(),
                     name: g.name.clone(),
                     kind: "gap".into(),
