@@ -45,21 +45,6 @@ pub fn fix_slot_variant(group: &str, index: u64, count: u64) -> String {
     }
 }
 
-/// Suffixes of the constants emitted per region (`FDT_VIRT_START`, …).
-pub const REGION_SUFFIXES: &[&str] = &[
-    "VIRT_START",
-    "VIRT_SIZE",
-    "VIRT_END",
-    "VIRT",
-    "ALIGN",
-    "ROOT_SLOT_FIRST",
-    "ROOT_SLOT_LAST",
-    "PERMS",
-];
-
-/// Suffixes of the constants emitted per guard gap (`IMAGE_GUARD_START`, …).
-pub const GAP_SUFFIXES: &[&str] = &["START", "SIZE", "END"];
-
 /// Constants every generated module defines whatever the layout says; no layout
 /// name may produce one of these.
 pub const FIXED_CONSTANTS: &[&str] = &[
@@ -91,14 +76,70 @@ pub const FIXED_CONSTANTS: &[&str] = &[
     "UNUSED",
 ];
 
-pub fn region_constants(name: &str) -> Vec<String> {
-    let p = constant_prefix(name);
-    REGION_SUFFIXES.iter().map(|s| format!("{p}_{s}")).collect()
+/// The constants generated for one region, by every emitter that names them.
+pub struct RegionConstants {
+    pub start: String,
+    pub size: String,
+    /// Exclusive.
+    pub end: String,
+    /// `start..end` as a `Range` (Rust only).
+    pub range: String,
+    pub align: String,
+    pub first_slot: String,
+    pub last_slot: String,
+    pub perms: String,
 }
 
-pub fn gap_constants(name: &str) -> Vec<String> {
-    let p = constant_prefix(name);
-    GAP_SUFFIXES.iter().map(|s| format!("{p}_{s}")).collect()
+impl RegionConstants {
+    pub fn of(region: &str) -> RegionConstants {
+        let p = constant_prefix(region);
+        RegionConstants {
+            start: format!("{p}_VIRT_START"),
+            size: format!("{p}_VIRT_SIZE"),
+            end: format!("{p}_VIRT_END"),
+            range: format!("{p}_VIRT"),
+            align: format!("{p}_ALIGN"),
+            first_slot: format!("{p}_ROOT_SLOT_FIRST"),
+            last_slot: format!("{p}_ROOT_SLOT_LAST"),
+            perms: format!("{p}_PERMS"),
+        }
+    }
+
+    pub fn all(&self) -> [&str; 8] {
+        [
+            &self.start,
+            &self.size,
+            &self.end,
+            &self.range,
+            &self.align,
+            &self.first_slot,
+            &self.last_slot,
+            &self.perms,
+        ]
+    }
+}
+
+/// The constants generated for one guard gap.
+pub struct GapConstants {
+    pub start: String,
+    pub size: String,
+    /// Exclusive.
+    pub end: String,
+}
+
+impl GapConstants {
+    pub fn of(gap: &str) -> GapConstants {
+        let p = constant_prefix(gap);
+        GapConstants {
+            start: format!("{p}_START"),
+            size: format!("{p}_SIZE"),
+            end: format!("{p}_END"),
+        }
+    }
+
+    pub fn all(&self) -> [&str; 3] {
+        [&self.start, &self.size, &self.end]
+    }
 }
 
 #[cfg(test)]

@@ -910,14 +910,22 @@ fn constant_names(spec: &LayoutSpec, resolved: &Resolved, diags: &mut Diagnostic
     let mut owners: Vec<(String, String, Span)> = Vec::new();
     for r in &spec.regions {
         if let Some(n) = &r.name {
-            for c in names::region_constants(&n.value) {
-                owners.push((c, format!("region `{}`", n.value), n.span.clone()));
+            for c in names::RegionConstants::of(&n.value).all() {
+                owners.push((
+                    c.to_string(),
+                    format!("region `{}`", n.value),
+                    n.span.clone(),
+                ));
             }
         }
     }
     for g in &resolved.gaps {
-        for c in names::gap_constants(&g.name) {
-            owners.push((c, format!("gap `{}`", g.name), g.name_span.clone()));
+        for c in names::GapConstants::of(&g.name).all() {
+            owners.push((
+                c.to_string(),
+                format!("gap `{}`", g.name),
+                g.name_span.clone(),
+            ));
         }
     }
     for g in spec.fixmap.iter().flat_map(|f| &f.groups) {

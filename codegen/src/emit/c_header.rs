@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::table::rows;
 use crate::fmt::hex_plain;
-use crate::names::{constant_prefix, fix_group_constants};
+use crate::names::{GapConstants, RegionConstants, fix_group_constants};
 use crate::plan::Plan;
 
 const GUARD: &str = "VMLAYOUT_LAYOUT_H";
@@ -130,30 +130,22 @@ pub fn render(plan: &Plan, source: &str) -> String {
         "\n/* Regions: END is exclusive, ROOT_SLOT_LAST inclusive */"
     );
     for r in &plan.regions {
-        let c = constant_prefix(&r.name);
+        let c = RegionConstants::of(&r.name);
         let _ = writeln!(s, "\n/* {} ({}) */", r.name, r.purpose.name());
-        define(&mut s, &format!("{c}_VIRT_START"), &addr(r.start));
-        define(&mut s, &format!("{c}_VIRT_SIZE"), &addr(r.size));
-        define(&mut s, &format!("{c}_VIRT_END"), &addr(r.end));
-        define(
-            &mut s,
-            &format!("{c}_ROOT_SLOT_FIRST"),
-            &r.first_slot.to_string(),
-        );
-        define(
-            &mut s,
-            &format!("{c}_ROOT_SLOT_LAST"),
-            &r.last_slot.to_string(),
-        );
+        define(&mut s, &c.start, &addr(r.start));
+        define(&mut s, &c.size, &addr(r.size));
+        define(&mut s, &c.end, &addr(r.end));
+        define(&mut s, &c.first_slot, &r.first_slot.to_string());
+        define(&mut s, &c.last_slot, &r.last_slot.to_string());
     }
     if !plan.gaps.is_empty() {
         let _ = writeln!(s, "\n/* Guard gaps: never mapped; END is exclusive */");
     }
     for g in &plan.gaps {
-        let c = constant_prefix(&g.name);
-        define(&mut s, &format!("{c}_START"), &addr(g.start));
-        define(&mut s, &format!("{c}_SIZE"), &addr(g.size));
-        define(&mut s, &format!("{c}_END"), &addr(g.end));
+        let c = GapConstants::of(&g.name);
+        define(&mut s, &c.start, &addr(g.start));
+        define(&mut s, &c.size, &addr(g.size));
+        define(&mut s, &c.end, &addr(g.end));
     }
 
     let f = &plan.fixmap;

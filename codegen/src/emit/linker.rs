@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::fmt::hex_plain;
-use crate::names::constant_prefix;
+use crate::names::{GapConstants, RegionConstants};
 use crate::plan::Plan;
 
 pub fn render(plan: &Plan, source: &str) -> String {
@@ -53,16 +53,19 @@ pub fn render(plan: &Plan, source: &str) -> String {
         w,
         "/* Every region and gap of the plan; END is exclusive. */"
     );
+    let mut provide = |symbol: &str, value: u64| {
+        let _ = writeln!(w, "PROVIDE({symbol} = {});", hex_plain(value));
+    };
     for r in &plan.regions {
-        let c = constant_prefix(&r.name);
-        let _ = writeln!(w, "PROVIDE({c}_VIRT_START = {});", hex_plain(r.start));
-        let _ = writeln!(w, "PROVIDE({c}_VIRT_SIZE = {});", hex_plain(r.size));
-        let _ = writeln!(w, "PROVIDE({c}_VIRT_END = {});", hex_plain(r.end));
+        let c = RegionConstants::of(&r.name);
+        provide(&c.start, r.start);
+        provide(&c.size, r.size);
+        provide(&c.end, r.end);
     }
     for g in &plan.gaps {
-        let c = constant_prefix(&g.name);
-        let _ = writeln!(w, "PROVIDE({c}_START = {});", hex_plain(g.start));
-        let _ = writeln!(w, "PROVIDE({c}_END = {});", hex_plain(g.end));
+        let c = GapConstants::of(&g.name);
+        provide(&c.start, g.start);
+        provide(&c.end, g.end);
     }
     let _ = writeln!(
         w,

@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 use syn::LitInt;
 
 use crate::fmt::{hex, human_size};
-use crate::names::{camel, constant_prefix, fix_group_constants, fix_slot_variant};
+use crate::names::{GapConstants, RegionConstants, fix_group_constants, fix_slot_variant};
 use crate::plan::{MapEntry, Perms, Plan};
 
 fn lit(value: u64) -> LitInt {
@@ -43,12 +43,8 @@ pub fn tokens(plan: &Plan) -> TokenStream {
         out.extend(region(plan, r));
     }
     for g in &plan.gaps {
-        let p = constant_prefix(&g.name);
-        let (start, size, end) = (
-            format_ident!("{p}_START"),
-            format_ident!("{p}_SIZE"),
-            format_ident!("{p}_END"),
-        );
+        let names = GapConstants::of(&g.name);
+        let (start, size, end) = (ident(&names.start), ident(&names.size), ident(&names.end));
         let (vs, vz, ve) = (lit(g.start), lit(g.size), lit(g.end));
         let doc = format!(
             " Guard gap `{}`: {} between `{}` and `{}`; never mapped.",
@@ -226,10 +222,7 @@ fn platform(plan: &Plan) -> TokenStream {
         lit(p.image_max_size),
         lit(p.boot_superpage),
     );
-    let image = ident(&format!(
-        "{}_VIRT_START",
-        constant_prefix(&plan.image().name)
-    ));
+    let image = ident(&RegionConstants::of(&plan.image().name).start);
     quote! {
         #[doc = " Physical address the firmware loads the image at."]
         pub const LOAD_ADDRESS: usize = #load;
@@ -245,16 +238,19 @@ fn platform(plan: &Plan) -> TokenStream {
 }
 
 fn region(plan: &Plan, r: &crate::plan::Region) -> TokenStream {
-    let p = constant_prefix(&r.name);
-    let c = |suffix: &str| format_ident!("{p}_{suffix}");
+    let names = RegionConstants::of(&r.name);
     let (start, size, end, range, align) = (
-        c("VIRT_START"),
-        c("VIRT_SIZE"),
-        c("VIRT_END"),
-        c("VIRT"),
-        c("ALIGN"),
+        ident(&names.start),
+        ident(&names.size),
+        ident(&names.end),
+        ident(&names.range),
+        ident(&names.align),
     );
-    let (first, last, perm_name) = (c("ROOT_SLOT_FIRST"), c("ROOT_SLOT_LAST"), c("PERMS"));
+    let (first, last, perm_name) = (
+        ident(&names.first_slot),
+        ident(&names.last_slot),
+        ident(&names.perms),
+    );
     let (vs, vz, ve, va) = (lit(r.start), lit(r.size), lit(r.end), lit(r.align));
     let (sf, sl) = (dec(r.first_slot), dec(r.last_slot));
     let pr = perms(&r.perms);
@@ -296,7 +292,7 @@ fn region(plan: &Plan, r: &crate::plan::Region) -> TokenStream {
 
 fn fixmap(plan: &Plan) -> TokenStream {
     let f = &plan.fixmap;
-    let region_end = format_ident!("{}_VIRT_END", constant_prefix(&f.region));
+    let region_end = ident(&RegionConstants::of(&f.region).end);
     let (base, top, last, count, tables) = (
         lit(f.base),
         lit(f.top),
@@ -440,7 +436,6 @@ fn fixmap(plan: &Plan) -> TokenStream {
             }
         }
     });
-    let _ = camel;
     out
 }
 
@@ -448,14 +443,14 @@ fn tables(plan: &Plan) -> TokenStream {
     let regions = plan.regions.iter().map(|r| {
         let (name, desc) = (&r.name, &r.description);
         let purpose = ident(r.purpose.variant());
-        let p = constant_prefix(&r.name);
-        let (start, size, end, perms) = (format_ident!("{p}_VIRT_START"), format_ident!("{p}_VIRT_SIZE"), format_ident!("{p}_VIRT_END"), format_ident!("{p}_PERMS"));
+        let names = RegionConstants::of(&r.name);
+        let (start, size, end, perms) = (ident(&names.start), ident(&names.size), ident(&names.end), ident(&names.perms));
         quote!(Region { name: #name, purpose: Purpose::#purpose, start: #start, size: #size, end: #end, perms: #perms, description: #desc })
     });
     let gaps = plan.gaps.iter().map(|g| {
         let (name, below, above) = (&g.name, &g.below, &g.above);
-        let p = constant_prefix(&g.name);
-        let (start, size, end) = (format_ident!("{p}_START"), format_ident!("{p}_SIZE"), format_ident!("{p}_END"));
+        let names = GapConstants::of(&g.name);
+        let (start, size, end) = (ident(&names.start), ident(&names.size), ident(&names.end));
         quote!(Gap { name: #name, start: #start, size: #size, end: #end, below: #below, above: #above })
     });
     let unused = plan.map.iter().filter_map(|e| match e {
@@ -526,16 +521,13 @@ fn checks(plan: &Plan) -> TokenStream {
         .regions
         .iter()
         .map(|r| {
-            let p = constant_prefix(&r.name);
-            let (s, e) = (
-                format_ident!("{p}_VIRT_START"),
-                format_ident!("{p}_VIRT_END"),
-            );
+            let names = RegionConstants::of(&r.name);
+            let (s, e) = (ident(&names.start), ident(&names.end));
             (r.start, quote!(#s), quote!(#e))
         })
         .chain(plan.gaps.iter().map(|g| {
-            let p = constant_prefix(&g.name);
-            let (s, e) = (format_ident!("{p}_START"), format_ident!("{p}_END"));
+            let names = GapConstants::of(&g.name);
+            let (s, e) = (ident(&names.start), ident(&names.end));
             (g.start, quote!(#s), quote!(#e))
         }))
         .collect();
