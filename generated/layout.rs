@@ -11,6 +11,8 @@ pub struct Perms {
     pub global: bool,
     /// Mapped section by section (the image: text r-x, rodata r--, data rw-).
     pub sections: bool,
+    /// As a memory map shows them: `rw-`, `r-x`, `r-x/r--/rw-` for the image.
+    pub text: &'static str,
 }
 /// What a region is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,6 +128,7 @@ pub const DIRECTMAP_PERMS: Perms = Perms {
     exec: false,
     global: true,
     sections: false,
+    text: "rw-",
 };
 const _: () = assert!(
     DIRECTMAP_VIRT_START + DIRECTMAP_VIRT_SIZE == DIRECTMAP_VIRT_END,
@@ -160,6 +163,7 @@ pub const FRAMETABLE_PERMS: Perms = Perms {
     exec: false,
     global: true,
     sections: false,
+    text: "rw-",
 };
 const _: () = assert!(
     FRAMETABLE_VIRT_START + FRAMETABLE_VIRT_SIZE == FRAMETABLE_VIRT_END,
@@ -194,6 +198,7 @@ pub const VMAP_PERMS: Perms = Perms {
     exec: false,
     global: true,
     sections: false,
+    text: "rw-",
 };
 const _: () = assert!(
     VMAP_VIRT_START + VMAP_VIRT_SIZE == VMAP_VIRT_END, "region bounds agree"
@@ -227,6 +232,7 @@ pub const IMAGE_PERMS: Perms = Perms {
     exec: false,
     global: true,
     sections: true,
+    text: "r-x/r--/rw-",
 };
 const _: () = assert!(
     IMAGE_VIRT_START + IMAGE_VIRT_SIZE == IMAGE_VIRT_END, "region bounds agree"
@@ -260,6 +266,7 @@ pub const FDT_PERMS: Perms = Perms {
     exec: false,
     global: true,
     sections: false,
+    text: "r--",
 };
 const _: () = assert!(
     FDT_VIRT_START + FDT_VIRT_SIZE == FDT_VIRT_END, "region bounds agree"
@@ -293,6 +300,7 @@ pub const FIXMAP_PERMS: Perms = Perms {
     exec: false,
     global: true,
     sections: false,
+    text: "rw-",
 };
 const _: () = assert!(
     FIXMAP_VIRT_START + FIXMAP_VIRT_SIZE == FIXMAP_VIRT_END, "region bounds agree"

@@ -63,7 +63,6 @@ pub fn kernel(default_layout: impl AsRef<Path>) -> Plan {
     }
     let script = out_dir.join("layout.ld");
     println!("cargo:rustc-link-arg=-T{}", script.display());
-    println!("cargo:rustc-env=VMLAYOUT_RESOLVED_FILE={}", path.display());
     plan
 }
 

@@ -36,7 +36,7 @@ pub fn validate(
         check_gap(gap, mode, diags);
     }
     overlaps(spec, &resolved.regions, &resolved.gaps, diags);
-    let image = image(spec, &resolved.regions, platform.as_ref(), mode, diags);
+    let image = image(spec, &resolved.regions, platform.as_ref(), diags);
     if let Some(platform) = &platform {
         identity(spec, platform, &resolved, mode, diags);
     }
@@ -407,7 +407,6 @@ fn image(
     spec: &LayoutSpec,
     placed: &[Placed],
     platform: Option<&Platform>,
-    mode: Mode,
     diags: &mut Diagnostics,
 ) -> Option<String> {
     let images: Vec<&Placed> = placed
@@ -535,7 +534,6 @@ fn image(
             ),
         );
     }
-    let _ = mode;
     Some(image.name.clone())
 }
 

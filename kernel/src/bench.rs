@@ -55,13 +55,13 @@ pub enum Phase {
 }
 
 pub const PHASES: [(&str, Phase); 7] = [
-    ("boot_prepare", Phase::BootTables),
-    ("drop_identity", Phase::IdentityDropped),
-    ("setup_fixmap", Phase::Fixmap),
-    ("map_fdt", Phase::FdtMapped),
-    ("parse_fdt", Phase::FdtParsed),
-    ("console", Phase::Console),
-    ("direct_map", Phase::DirectMap),
+    ("phase_boot_prepare", Phase::BootTables),
+    ("phase_drop_identity", Phase::IdentityDropped),
+    ("phase_setup_fixmap", Phase::Fixmap),
+    ("phase_map_fdt", Phase::FdtMapped),
+    ("phase_parse_fdt", Phase::FdtParsed),
+    ("phase_console", Phase::Console),
+    ("phase_direct_map", Phase::DirectMap),
 ];
 
 static MARKS: [core::sync::atomic::AtomicU64; 7] =

@@ -156,18 +156,7 @@ fn print_memory_map() {
         match kind {
             0..1000 => {
                 let r = &layout::REGIONS[kind];
-                let p = r.perms;
-                let perms = if p.sections {
-                    "r-x/r--/rw-"
-                } else {
-                    match (p.read, p.write, p.exec) {
-                        (true, true, false) => "rw-",
-                        (true, false, false) => "r--",
-                        (true, false, true) => "r-x",
-                        (true, true, true) => "rwx",
-                        _ => "---",
-                    }
-                };
+                let perms = r.perms.text;
                 println!(
                     "  {:#018x}..{:#018x} {:<12} {perms:<11} {}",
                     r.start, r.end, r.name, r.description

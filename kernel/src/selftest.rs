@@ -152,7 +152,7 @@ fn w_xor_x(t: &mut Tally) {
         store_alias == STORE_PAGE_FAULT,
         format_args!(
             "W^X: a store to the text's direct-map alias at {text_alias:#x} faults ({})",
-            trap::describe_cause(store_alias)
+            trap::cause_name(store_alias)
         ),
     );
     let text = run as *const () as usize;
@@ -168,8 +168,8 @@ fn w_xor_x(t: &mut Tally) {
         format_args!(
             "W^X: a store to text at {text:#x} ({}) gives {} (expected {})",
             describe(text),
-            trap::describe_cause(store_text),
-            trap::describe_cause(expect_store)
+            trap::cause_name(store_text),
+            trap::cause_name(expect_store)
         ),
     );
     let rodata = &raw const RODATA_WORD as usize;
@@ -179,7 +179,7 @@ fn w_xor_x(t: &mut Tally) {
         store_rodata == STORE_PAGE_FAULT,
         format_args!(
             "W^X: a store to rodata at {rodata:#x} faults ({})",
-            trap::describe_cause(store_rodata)
+            trap::cause_name(store_rodata)
         ),
     );
     let data = &raw mut WRITABLE_RET as usize;
@@ -188,7 +188,7 @@ fn w_xor_x(t: &mut Tally) {
         fetch_data == INSTRUCTION_PAGE_FAULT,
         format_args!(
             "W^X: a fetch from data at {data:#x} faults ({})",
-            trap::describe_cause(fetch_data)
+            trap::cause_name(fetch_data)
         ),
     );
 }

@@ -150,7 +150,8 @@ impl core::fmt::Display for Location {
     }
 }
 
-fn cause_name(cause: usize) -> &'static str {
+/// The privileged spec's name for an exception code.
+pub fn cause_name(cause: usize) -> &'static str {
     match cause {
         0 => "instruction address misaligned",
         1 => "instruction access fault",
@@ -167,10 +168,6 @@ fn cause_name(cause: usize) -> &'static str {
         STORE_PAGE_FAULT => "store page fault",
         _ => "unknown",
     }
-}
-
-pub fn describe_cause(cause: usize) -> &'static str {
-    cause_name(cause)
 }
 
 extern "C" fn trap_handler(frame: &mut TrapFrame) {

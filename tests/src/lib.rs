@@ -39,3 +39,33 @@ pub fn relative(path: &Path) -> String {
         .display()
         .to_string()
 }
+
+/// Plan the layout file at `path`, which must be rejected: no panic, no I/O error,
+/// every diagnostic inside the file. Diagnostics name the file `{shown_dir}/{name}`
+/// so snapshots do not depend on where the repository is checked out.
+pub fn reject(path: &Path, shown_dir: &str) -> vmlayout::LayoutError {
+    let shown = format!(
+        "{shown_dir}/{}",
+        path.file_name().expect("a file").to_string_lossy()
+    );
+    let err = match std::panic::catch_unwind(|| vmlayout::plan_from_file(path)) {
+        Ok(Ok(_)) => panic!("{shown} should be rejected"),
+        Ok(Err(vmlayout::LoadError::Layout(mut e))) => {
+            e.path = shown;
+            e
+        }
+        Ok(Err(vmlayout::LoadError::Io { error, .. })) => {
+            panic!("{shown}: I/O error instead of a diagnostic: {error}")
+        }
+        Err(_) => panic!("{shown}: vmlayout panicked"),
+    };
+    for d in err.diagnostics.iter() {
+        assert!(
+            d.span.end <= err.source.len(),
+            "{}: span {:?} outside the file",
+            err.path,
+            d.span
+        );
+    }
+    err
+}

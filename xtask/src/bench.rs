@@ -52,16 +52,6 @@ const FIGURES: [Figure; 4] = [
     },
 ];
 
-const PHASES: [&str; 7] = [
-    "boot_prepare",
-    "drop_identity",
-    "setup_fixmap",
-    "map_fdt",
-    "parse_fdt",
-    "console",
-    "direct_map",
-];
-
 fn figures(output: &str) -> Vec<(String, f64)> {
     output
         .lines()
@@ -169,14 +159,14 @@ pub fn run() -> Result<u8, String> {
         let _ = write!(md, " {name} |");
     }
     let _ = writeln!(md, "\n|---|{}", "---|".repeat(columns.len()));
+    // The kernel names its boot phases `phase_*`, in boot order.
     let rows: Vec<(&str, String)> = FIGURES
         .iter()
         .map(|f| (f.key, f.key.replace('_', " ")))
-        .chain(
-            PHASES
-                .iter()
-                .map(|p| (*p, format!("phase: {}", p.replace('_', " ")))),
-        )
+        .chain(default.iter().filter_map(|(key, _)| {
+            let phase = key.strip_prefix("phase_")?;
+            Some((key.as_str(), format!("phase: {}", phase.replace('_', " "))))
+        }))
         .collect();
     for (key, label) in &rows {
         let _ = write!(md, "| {label} |");

@@ -30,7 +30,8 @@ fn perms(p: &Perms) -> TokenStream {
         global,
         sections,
     } = *p;
-    quote!(Perms { read: #read, write: #write, exec: #exec, global: #global, sections: #sections })
+    let text = p.columns();
+    quote!(Perms { read: #read, write: #write, exec: #exec, global: #global, sections: #sections, text: #text })
 }
 
 /// The module's items as tokens.
@@ -91,6 +92,8 @@ fn support_types() -> TokenStream {
             pub global: bool,
             #[doc = " Mapped section by section (the image: text r-x, rodata r--, data rw-)."]
             pub sections: bool,
+            #[doc = " As a memory map shows them: `rw-`, `r-x`, `r-x/r--/rw-` for the image."]
+            pub text: &'static str,
         }
 
         #[doc = " What a region is for."]

@@ -55,14 +55,10 @@ pub fn setup_fixmap_mappings() {
     let offset = BOOT.image_offset.load(Ordering::Relaxed);
     let mut level1 = walk_to_level1(FIXADDR_START, offset);
     let mut i = index(FIXADDR_START, 1);
-    for table in &FIXMAP_TABLES {
+    for (t, table) in FIXMAP_TABLES.iter().enumerate() {
         if i == PT_ENTRIES {
             // The fixmap runs into the next level-1 table (it straddles a 1 GiB line).
-            let va = table as *const PageTable as usize - FIXMAP_TABLES.as_ptr() as usize;
-            level1 = walk_to_level1(
-                FIXADDR_START + va / core::mem::size_of::<PageTable>() * L0_TABLE_SPAN,
-                offset,
-            );
+            level1 = walk_to_level1(FIXADDR_START + t * L0_TABLE_SPAN, offset);
             i = 0;
         }
         let slot = level1.entry(i);
