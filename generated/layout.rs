@@ -80,6 +80,35 @@ impl Unused {
         self.start <= addr && addr <= self.last
     }
 }
+/// One entry of the top-down memory map [`MAP`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapEntry {
+    Region(Region),
+    Gap(Gap),
+    Unused(Unused),
+    /// The non-canonical hole between the two halves, `start..=last`.
+    NonCanonical { start: usize, last: usize },
+}
+impl MapEntry {
+    /// The entry's first address.
+    pub const fn start(&self) -> usize {
+        match self {
+            MapEntry::Region(r) => r.start,
+            MapEntry::Gap(g) => g.start,
+            MapEntry::Unused(u) => u.start,
+            MapEntry::NonCanonical { start, .. } => *start,
+        }
+    }
+    /// The entry's last address (inclusive: an entry may end at the top of the space).
+    pub const fn last(&self) -> usize {
+        match self {
+            MapEntry::Region(r) => r.end - 1,
+            MapEntry::Gap(g) => g.end - 1,
+            MapEntry::Unused(u) => u.last,
+            MapEntry::NonCanonical { last, .. } => *last,
+        }
+    }
+}
 /// The paging mode this plan is for.
 pub const PAGING_MODE: &str = "sv39";
 /// The `satp.MODE` value that selects it.
@@ -101,6 +130,31 @@ pub const L0_TABLE_SPAN: usize = 0x20_0000;
 pub const LOW_HALF_END: usize = 0x40_0000_0000;
 /// Start of the canonical high half.
 pub const HIGH_HALF_START: usize = 0xffff_ffc0_0000_0000;
+/// Bits of virtual address one table level indexes (512 entries).
+pub const PT_LEVEL_BITS: usize = 9;
+/// `PT_LEVEL_SHIFTS[level]`: shift of the virtual-address bits a level-`level` table
+/// indexes; level 0 holds 4 KiB leaves, level `PT_ROOT_LEVEL` is the root.
+pub const PT_LEVEL_SHIFTS: [usize; PT_LEVELS] = [12, 21, 30];
+/// Position of the `MODE` field in `satp` (bits 63:60, RV64).
+pub const SATP_MODE_SHIFT: usize = 60;
+/// The `satp` value that selects this plan's mode with the root table at physical
+/// address `root_table_pa` (page aligned) and ASID 0.
+pub const fn satp_for_root(root_table_pa: usize) -> usize {
+    (SATP_MODE << SATP_MODE_SHIFT) | (root_table_pa >> PAGE_SHIFT)
+}
+/// The first address of root slot `slot` (0 to `PT_ENTRIES - 1`), sign-extended so it
+/// is canonical: slots below `PT_ENTRIES / 2` are the low half. Panics (a compile-time
+/// error in const context) for a slot past the root table.
+pub const fn root_slot_address(slot: usize) -> usize {
+    assert!(slot < PT_ENTRIES, "root slot out of range");
+    let raw = slot << ROOT_SLOT_SHIFT;
+    if raw >= LOW_HALF_END { raw | HIGH_HALF_START } else { raw }
+}
+const _: () = assert!(PT_LEVEL_SHIFTS[0] == PAGE_SHIFT, "level 0 maps pages");
+const _: () = assert!(
+    PT_LEVEL_SHIFTS[PT_ROOT_LEVEL] == ROOT_SLOT_SHIFT,
+    "the root level indexes root slots"
+);
 /// Physical address the firmware loads the image at.
 pub const LOAD_ADDRESS: usize = 0x8020_0000;
 /// Virtual address the image is linked at (the image region's start).
@@ -111,6 +165,11 @@ pub const IDENTITY_SIZE: usize = 0x1000;
 pub const IMAGE_MAX_SIZE: usize = 0x20_0000;
 /// Page size of the boot mappings: link and load address agree modulo it.
 pub const BOOT_SUPERPAGE_SIZE: usize = 0x20_0000;
+/// Start of the physical range the boot code identity-maps while it turns the MMU on:
+/// the boot superpages that can hold an image of `IMAGE_MAX_SIZE` at `LOAD_ADDRESS`.
+pub const IDENTITY_START: usize = 0x8020_0000;
+/// Exclusive end of the identity range.
+pub const IDENTITY_END: usize = 0x8040_0000;
 /// `directmap` (directmap): direct map of physical RAM. 192 GiB at 0xffff_ffc0_0000_0000, L2 slot 256-447, rw-.
 pub const DIRECTMAP_VIRT_START: usize = 0xffff_ffc0_0000_0000;
 pub const DIRECTMAP_VIRT_SIZE: usize = 0x30_0000_0000;
@@ -549,6 +608,27 @@ pub const UNUSED: &[Unused] = &[
         first_slot: 0,
         last_slot: 255,
     },
+];
+/// The whole address space top-down: regions, gaps, unused ranges and the
+/// non-canonical hole, each entry starting below the one before.
+pub const MAP: &[MapEntry] = &[
+    MapEntry::Unused(UNUSED[0]),
+    MapEntry::Region(REGIONS[5]),
+    MapEntry::Gap(GAPS[1]),
+    MapEntry::Region(REGIONS[4]),
+    MapEntry::Gap(GAPS[0]),
+    MapEntry::Region(REGIONS[3]),
+    MapEntry::Unused(UNUSED[1]),
+    MapEntry::Region(REGIONS[2]),
+    MapEntry::Unused(UNUSED[2]),
+    MapEntry::Region(REGIONS[1]),
+    MapEntry::Unused(UNUSED[3]),
+    MapEntry::Region(REGIONS[0]),
+    MapEntry::NonCanonical {
+        start: 0x40_0000_0000,
+        last: 0xffff_ffbf_ffff_ffff,
+    },
+    MapEntry::Unused(UNUSED[4]),
 ];
 /// The region the kernel image is linked in.
 pub const IMAGE_REGION: Region = REGIONS[3];

@@ -61,6 +61,11 @@ pub const FIXED_CONSTANTS: &[&str] = &[
     "L0_TABLE_SPAN",
     "LOW_HALF_END",
     "HIGH_HALF_START",
+    "PT_LEVEL_BITS",
+    "PT_LEVEL_SHIFTS",
+    "SATP_MODE_SHIFT",
+    "IDENTITY_START",
+    "IDENTITY_END",
     "LOAD_ADDRESS",
     "LINK_ADDRESS",
     "IDENTITY_SIZE",
@@ -74,6 +79,9 @@ pub const FIXED_CONSTANTS: &[&str] = &[
     "REGIONS",
     "GAPS",
     "UNUSED",
+    "MAP",
+    "IMAGE_REGION",
+    "FIXMAP_REGION",
 ];
 
 /// The constants generated for one region, by every emitter that names them.

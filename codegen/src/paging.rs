@@ -15,6 +15,15 @@ pub const LEVEL_BITS: u32 = 9;
 pub const ENTRIES_PER_TABLE: u64 = 1 << LEVEL_BITS;
 /// The span mapped by one level-0 (leaf) table: 512 × 4 KiB = 2 MiB, in every mode.
 pub const L0_TABLE_SPAN: u64 = ENTRIES_PER_TABLE * PAGE_SIZE;
+/// Position of the `MODE` field in `satp` (bits 63:60; privileged spec, "Supervisor
+/// Address Translation and Protection (satp) Register", RV64 layout).
+pub const SATP_MODE_SHIFT: u32 = 60;
+
+/// Shift of the address bits a level-`level` table indexes: 12 for level 0 (leaves),
+/// 21 for level 1, 9 more per level (privileged spec, "Sv39": VPN[i] is 9 bits).
+pub fn level_shift(level: u32) -> u32 {
+    PAGE_SHIFT + LEVEL_BITS * level
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Mode {
@@ -66,7 +75,7 @@ impl Mode {
 
     /// Shift of the root-table index within a virtual address.
     pub fn root_slot_shift(self) -> u32 {
-        PAGE_SHIFT + LEVEL_BITS * self.root_level()
+        level_shift(self.root_level())
     }
 
     /// Bytes mapped by one root-table entry (1 GiB in Sv39, 512 GiB in Sv48, 256 TiB in Sv57).

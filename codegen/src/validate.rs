@@ -127,11 +127,31 @@ fn platform(spec: &LayoutSpec, mode: Mode, diags: &mut Diagnostics) -> Option<Pl
     };
     let identity_size = size_field(&p.identity_size, "identity_size");
     let image_max_size = size_field(&p.image_max_size, "image_max_size");
+    let (load_address, image_max_size) = (load?, image_max_size?);
+    let Some((identity_start, identity_end)) =
+        Platform::identity_range(load_address, image_max_size, BOOT_SUPERPAGE)
+    else {
+        diags.push(
+            Diagnostic::error(
+                format!(
+                    "an image of {} loaded at {} runs past the top of the 64-bit address space",
+                    human_size(image_max_size),
+                    hex(load_address)
+                ),
+                p.load_address.as_ref().map_or(p.span.clone(), |l| l.span.clone()),
+                "cannot be identity-mapped",
+            )
+            .with_help("the boot code identity-maps the loaded image: lower `load_address` or `image_max_size`"),
+        );
+        return None;
+    };
     Some(Platform {
-        load_address: load?,
+        load_address,
         identity_size: identity_size?,
-        image_max_size: image_max_size?,
+        image_max_size,
         boot_superpage: BOOT_SUPERPAGE,
+        identity_start,
+        identity_end,
     })
 }
 
@@ -546,15 +566,7 @@ fn identity(
     mode: Mode,
     diags: &mut Diagnostics,
 ) {
-    let sp = platform.boot_superpage;
-    let start = platform.load_address / sp * sp;
-    let Some(end) = platform
-        .load_address
-        .checked_add(platform.image_max_size)
-        .and_then(|e| e.checked_next_multiple_of(sp))
-    else {
-        return;
-    };
+    let (start, end) = (platform.identity_start, platform.identity_end);
     let span = spec
         .platform
         .as_ref()

@@ -8,7 +8,7 @@ use syn::LitInt;
 
 use crate::fmt::{hex, human_size};
 use crate::names::{GapConstants, RegionConstants, fix_group_constants, fix_slot_variant};
-use crate::plan::{MapEntry, Perms, Plan};
+use crate::plan::{MapEntry, Perms, Plan, Purpose};
 
 fn lit(value: u64) -> LitInt {
     LitInt::new(&hex(value), Span::call_site())
@@ -81,6 +81,11 @@ pub fn render(plan: &Plan, source: &str) -> String {
 }
 
 fn support_types() -> TokenStream {
+    // The variants come from the model's own list, so a new purpose cannot be missed.
+    let purposes = Purpose::ALL.iter().map(|p| {
+        let (variant, doc) = (ident(p.variant()), format!(" {}", p.doc()));
+        quote!(#[doc = #doc] #variant)
+    });
     quote! {
         #[doc = " Access permissions of a region's mappings."]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,16 +104,7 @@ fn support_types() -> TokenStream {
         #[doc = " What a region is for."]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum Purpose {
-            #[doc = " Where the kernel image is linked."]
-            Image,
-            #[doc = " Fixed slots for temporary mappings."]
-            Fixmap,
-            #[doc = " A window onto boot-time data such as the FDT."]
-            Window,
-            #[doc = " A linear map of physical RAM."]
-            Directmap,
-            #[doc = " Planned, not mapped at boot."]
-            Reserved,
+            #(#purposes),*
         }
 
         #[doc = " One region of the plan, for run-time use (maps, fault reports)."]
@@ -168,6 +164,38 @@ fn support_types() -> TokenStream {
                 self.start <= addr && addr <= self.last
             }
         }
+
+        #[doc = " One entry of the top-down memory map [`MAP`]."]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum MapEntry {
+            Region(Region),
+            Gap(Gap),
+            Unused(Unused),
+            #[doc = " The non-canonical hole between the two halves, `start..=last`."]
+            NonCanonical { start: usize, last: usize },
+        }
+
+        impl MapEntry {
+            #[doc = " The entry's first address."]
+            pub const fn start(&self) -> usize {
+                match self {
+                    MapEntry::Region(r) => r.start,
+                    MapEntry::Gap(g) => g.start,
+                    MapEntry::Unused(u) => u.start,
+                    MapEntry::NonCanonical { start, .. } => *start,
+                }
+            }
+
+            #[doc = " The entry's last address (inclusive: an entry may end at the top of the space)."]
+            pub const fn last(&self) -> usize {
+                match self {
+                    MapEntry::Region(r) => r.end - 1,
+                    MapEntry::Gap(g) => g.end - 1,
+                    MapEntry::Unused(u) => u.last,
+                    MapEntry::NonCanonical { last, .. } => *last,
+                }
+            }
+        }
     }
 }
 
@@ -192,6 +220,8 @@ fn paging(plan: &Plan) -> TokenStream {
         dec(p.satp_mode),
         lit(p.l0_table_span),
     );
+    let (level_bits, satp_shift) = (dec(p.level_bits.into()), dec(p.satp_mode_shift.into()));
+    let level_shifts = p.level_shifts.iter().map(|&s| dec(s.into()));
     quote! {
         #[doc = " The paging mode this plan is for."]
         pub const PAGING_MODE: &str = #mode;
@@ -214,6 +244,31 @@ fn paging(plan: &Plan) -> TokenStream {
         pub const LOW_HALF_END: usize = #low;
         #[doc = " Start of the canonical high half."]
         pub const HIGH_HALF_START: usize = #high;
+        #[doc = " Bits of virtual address one table level indexes (512 entries)."]
+        pub const PT_LEVEL_BITS: usize = #level_bits;
+        #[doc = " `PT_LEVEL_SHIFTS[level]`: shift of the virtual-address bits a level-`level` table"]
+        #[doc = " indexes; level 0 holds 4 KiB leaves, level `PT_ROOT_LEVEL` is the root."]
+        pub const PT_LEVEL_SHIFTS: [usize; PT_LEVELS] = [#(#level_shifts),*];
+        #[doc = " Position of the `MODE` field in `satp` (bits 63:60, RV64)."]
+        pub const SATP_MODE_SHIFT: usize = #satp_shift;
+
+        #[doc = " The `satp` value that selects this plan's mode with the root table at physical"]
+        #[doc = " address `root_table_pa` (page aligned) and ASID 0."]
+        pub const fn satp_for_root(root_table_pa: usize) -> usize {
+            (SATP_MODE << SATP_MODE_SHIFT) | (root_table_pa >> PAGE_SHIFT)
+        }
+
+        #[doc = " The first address of root slot `slot` (0 to `PT_ENTRIES - 1`), sign-extended so it"]
+        #[doc = " is canonical: slots below `PT_ENTRIES / 2` are the low half. Panics (a compile-time"]
+        #[doc = " error in const context) for a slot past the root table."]
+        pub const fn root_slot_address(slot: usize) -> usize {
+            assert!(slot < PT_ENTRIES, "root slot out of range");
+            let raw = slot << ROOT_SLOT_SHIFT;
+            if raw >= LOW_HALF_END { raw | HIGH_HALF_START } else { raw }
+        }
+
+        const _: () = assert!(PT_LEVEL_SHIFTS[0] == PAGE_SHIFT, "level 0 maps pages");
+        const _: () = assert!(PT_LEVEL_SHIFTS[PT_ROOT_LEVEL] == ROOT_SLOT_SHIFT, "the root level indexes root slots");
     }
 }
 
@@ -225,6 +280,7 @@ fn platform(plan: &Plan) -> TokenStream {
         lit(p.image_max_size),
         lit(p.boot_superpage),
     );
+    let (identity_start, identity_end) = (lit(p.identity_start), lit(p.identity_end));
     let image = ident(&RegionConstants::of(&plan.image().name).start);
     quote! {
         #[doc = " Physical address the firmware loads the image at."]
@@ -237,6 +293,11 @@ fn platform(plan: &Plan) -> TokenStream {
         pub const IMAGE_MAX_SIZE: usize = #max;
         #[doc = " Page size of the boot mappings: link and load address agree modulo it."]
         pub const BOOT_SUPERPAGE_SIZE: usize = #sp;
+        #[doc = " Start of the physical range the boot code identity-maps while it turns the MMU on:"]
+        #[doc = " the boot superpages that can hold an image of `IMAGE_MAX_SIZE` at `LOAD_ADDRESS`."]
+        pub const IDENTITY_START: usize = #identity_start;
+        #[doc = " Exclusive end of the identity range."]
+        pub const IDENTITY_END: usize = #identity_end;
     }
 }
 
@@ -468,6 +529,26 @@ fn tables(plan: &Plan) -> TokenStream {
         }
         _ => None,
     });
+    let mut unused_index = 0;
+    let map = plan.map.iter().map(|e| match e {
+        MapEntry::Region(i) => {
+            let i = dec(*i as u64);
+            quote!(MapEntry::Region(REGIONS[#i]))
+        }
+        MapEntry::Gap(i) => {
+            let i = dec(*i as u64);
+            quote!(MapEntry::Gap(GAPS[#i]))
+        }
+        MapEntry::Unused { .. } => {
+            let i = dec(unused_index);
+            unused_index += 1;
+            quote!(MapEntry::Unused(UNUSED[#i]))
+        }
+        MapEntry::NonCanonical { start, last } => {
+            let (s, l) = (lit(*start), lit(*last));
+            quote!(MapEntry::NonCanonical { start: #s, last: #l })
+        }
+    });
     let image_index = dec(plan.image as u64);
     let fixmap_index = dec(plan
         .regions
@@ -481,6 +562,9 @@ fn tables(plan: &Plan) -> TokenStream {
         pub const GAPS: &[Gap] = &[#(#gaps),*];
         #[doc = " Canonical space the plan leaves unused, top-down."]
         pub const UNUSED: &[Unused] = &[#(#unused),*];
+        #[doc = " The whole address space top-down: regions, gaps, unused ranges and the"]
+        #[doc = " non-canonical hole, each entry starting below the one before."]
+        pub const MAP: &[MapEntry] = &[#(#map),*];
 
         #[doc = " The region the kernel image is linked in."]
         pub const IMAGE_REGION: Region = REGIONS[#image_index];

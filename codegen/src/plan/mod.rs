@@ -44,6 +44,17 @@ impl Purpose {
         Purpose::ALL.into_iter().find(|p| p.name() == name)
     }
 
+    /// One line for the generated enum variant's doc comment.
+    pub fn doc(self) -> &'static str {
+        match self {
+            Purpose::Image => "Where the kernel image is linked.",
+            Purpose::Fixmap => "Fixed slots for temporary mappings.",
+            Purpose::Window => "A window onto boot-time data such as the FDT.",
+            Purpose::Directmap => "A linear map of physical RAM.",
+            Purpose::Reserved => "Planned, not mapped at boot.",
+        }
+    }
+
     /// The Rust enum variant name in generated code.
     pub fn variant(self) -> &'static str {
         match self {
@@ -113,7 +124,7 @@ impl fmt::Display for Perms {
 }
 
 /// Derived paging facts for the plan's mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Paging {
     pub mode: Mode,
     pub levels: u32,
@@ -122,11 +133,18 @@ pub struct Paging {
     pub entries_per_table: u64,
     pub page_size: u64,
     pub page_shift: u32,
+    /// Bits of virtual address one table level indexes (9: 512 entries).
+    pub level_bits: u32,
+    /// `level_shifts[level]`: shift of the bits a level-`level` table indexes, level 0
+    /// (leaves) first, the root last.
+    pub level_shifts: Vec<u32>,
     pub root_slot_shift: u32,
     pub root_slot_size: u64,
     pub low_half_end: u64,
     pub high_half_start: u64,
     pub satp_mode: u64,
+    /// Position of the `MODE` field in `satp` (bits 63:60).
+    pub satp_mode_shift: u32,
     pub l0_table_span: u64,
 }
 
@@ -140,11 +158,14 @@ impl Paging {
             entries_per_table: paging::ENTRIES_PER_TABLE,
             page_size: paging::PAGE_SIZE,
             page_shift: paging::PAGE_SHIFT,
+            level_bits: paging::LEVEL_BITS,
+            level_shifts: (0..mode.levels()).map(paging::level_shift).collect(),
             root_slot_shift: mode.root_slot_shift(),
             root_slot_size: mode.root_slot_size(),
             low_half_end: mode.low_half_end(),
             high_half_start: mode.high_half_start(),
             satp_mode: mode.satp_mode(),
+            satp_mode_shift: paging::SATP_MODE_SHIFT,
             l0_table_span: paging::L0_TABLE_SPAN,
         };
         assert_eq!(
@@ -163,6 +184,28 @@ pub struct Platform {
     /// The page size the boot mapping of the image uses: link and load address must
     /// have the same offset inside it (one level-1 leaf, 2 MiB).
     pub boot_superpage: u64,
+    /// The physical range the boot code identity-maps while it turns the MMU on:
+    /// the boot superpages that can hold an image of `image_max_size` loaded at
+    /// `load_address`. `identity_start` is inclusive, `identity_end` exclusive.
+    pub identity_start: u64,
+    pub identity_end: u64,
+}
+
+impl Platform {
+    /// The identity range `[start, end)` for an image of `image_max_size` bytes loaded
+    /// at `load_address`, in whole superpages of `boot_superpage` bytes; `None` when
+    /// it would run past 2^64.
+    pub fn identity_range(
+        load_address: u64,
+        image_max_size: u64,
+        boot_superpage: u64,
+    ) -> Option<(u64, u64)> {
+        let start = load_address / boot_superpage * boot_superpage;
+        let end = load_address
+            .checked_add(image_max_size)?
+            .checked_next_multiple_of(boot_superpage)?;
+        Some((start, end))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
