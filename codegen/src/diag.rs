@@ -14,14 +14,14 @@ pub type Span = Range<usize>;
 
 /// A value together with the span of the text it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Sp<T> {
+pub struct Spanned<T> {
     pub value: T,
     pub span: Span,
 }
 
-impl<T> Sp<T> {
+impl<T> Spanned<T> {
     pub fn new(value: T, span: Span) -> Self {
-        Sp { value, span }
+        Spanned { value, span }
     }
 }
 

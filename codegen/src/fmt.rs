@@ -19,6 +19,15 @@ pub fn hex_plain(value: u64) -> String {
     format!("{value:#x}")
 }
 
+/// `511` for one root slot, `256-447` for an inclusive range of them.
+pub fn slot_range(first: u64, last: u64) -> String {
+    if first == last {
+        format!("{first}")
+    } else {
+        format!("{first}-{last}")
+    }
+}
+
 /// `2 MiB`, `1 GiB`, `4 KiB`, `192 GiB`; `1536 KiB` for 1.5 MiB: the largest unit
 /// that divides the size exactly while the count stays readable (< 10,000), else an
 /// approximation such as `≈ 16.0 EiB`.

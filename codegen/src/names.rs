@@ -20,19 +20,35 @@ pub fn camel(name: &str) -> String {
         .collect()
 }
 
-/// Constants emitted for one fixmap group: `FIX_<G>_BEGIN`, `FIX_<G>_END`,
-/// `FIX_<G>_COUNT`, plus `FIX_<G>` when the group is a single slot.
-pub fn fix_group_constants(group: &str, count: u64) -> Vec<String> {
-    let g = constant_prefix(group);
-    let mut names = vec![
-        format!("FIX_{g}_BEGIN"),
-        format!("FIX_{g}_END"),
-        format!("FIX_{g}_COUNT"),
-    ];
-    if count == 1 {
-        names.push(format!("FIX_{g}"));
+/// The constants generated for one fixmap group, by every emitter that names them.
+pub struct FixGroupConstants {
+    /// `FIX_<G>_BEGIN`: the group's first slot.
+    pub begin: String,
+    /// `FIX_<G>_END`: one past the group's last slot (exclusive).
+    pub end: String,
+    /// `FIX_<G>_COUNT`: slots in the group.
+    pub count: String,
+    /// `FIX_<G>`: the slot of a one-slot group.
+    pub single: Option<String>,
+}
+
+impl FixGroupConstants {
+    pub fn of(group: &str, count: u64) -> FixGroupConstants {
+        let g = constant_prefix(group);
+        FixGroupConstants {
+            begin: format!("FIX_{g}_BEGIN"),
+            end: format!("FIX_{g}_END"),
+            count: format!("FIX_{g}_COUNT"),
+            single: (count == 1).then(|| format!("FIX_{g}")),
+        }
     }
-    names
+
+    pub fn all(&self) -> impl Iterator<Item = &str> {
+        [&self.begin, &self.end, &self.count]
+            .into_iter()
+            .chain(&self.single)
+            .map(String::as_str)
+    }
 }
 
 /// The variant of the generated `FixSlot` enum for slot `index` of a group:
@@ -159,6 +175,15 @@ mod tests {
         assert_eq!(camel("boot_fdt"), "BootFdt");
         assert_eq!(fix_slot_variant("pmap", 3, 8), "Pmap3");
         assert_eq!(fix_slot_variant("misc", 0, 1), "Misc");
-        assert!(fix_group_constants("misc", 1).contains(&"FIX_MISC".to_string()));
+        assert!(
+            FixGroupConstants::of("misc", 1)
+                .all()
+                .any(|c| c == "FIX_MISC")
+        );
+        assert!(
+            !FixGroupConstants::of("pmap", 8)
+                .all()
+                .any(|c| c == "FIX_PMAP")
+        );
     }
 }

@@ -4,10 +4,10 @@
 //! structs: serde stops at the first error, and a layout should show all of its
 //! problems in one run, each with "did you mean …?" for a mistyped key.
 
-use serde_spanned::Spanned;
+use serde_spanned::Spanned as TomlSpanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::diag::{Diagnostic, Diagnostics, Sp, Span, did_you_mean};
+use crate::diag::{Diagnostic, Diagnostics, Span, Spanned, did_you_mean};
 use crate::paging::Mode;
 use crate::plan::{Perms, Purpose};
 use crate::spec::{
@@ -15,7 +15,7 @@ use crate::spec::{
 };
 use crate::units::{self, AddrExpr, SizeExpr};
 
-type Value<'i> = Spanned<DeValue<'i>>;
+type Value<'i> = TomlSpanned<DeValue<'i>>;
 
 const ROOT_KEYS: &[&str] = &["paging", "platform", "region", "fixmap"];
 const PAGING_KEYS: &[&str] = &["mode"];
@@ -321,9 +321,9 @@ fn array_of_tables<'a, 'i>(
     Some(out)
 }
 
-fn string(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<String>> {
+fn string(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Spanned<String>> {
     match value.get_ref() {
-        DeValue::String(s) => Some(Sp::new(s.to_string(), value.span())),
+        DeValue::String(s) => Some(Spanned::new(s.to_string(), value.span())),
         other => {
             type_error(diags, key, "a string", other, value.span());
             None
@@ -331,9 +331,9 @@ fn string(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<St
     }
 }
 
-fn boolean(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<bool>> {
+fn boolean(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Spanned<bool>> {
     match value.get_ref() {
-        DeValue::Boolean(b) => Some(Sp::new(*b, value.span())),
+        DeValue::Boolean(b) => Some(Spanned::new(*b, value.span())),
         other => {
             type_error(diags, key, "true or false", other, value.span());
             None
@@ -342,12 +342,12 @@ fn boolean(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<b
 }
 
 /// A non-negative TOML integer.
-fn uint(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<u64>> {
+fn uint(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Spanned<u64>> {
     match value.get_ref() {
         // TOML integers are signed 64-bit: one above i64::MAX is not valid TOML,
         // however lenient a parser may be, and other tools will reject the file.
         DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
-            Ok(n) if n >= 0 => Some(Sp::new(n as u64, value.span())),
+            Ok(n) if n >= 0 => Some(Spanned::new(n as u64, value.span())),
             Ok(_) => {
                 diags.push(
                     Diagnostic::error(
@@ -387,10 +387,10 @@ fn uint(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<u64>
     }
 }
 
-fn size(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<SizeExpr>> {
+fn size(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Spanned<SizeExpr>> {
     match value.get_ref() {
         DeValue::String(s) => match units::parse_size(s) {
-            Ok(size) => Some(Sp::new(size, value.span())),
+            Ok(size) => Some(Spanned::new(size, value.span())),
             Err(why) => {
                 diags.push(
                     Diagnostic::error(
@@ -404,7 +404,7 @@ fn size(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<Size
             }
         },
         DeValue::Integer(_) => {
-            uint(value, key, diags).map(|n| Sp::new(SizeExpr::Bytes(n.value), n.span))
+            uint(value, key, diags).map(|n| Spanned::new(SizeExpr::Bytes(n.value), n.span))
         }
         other => {
             type_error(
@@ -419,10 +419,10 @@ fn size(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<Size
     }
 }
 
-fn address(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<AddrExpr>> {
+fn address(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Spanned<AddrExpr>> {
     match value.get_ref() {
         DeValue::String(s) => match units::parse_address(s) {
-            Ok(expr) => Some(Sp::new(expr, value.span())),
+            Ok(expr) => Some(Spanned::new(expr, value.span())),
             Err(why) => {
                 diags.push(
                     Diagnostic::error(
@@ -436,7 +436,7 @@ fn address(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<A
             }
         },
         DeValue::Integer(_) => uint(value, key, diags).map(|n| {
-            Sp::new(
+            Spanned::new(
                 AddrExpr {
                     terms: vec![(units::Sign::Plus, units::AddrTerm::Number(n.value))],
                 },
@@ -452,7 +452,7 @@ fn address(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<A
 
 /// Names become constants (`FDT_VIRT_START`, `FIX_PMAP_BEGIN`) in Rust and C, so
 /// they must be lower-case identifiers.
-fn name(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<String>> {
+fn name(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Spanned<String>> {
     let name = string(value, key, diags)?;
     let valid_chars = name
         .value
@@ -505,10 +505,10 @@ fn name(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Sp<Stri
     Some(name)
 }
 
-fn mode(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Sp<Mode>> {
+fn mode(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Spanned<Mode>> {
     let text = string(value, "mode", diags)?;
     match Mode::from_name(&text.value) {
-        Some(mode) => Some(Sp::new(mode, text.span)),
+        Some(mode) => Some(Spanned::new(mode, text.span)),
         None => {
             let names = Mode::ALL.map(Mode::name);
             let lower = text.value.to_ascii_lowercase();
@@ -544,10 +544,10 @@ fn platform(t: Table<'_, '_>, diags: &mut Diagnostics) -> PlatformSpec {
     }
 }
 
-fn purpose(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Sp<Purpose>> {
+fn purpose(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Spanned<Purpose>> {
     let text = string(value, "purpose", diags)?;
     match Purpose::from_name(&text.value) {
-        Some(p) => Some(Sp::new(p, text.span)),
+        Some(p) => Some(Spanned::new(p, text.span)),
         None => {
             let names = Purpose::ALL.map(Purpose::name);
             let hint = did_you_mean(&text.value, names).map_or_else(
@@ -567,7 +567,7 @@ fn purpose(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Sp<Purpose>> {
     }
 }
 
-fn perms(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Sp<Perms>> {
+fn perms(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Spanned<Perms>> {
     let text = string(value, "perms", diags)?;
     let mut perms = Perms {
         global: true,
@@ -617,7 +617,7 @@ fn perms(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Sp<Perms>> {
         );
         return None;
     }
-    Some(Sp::new(perms, text.span))
+    Some(Spanned::new(perms, text.span))
 }
 
 fn gap(value: &Value<'_>, diags: &mut Diagnostics) -> Option<GapSpec> {
@@ -662,7 +662,11 @@ fn region(t: Table<'_, '_>, diags: &mut Diagnostics) -> RegionSpec {
     }
 }
 
-fn placement(t: &Table<'_, '_>, region: &str, diags: &mut Diagnostics) -> Option<Sp<Placement>> {
+fn placement(
+    t: &Table<'_, '_>,
+    region: &str,
+    diags: &mut Diagnostics,
+) -> Option<Spanned<Placement>> {
     if !given_any(t) && PLACEMENT_KEYS.iter().any(|k| t.typo_of.contains(k)) {
         return None; // a misspelled placement key was reported already
     }
@@ -752,7 +756,7 @@ fn placement(t: &Table<'_, '_>, region: &str, diags: &mut Diagnostics) -> Option
         }
         _ => unreachable!("PLACEMENT_KEYS covers every key"),
     };
-    Some(Sp::new(placement, value.span()))
+    Some(Spanned::new(placement, value.span()))
 }
 
 fn fixmap(t: Table<'_, '_>, diags: &mut Diagnostics) -> FixmapSpec {

@@ -5,7 +5,7 @@
 //! to report every problem, and later stages skip what is missing instead of
 //! reporting knock-on errors.
 
-use crate::diag::{Sp, Span};
+use crate::diag::{Span, Spanned};
 use crate::paging::Mode;
 use crate::plan::{Perms, Purpose};
 use crate::units::{AddrExpr, SizeExpr};
@@ -14,7 +14,7 @@ use crate::units::{AddrExpr, SizeExpr};
 pub struct LayoutSpec {
     /// Span of the whole document, for errors about missing top-level tables.
     pub document: Span,
-    pub mode: Option<Sp<Mode>>,
+    pub mode: Option<Spanned<Mode>>,
     pub platform: Option<PlatformSpec>,
     pub regions: Vec<RegionSpec>,
     /// `region` was written, perhaps with the wrong type (already reported).
@@ -25,23 +25,23 @@ pub struct LayoutSpec {
 #[derive(Clone, Debug)]
 pub struct PlatformSpec {
     pub span: Span,
-    pub load_address: Option<Sp<AddrExpr>>,
-    pub identity_size: Option<Sp<SizeExpr>>,
-    pub image_max_size: Option<Sp<SizeExpr>>,
+    pub load_address: Option<Spanned<AddrExpr>>,
+    pub identity_size: Option<Spanned<SizeExpr>>,
+    pub image_max_size: Option<Spanned<SizeExpr>>,
 }
 
 #[derive(Clone, Debug)]
 pub struct RegionSpec {
     /// Span of the region's table, for errors about missing keys.
     pub span: Span,
-    pub name: Option<Sp<String>>,
-    pub purpose: Option<Sp<Purpose>>,
-    pub size: Option<Sp<SizeExpr>>,
-    pub placement: Option<Sp<Placement>>,
-    pub align: Option<Sp<SizeExpr>>,
-    pub perms: Option<Sp<Perms>>,
-    pub allow_wx: Option<Sp<bool>>,
-    pub description: Option<Sp<String>>,
+    pub name: Option<Spanned<String>>,
+    pub purpose: Option<Spanned<Purpose>>,
+    pub size: Option<Spanned<SizeExpr>>,
+    pub placement: Option<Spanned<Placement>>,
+    pub align: Option<Spanned<SizeExpr>>,
+    pub perms: Option<Spanned<Perms>>,
+    pub allow_wx: Option<Spanned<bool>>,
+    pub description: Option<Spanned<String>>,
     /// Keys that were written, perhaps misspelled or with a bad value (reported by
     /// the parser): a `None` field for such a key is not reported again as missing.
     pub mentioned: Vec<&'static str>,
@@ -70,26 +70,26 @@ pub enum Placement {
     Slots(u64, u64),
     /// `after = "X"`: directly above item X, with an optional named guard gap.
     After {
-        target: Sp<String>,
+        target: Spanned<String>,
         gap: Option<GapSpec>,
     },
     /// `before = "X"`: directly below item X, with an optional named guard gap.
     Before {
-        target: Sp<String>,
+        target: Spanned<String>,
         gap: Option<GapSpec>,
     },
 }
 
 #[derive(Clone, Debug)]
 pub struct GapSpec {
-    pub size: Sp<SizeExpr>,
-    pub name: Option<Sp<String>>,
+    pub size: Spanned<SizeExpr>,
+    pub name: Option<Spanned<String>>,
 }
 
 #[derive(Clone, Debug)]
 pub struct FixmapSpec {
     pub span: Span,
-    pub region: Option<Sp<String>>,
+    pub region: Option<Spanned<String>>,
     pub groups: Vec<FixGroupSpec>,
     /// Span of the `group` key, for errors about the group list as a whole.
     pub groups_span: Span,
@@ -98,7 +98,7 @@ pub struct FixmapSpec {
 #[derive(Clone, Debug)]
 pub struct FixGroupSpec {
     pub span: Span,
-    pub name: Option<Sp<String>>,
-    pub count: Option<Sp<u64>>,
-    pub description: Option<Sp<String>>,
+    pub name: Option<Spanned<String>>,
+    pub count: Option<Spanned<u64>>,
+    pub description: Option<Spanned<String>>,
 }

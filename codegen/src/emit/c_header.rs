@@ -4,16 +4,30 @@
 
 use std::fmt::Write;
 
-use super::table::rows;
+use indoc::{formatdoc, writedoc};
+
+use super::table::{RowKind, rows};
 use crate::fmt::hex_plain;
-use crate::names::{GapConstants, RegionConstants, fix_group_constants};
+use crate::names::{FixGroupConstants, GapConstants, RegionConstants};
 use crate::plan::Plan;
 
 const GUARD: &str = "VMLAYOUT_LAYOUT_H";
 
+/// The header for `plan`; `source` names the layout file in the preamble.
+pub fn render(plan: &Plan, source: &str) -> String {
+    let mut s = String::new();
+    opening(&mut s, source);
+    memory_map(&mut s, plan);
+    paging(&mut s, plan);
+    platform(&mut s, plan);
+    regions_and_gaps(&mut s, plan);
+    fixmap(&mut s, plan);
+    closing(&mut s);
+    s
+}
+
 fn define(out: &mut String, name: &str, value: &str) {
-    let line = format!("#define {name:<31} {value}");
-    let _ = writeln!(out, "{line}");
+    let _ = writeln!(out, "#define {name:<31} {value}");
 }
 
 fn addr(value: u64) -> String {
@@ -38,43 +52,56 @@ fn wrap(text: &str, prefix: &str, width: usize) -> Vec<String> {
     lines
 }
 
-pub fn render(plan: &Plan, source: &str) -> String {
-    let mut s = String::new();
-    let p = &plan.paging;
-    let _ = writeln!(s, "/*");
-    for line in wrap(&super::preamble(source), " * ", 80) {
-        let _ = writeln!(s, "{line}");
-    }
-    let _ = writeln!(s, " */\n#ifndef {GUARD}\n#define {GUARD}\n");
-    let _ = writeln!(
+/// The preamble comment, the include guard and `VMLAYOUT_UL`.
+fn opening(s: &mut String, source: &str) {
+    let preamble = wrap(&super::preamble(source), " * ", 80).join("\n");
+    let _ = writedoc!(
         s,
-        "#ifdef __ASSEMBLY__\n#define VMLAYOUT_UL(x) x\n#else\n#define VMLAYOUT_UL(x) x##UL\n#endif\n"
-    );
+        "
+        /*
+        {preamble}
+         */
+        #ifndef {GUARD}
+        #define {GUARD}
 
-    let _ = writeln!(
-        s,
-        "/*\n * Memory map ({}), top-down; ends are inclusive.\n *",
-        p.mode
+        #ifdef __ASSEMBLY__
+        #define VMLAYOUT_UL(x) x
+        #else
+        #define VMLAYOUT_UL(x) x##UL
+        #endif
+
+        "
     );
-    let _ = writeln!(
-        s,
+}
+
+/// The memory map as a comment table, top-down, ends inclusive.
+fn memory_map(s: &mut String, plan: &Plan) {
+    let header = format!(
         " * {:<18} {:<18} {:<11} {:<4} name",
         "start", "end", "slots", "perm"
     );
-    let _ = writeln!(s, " * {}", "=".repeat(74));
+    let _ = writedoc!(
+        s,
+        "
+        /*
+         * Memory map ({mode}), top-down; ends are inclusive.
+         *
+        {header}
+         * {rule}
+        ",
+        mode = plan.paging.mode,
+        rule = "=".repeat(74),
+    );
     for row in rows(plan) {
-        let label = match (row.name.is_empty(), row.kind.as_str()) {
-            (false, _) => row.name.clone(),
-            (true, "hole") => "(non-canonical)".into(),
+        let label = match row.kind {
+            _ if !row.name.is_empty() => row.name.clone(),
+            RowKind::NonCanonical => "(non-canonical)".into(),
             _ => "(unused)".into(),
         };
+        let perms = row.perms.map_or(String::new(), |p| p.short_columns());
         let line = format!(
-            " * {:<18} {:<18} {:<11} {:<4} {label} {}",
-            row.start,
-            row.last,
-            row.slots,
-            row.perms.replace("r-x/r--/rw-", "img"),
-            row.size
+            " * {:<18} {:<18} {:<11} {perms:<4} {label} {}",
+            row.start, row.last, row.slots, row.size
         );
         let line = if line.len() > 80 {
             format!(
@@ -86,106 +113,101 @@ pub fn render(plan: &Plan, source: &str) -> String {
         };
         let _ = writeln!(s, "{}", line.trim_end());
     }
-    let _ = writeln!(s, " */\n");
+    s.push_str(" */\n\n");
+}
 
-    let _ = writeln!(s, "/* Paging */");
+fn paging(s: &mut String, plan: &Plan) {
+    let p = &plan.paging;
+    s.push_str("/* Paging */\n");
+    let mode = format!("VMLAYOUT_MODE_{}", p.mode.name().to_ascii_uppercase());
+    define(s, &mode, "1");
+    define(s, "VMLAYOUT_SATP_MODE", &p.satp_mode.to_string());
+    define(s, "VMLAYOUT_PT_LEVELS", &p.levels.to_string());
+    define(s, "VMLAYOUT_PT_ROOT_LEVEL", &p.root_level.to_string());
+    define(s, "VMLAYOUT_PT_ENTRIES", &p.entries_per_table.to_string());
+    define(s, "VMLAYOUT_VA_BITS", &p.va_bits.to_string());
+    define(s, "VMLAYOUT_PAGE_SHIFT", &p.page_shift.to_string());
+    define(s, "VMLAYOUT_PAGE_SIZE", &addr(p.page_size));
     define(
-        &mut s,
-        &format!("VMLAYOUT_MODE_{}", p.mode.name().to_ascii_uppercase()),
-        "1",
-    );
-    define(&mut s, "VMLAYOUT_SATP_MODE", &p.satp_mode.to_string());
-    define(&mut s, "VMLAYOUT_PT_LEVELS", &p.levels.to_string());
-    define(&mut s, "VMLAYOUT_PT_ROOT_LEVEL", &p.root_level.to_string());
-    define(
-        &mut s,
-        "VMLAYOUT_PT_ENTRIES",
-        &p.entries_per_table.to_string(),
-    );
-    define(&mut s, "VMLAYOUT_VA_BITS", &p.va_bits.to_string());
-    define(&mut s, "VMLAYOUT_PAGE_SHIFT", &p.page_shift.to_string());
-    define(&mut s, "VMLAYOUT_PAGE_SIZE", &addr(p.page_size));
-    define(
-        &mut s,
+        s,
         "VMLAYOUT_ROOT_SLOT_SHIFT",
         &p.root_slot_shift.to_string(),
     );
-    define(&mut s, "VMLAYOUT_ROOT_SLOT_SIZE", &addr(p.root_slot_size));
-    define(&mut s, "VMLAYOUT_LOW_HALF_END", &addr(p.low_half_end));
-    define(&mut s, "VMLAYOUT_HIGH_HALF_START", &addr(p.high_half_start));
+    define(s, "VMLAYOUT_ROOT_SLOT_SIZE", &addr(p.root_slot_size));
+    define(s, "VMLAYOUT_LOW_HALF_END", &addr(p.low_half_end));
+    define(s, "VMLAYOUT_HIGH_HALF_START", &addr(p.high_half_start));
+}
 
-    let pl = &plan.platform;
-    let _ = writeln!(s, "\n/* Platform */");
-    define(&mut s, "VMLAYOUT_LOAD_ADDRESS", &addr(pl.load_address));
-    define(&mut s, "VMLAYOUT_IDENTITY_SIZE", &addr(pl.identity_size));
-    define(&mut s, "VMLAYOUT_IMAGE_MAX_SIZE", &addr(pl.image_max_size));
-    define(
-        &mut s,
-        "VMLAYOUT_BOOT_SUPERPAGE_SIZE",
-        &addr(pl.boot_superpage),
-    );
+fn platform(s: &mut String, plan: &Plan) {
+    let p = &plan.platform;
+    s.push_str("\n/* Platform */\n");
+    define(s, "VMLAYOUT_LOAD_ADDRESS", &addr(p.load_address));
+    define(s, "VMLAYOUT_IDENTITY_SIZE", &addr(p.identity_size));
+    define(s, "VMLAYOUT_IMAGE_MAX_SIZE", &addr(p.image_max_size));
+    define(s, "VMLAYOUT_BOOT_SUPERPAGE_SIZE", &addr(p.boot_superpage));
+}
 
-    let _ = writeln!(
-        s,
-        "\n/* Regions: END is exclusive, ROOT_SLOT_LAST inclusive */"
-    );
+fn regions_and_gaps(s: &mut String, plan: &Plan) {
+    s.push_str("\n/* Regions: END is exclusive, ROOT_SLOT_LAST inclusive */\n");
     for r in &plan.regions {
         let c = RegionConstants::of(&r.name);
         let _ = writeln!(s, "\n/* {} ({}) */", r.name, r.purpose.name());
-        define(&mut s, &c.start, &addr(r.start));
-        define(&mut s, &c.size, &addr(r.size));
-        define(&mut s, &c.end, &addr(r.end));
-        define(&mut s, &c.first_slot, &r.first_slot.to_string());
-        define(&mut s, &c.last_slot, &r.last_slot.to_string());
+        define(s, &c.start, &addr(r.start));
+        define(s, &c.size, &addr(r.size));
+        define(s, &c.end, &addr(r.end));
+        define(s, &c.first_slot, &r.first_slot.to_string());
+        define(s, &c.last_slot, &r.last_slot.to_string());
     }
     if !plan.gaps.is_empty() {
-        let _ = writeln!(s, "\n/* Guard gaps: never mapped; END is exclusive */");
+        s.push_str("\n/* Guard gaps: never mapped; END is exclusive */\n");
     }
     for g in &plan.gaps {
         let c = GapConstants::of(&g.name);
-        define(&mut s, &c.start, &addr(g.start));
-        define(&mut s, &c.size, &addr(g.size));
-        define(&mut s, &c.end, &addr(g.end));
+        define(s, &c.start, &addr(g.start));
+        define(s, &c.size, &addr(g.size));
+        define(s, &c.end, &addr(g.end));
     }
+}
 
+fn fixmap(s: &mut String, plan: &Plan) {
     let f = &plan.fixmap;
-    let _ = writeln!(
-        s,
-        "\n/* Fixmap: slot END is exclusive, FIX_LAST inclusive */"
-    );
-    define(&mut s, "FIXADDR_START", &addr(f.base));
-    define(&mut s, "FIXADDR_TOP", &addr(f.top));
-    define(&mut s, "FIX_LAST", &f.last.to_string());
-    define(&mut s, "FIX_COUNT", &f.slot_count().to_string());
-    define(&mut s, "FIX_TABLES", &f.tables.to_string());
+    s.push_str("\n/* Fixmap: slot END is exclusive, FIX_LAST inclusive */\n");
+    define(s, "FIXADDR_START", &addr(f.base));
+    define(s, "FIXADDR_TOP", &addr(f.top));
+    define(s, "FIX_LAST", &f.last.to_string());
+    define(s, "FIX_COUNT", &f.slot_count().to_string());
+    define(s, "FIX_TABLES", &f.tables.to_string());
     define(
-        &mut s,
+        s,
         "FIXMAP_ADDR(n)",
         "(FIXADDR_START + (n) * VMLAYOUT_PAGE_SIZE)",
     );
     for g in &f.groups {
-        let names = fix_group_constants(&g.name, g.count);
-        define(&mut s, &names[0], &g.first.to_string());
-        define(&mut s, &names[1], &(g.first + g.count).to_string());
-        define(&mut s, &names[2], &g.count.to_string());
-        if let Some(single) = names.get(3) {
-            define(&mut s, single, &g.first.to_string());
+        let c = FixGroupConstants::of(&g.name, g.count);
+        define(s, &c.begin, &g.first.to_string());
+        define(s, &c.end, &g.end().to_string());
+        define(s, &c.count, &g.count.to_string());
+        if let Some(single) = &c.single {
+            define(s, single, &g.first.to_string());
         }
     }
+}
 
-    let _ = writeln!(s, "\n#ifndef __ASSEMBLY__");
-    let _ = writeln!(
-        s,
-        "_Static_assert(FIXADDR_TOP == FIXMAP_ADDR(FIX_LAST + 1),\n               \"FIXADDR_TOP is one past the last slot\");"
-    );
-    let _ = writeln!(
-        s,
-        "_Static_assert(FIXADDR_START % (VMLAYOUT_PT_ENTRIES * VMLAYOUT_PAGE_SIZE) == 0,\n               \"the fixmap base is aligned to one level-0 table\");"
-    );
-    let _ = writeln!(
-        s,
-        "_Static_assert(FIX_LAST < FIX_TABLES * VMLAYOUT_PT_ENTRIES,\n               \"the fixmap slots fit the installed tables\");"
-    );
-    let _ = writeln!(s, "#endif\n\n#endif /* {GUARD} */");
-    s
+/// Compile-time checks for C, then the end of the include guard.
+fn closing(s: &mut String) {
+    s.push_str(&formatdoc!(
+        r#"
+
+        #ifndef __ASSEMBLY__
+        _Static_assert(FIXADDR_TOP == FIXMAP_ADDR(FIX_LAST + 1),
+                       "FIXADDR_TOP is one past the last slot");
+        _Static_assert(FIXADDR_START % (VMLAYOUT_PT_ENTRIES * VMLAYOUT_PAGE_SIZE) == 0,
+                       "the fixmap base is aligned to one level-0 table");
+        _Static_assert(FIX_LAST < FIX_TABLES * VMLAYOUT_PT_ENTRIES,
+                       "the fixmap slots fit the installed tables");
+        #endif
+
+        #endif /* {GUARD} */
+        "#
+    ));
 }

@@ -4,57 +4,61 @@
 
 use std::fmt::Write;
 
+use indoc::writedoc;
+
 use crate::fmt::hex_plain;
 use crate::names::{GapConstants, RegionConstants};
 use crate::plan::Plan;
 
+/// The linker script for `plan`; `source` names the layout file in the preamble and
+/// in every assertion's message.
 pub fn render(plan: &Plan, source: &str) -> String {
+    let mut s = String::new();
+    header(&mut s, plan, source);
+    symbols(&mut s, plan);
+    s.push_str(SECTIONS);
+    assertions(&mut s, plan, source);
+    s
+}
+
+/// The preamble and the plan's numbers as `__vmlayout_*` symbols.
+fn header(s: &mut String, plan: &Plan, source: &str) {
     let image = plan.image();
     let p = &plan.platform;
-    let mut s = String::new();
-    let w = &mut s;
-    let _ = writeln!(w, "/* {} */", super::preamble(source));
-    let _ = writeln!(
-        w,
-        "/* Plan: {}, image `{}` linked at {}, loaded at {}. */\n",
-        plan.paging.mode,
-        image.name,
-        hex_plain(image.start),
-        hex_plain(p.load_address)
+    let _ = writedoc!(
+        s,
+        "
+        /* {preamble} */
+        /* Plan: {mode}, image `{name}` linked at {link}, loaded at {load}. */
+
+        OUTPUT_ARCH(riscv)
+        ENTRY(_start)
+
+        __vmlayout_link_address = {link};
+        __vmlayout_load_address = {load};
+        __vmlayout_image_region_size = {region_size};
+        __vmlayout_image_max_size = {max_size};
+        __vmlayout_identity_size = {identity_size};
+        __vmlayout_page_size = {page_size};
+
+        ",
+        preamble = super::preamble(source),
+        mode = plan.paging.mode,
+        name = image.name,
+        link = hex_plain(image.start),
+        load = hex_plain(p.load_address),
+        region_size = hex_plain(image.size),
+        max_size = hex_plain(p.image_max_size),
+        identity_size = hex_plain(p.identity_size),
+        page_size = hex_plain(plan.paging.page_size),
     );
-    let _ = writeln!(w, "OUTPUT_ARCH(riscv)\nENTRY(_start)\n");
-    let _ = writeln!(w, "__vmlayout_link_address = {};", hex_plain(image.start));
-    let _ = writeln!(
-        w,
-        "__vmlayout_load_address = {};",
-        hex_plain(p.load_address)
-    );
-    let _ = writeln!(
-        w,
-        "__vmlayout_image_region_size = {};",
-        hex_plain(image.size)
-    );
-    let _ = writeln!(
-        w,
-        "__vmlayout_image_max_size = {};",
-        hex_plain(p.image_max_size)
-    );
-    let _ = writeln!(
-        w,
-        "__vmlayout_identity_size = {};",
-        hex_plain(p.identity_size)
-    );
-    let _ = writeln!(
-        w,
-        "__vmlayout_page_size = {};\n",
-        hex_plain(plan.paging.page_size)
-    );
-    let _ = writeln!(
-        w,
-        "/* Every region and gap of the plan; END is exclusive. */"
-    );
+}
+
+/// A `PROVIDE`d symbol for every region and gap, and the fixmap's bounds.
+fn symbols(s: &mut String, plan: &Plan) {
+    s.push_str("/* Every region and gap of the plan; END is exclusive. */\n");
     let mut provide = |symbol: &str, value: u64| {
-        let _ = writeln!(w, "PROVIDE({symbol} = {});", hex_plain(value));
+        let _ = writeln!(s, "PROVIDE({symbol} = {});", hex_plain(value));
     };
     for r in &plan.regions {
         let c = RegionConstants::of(&r.name);
@@ -67,35 +71,31 @@ pub fn render(plan: &Plan, source: &str) -> String {
         provide(&c.start, g.start);
         provide(&c.end, g.end);
     }
-    let _ = writeln!(
-        w,
-        "PROVIDE(FIXADDR_START = {});",
-        hex_plain(plan.fixmap.base)
-    );
-    let _ = writeln!(
-        w,
-        "PROVIDE(FIXADDR_TOP = {});\n",
-        hex_plain(plan.fixmap.top)
-    );
-    s.push_str(SECTIONS);
-    let region_key = format!("the size of region `{}` in {source}", image.name);
-    let _ = write!(
+    provide("FIXADDR_START", plan.fixmap.base);
+    provide("FIXADDR_TOP", plan.fixmap.top);
+    s.push('\n');
+}
+
+/// Link-time limits, each naming the layout field to change.
+fn assertions(s: &mut String, plan: &Plan, source: &str) {
+    let name = &plan.image().name;
+    let region_key = format!("the size of region `{name}` in {source}");
+    let _ = writedoc!(
         s,
         r#"
-/* Limits from {source}: each message names the field to change. */
-ASSERT(__image_end - __image_start <= __vmlayout_image_region_size,
-       "vmlayout: the kernel image is larger than region `{name}`: raise {region_key}")
-ASSERT(__image_end - __image_start <= __vmlayout_image_max_size,
-       "vmlayout: the kernel image is larger than platform.image_max_size in {source}")
-ASSERT(__ident_end - __ident_start <= __vmlayout_identity_size,
-       "vmlayout: the identity-mapped boot code is larger than platform.identity_size in {source}")
-ASSERT(SIZEOF(.got) == 0,
-       "vmlayout: .got is not empty: the boot code runs before relocation; build with -C relocation-model=static")
-ASSERT(__image_start == __vmlayout_link_address, "vmlayout: the image must start at the image region")
-"#,
-        name = image.name
+
+        /* Limits from {source}: each message names the field to change. */
+        ASSERT(__image_end - __image_start <= __vmlayout_image_region_size,
+               "vmlayout: the kernel image is larger than region `{name}`: raise {region_key}")
+        ASSERT(__image_end - __image_start <= __vmlayout_image_max_size,
+               "vmlayout: the kernel image is larger than platform.image_max_size in {source}")
+        ASSERT(__ident_end - __ident_start <= __vmlayout_identity_size,
+               "vmlayout: the identity-mapped boot code is larger than platform.identity_size in {source}")
+        ASSERT(SIZEOF(.got) == 0,
+               "vmlayout: .got is not empty: the boot code runs before relocation; build with -C relocation-model=static")
+        ASSERT(__image_start == __vmlayout_link_address, "vmlayout: the image must start at the image region")
+        "#
     );
-    s
 }
 
 /// Section placement. Each output section starts on a page so text, rodata and

@@ -3,105 +3,121 @@
 
 use std::fmt::Write;
 
-use super::table::rows;
+use indoc::writedoc;
+
+use super::table::{Row, rows};
 use crate::fmt::{hex_plain, human_size};
 use crate::plan::Plan;
 
+/// MEMORY-MAP.md for `plan`; `source` names the layout file in the preamble.
 pub fn render(plan: &Plan, source: &str) -> String {
-    let p = &plan.paging;
     let mut s = String::new();
-    let w = &mut s;
-    let _ = writeln!(w, "<!-- {} -->\n", super::preamble(source));
-    let _ = writeln!(w, "# Memory map ({}, {} levels)\n", p.mode, p.levels);
-    let _ = writeln!(
-        w,
-        "Root table: level L{}, {} slots of {} each. Canonical halves: `0x0`–`{}` and `{}`–`0xffffffffffffffff`.",
-        p.root_level,
-        p.entries_per_table,
-        human_size(p.root_slot_size),
-        hex_plain(p.low_half_end - 1),
-        hex_plain(p.high_half_start)
-    );
-    let _ = writeln!(
-        w,
-        "The image is linked at `{}` and loaded at physical `{}`.\n",
-        hex_plain(plan.image().start),
-        hex_plain(plan.platform.load_address)
-    );
-    let _ = writeln!(
-        w,
-        "Top-down. **End is inclusive** (the last byte), so a range can reach the top of the address space.\n"
-    );
-    let _ = writeln!(
-        w,
-        "| Start | End (inclusive) | Size | Slots | Perms | Name | Kind | Description |"
-    );
-    let _ = writeln!(w, "|---|---|---|---|---|---|---|---|");
+    heading(&mut s, plan, source);
     for row in rows(plan) {
-        let cell = |t: &str| {
-            if t.is_empty() {
-                String::new()
-            } else {
-                format!("`{t}`")
-            }
+        s.push_str(&markdown_row(&row));
+    }
+    fixmap(&mut s, plan);
+    s
+}
+
+fn heading(s: &mut String, plan: &Plan, source: &str) {
+    let p = &plan.paging;
+    let _ = writedoc!(
+        s,
+        "
+        <!-- {preamble} -->
+
+        # Memory map ({mode}, {levels} levels)
+
+        Root table: level L{root}, {entries} slots of {slot_size} each. Canonical halves: `0x0`–`{low_last}` and `{high}`–`0xffffffffffffffff`.
+        The image is linked at `{link}` and loaded at physical `{load}`.
+
+        Top-down. **End is inclusive** (the last byte), so a range can reach the top of the address space.
+
+        | Start | End (inclusive) | Size | Slots | Perms | Name | Kind | Description |
+        |---|---|---|---|---|---|---|---|
+        ",
+        preamble = super::preamble(source),
+        mode = p.mode,
+        levels = p.levels,
+        root = p.root_level,
+        entries = p.entries_per_table,
+        slot_size = human_size(p.root_slot_size),
+        low_last = hex_plain(p.low_half_end - 1),
+        high = hex_plain(p.high_half_start),
+        link = hex_plain(plan.image().start),
+        load = hex_plain(plan.platform.load_address),
+    );
+}
+
+/// Text in backticks, or nothing for an empty cell.
+fn code_cell(text: &str) -> String {
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!("`{text}`")
+    }
+}
+
+fn markdown_row(row: &Row) -> String {
+    let name = if row.name.is_empty() {
+        String::new()
+    } else {
+        format!("**{}**", row.name)
+    };
+    format!(
+        "| {} | {} | {} | {} | {} | {name} | {} | {} |\n",
+        code_cell(&row.start),
+        code_cell(&row.last),
+        row.size,
+        row.slots,
+        code_cell(&row.perms_columns()),
+        row.kind.word(),
+        row.description.replace('|', "\\|")
+    )
+}
+
+/// The fixmap's base, top and slot groups.
+fn fixmap(s: &mut String, plan: &Plan) {
+    let f = &plan.fixmap;
+    let _ = writedoc!(
+        s,
+        "
+
+        ## Fixmap
+
+        Region `{region}`: base `{base}` (FIXADDR_START), top `{top}` (FIXADDR_TOP, exclusive), FIX_LAST = {last}, {tables} level-0 table{plural}.
+
+        | Group | Slots | Count | First address | Last page | Description |
+        |---|---|---|---|---|---|
+        ",
+        region = f.region,
+        base = hex_plain(f.base),
+        top = hex_plain(f.top),
+        last = f.last,
+        tables = f.tables,
+        plural = if f.tables == 1 { "" } else { "s" },
+    );
+    for g in &f.groups {
+        let slots = if g.count > 1 {
+            format!("{}–{}", g.first, g.last())
+        } else {
+            g.first.to_string()
         };
         let _ = writeln!(
-            w,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            cell(&row.start),
-            cell(&row.last),
-            row.size,
-            row.slots,
-            cell(&row.perms),
-            if row.name.is_empty() {
-                String::new()
-            } else {
-                format!("**{}**", row.name)
-            },
-            row.kind,
-            row.description.replace('|', "\\|")
-        );
-    }
-    let f = &plan.fixmap;
-    let _ = writeln!(
-        w,
-        "\n## Fixmap\n\nRegion `{}`: base `{}` (FIXADDR_START), top `{}` (FIXADDR_TOP, exclusive), FIX_LAST = {}, {} level-0 table{}.\n",
-        f.region,
-        hex_plain(f.base),
-        hex_plain(f.top),
-        f.last,
-        f.tables,
-        if f.tables == 1 { "" } else { "s" }
-    );
-    let _ = writeln!(
-        w,
-        "| Group | Slots | Count | First address | Last page | Description |"
-    );
-    let _ = writeln!(w, "|---|---|---|---|---|---|");
-    for g in &f.groups {
-        let last = g.first + g.count - 1;
-        let _ = writeln!(
-            w,
-            "| **{}** | {}{} | {} | `{}` | `{}` | {} |",
+            s,
+            "| **{}** | {slots} | {} | `{}` | `{}` | {} |",
             g.name,
-            g.first,
-            if g.count > 1 {
-                format!("–{last}")
-            } else {
-                String::new()
-            },
             g.count,
             hex_plain(f.slot_address(g.first)),
-            hex_plain(f.slot_address(last)),
+            hex_plain(f.slot_address(g.last())),
             g.description.replace('|', "\\|")
         );
     }
-    s
 }
 
 /// The map as an aligned plain-text table for a terminal (`vmlayout map`).
 pub fn render_terminal(plan: &Plan) -> String {
-    let rows = rows(plan);
     let header = [
         "start",
         "end (incl.)",
@@ -111,23 +127,16 @@ pub fn render_terminal(plan: &Plan) -> String {
         "name",
         "description",
     ];
-    let cells: Vec<[String; 7]> = rows
-        .iter()
+    let cells: Vec<[String; 7]> = rows(plan)
+        .into_iter()
         .map(|r| {
             let name = if r.name.is_empty() {
-                format!("({})", r.kind)
+                format!("({})", r.kind.word())
             } else {
                 r.name.clone()
             };
-            [
-                r.start.clone(),
-                r.last.clone(),
-                r.size.clone(),
-                r.slots.clone(),
-                r.perms.clone(),
-                name,
-                r.description.clone(),
-            ]
+            let perms = r.perms_columns();
+            [r.start, r.last, r.size, r.slots, perms, name, r.description]
         })
         .collect();
     let mut widths = header.map(str::len);
@@ -136,13 +145,6 @@ pub fn render_terminal(plan: &Plan) -> String {
             *w = (*w).max(c.chars().count());
         }
     }
-    let mut s = format!(
-        "{} plan, {} levels; image linked at {}, loaded at {}\n\n",
-        plan.paging.mode,
-        plan.paging.levels,
-        hex_plain(plan.image().start),
-        hex_plain(plan.platform.load_address)
-    );
     let line = |cols: &[String]| {
         let mut l = String::new();
         for (i, c) in cols.iter().enumerate() {
@@ -154,6 +156,13 @@ pub fn render_terminal(plan: &Plan) -> String {
         }
         l.trim_end().to_string() + "\n"
     };
+    let mut s = format!(
+        "{} plan, {} levels; image linked at {}, loaded at {}\n\n",
+        plan.paging.mode,
+        plan.paging.levels,
+        hex_plain(plan.image().start),
+        hex_plain(plan.platform.load_address)
+    );
     s.push_str(&line(&header.map(String::from)));
     for row in &cells {
         s.push_str(&line(row));

@@ -1,58 +1,85 @@
-//! The rows of the top-down memory map, shared by the Markdown map and the C
-//! header's comment table so the two can never disagree.
+//! The rows of the top-down memory map, shared by the Markdown map, the terminal
+//! map and the C header's comment table, so they can never disagree.
 
-use crate::fmt::{hex_plain, human_size, human_size_u128};
-use crate::plan::{MapEntry, Plan};
+use crate::fmt::{hex_plain, human_size, human_size_u128, slot_range};
+use crate::plan::{MapEntry, Perms, Plan, Purpose};
 
+/// What a row of the map shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowKind {
+    Region(Purpose),
+    Gap,
+    Unused,
+    /// The non-canonical hole between the halves.
+    NonCanonical,
+}
+
+impl RowKind {
+    /// The word the map's Kind column shows.
+    pub fn word(self) -> &'static str {
+        match self {
+            RowKind::Region(purpose) => purpose.name(),
+            RowKind::Gap => "gap",
+            RowKind::Unused => "unused",
+            RowKind::NonCanonical => "hole",
+        }
+    }
+}
+
+/// One row, formatted.
 pub struct Row {
+    pub kind: RowKind,
     pub start: String,
     /// Inclusive: the last byte. (An unused range may end at 2^64 - 1, where an
     /// exclusive end would not fit in 64 bits.)
     pub last: String,
     pub size: String,
+    /// `L2 256-447`; empty for the non-canonical hole.
     pub slots: String,
-    pub perms: String,
+    /// `None` for the non-canonical hole; never mapped (`---`) for gaps and unused space.
+    pub perms: Option<Perms>,
+    /// Empty for unused space and the hole.
     pub name: String,
-    pub kind: String,
     pub description: String,
 }
 
-fn slots(first: u64, last: u64) -> String {
-    if first == last {
-        format!("{first}")
-    } else {
-        format!("{first}-{last}")
+impl Row {
+    /// `rw-`, `r-x/r--/rw-` for the image, empty for the hole.
+    pub fn perms_columns(&self) -> String {
+        self.perms.map_or(String::new(), |p| p.columns())
     }
 }
 
+/// The map's rows, top-down.
 pub fn rows(plan: &Plan) -> Vec<Row> {
     let root = plan.paging.root_level;
+    let slots = |first, last| format!("L{root} {}", slot_range(first, last));
     plan.map
         .iter()
         .map(|entry| match entry {
             MapEntry::Region(i) => {
                 let r = &plan.regions[*i];
                 Row {
+                    kind: RowKind::Region(r.purpose),
                     start: hex_plain(r.start),
                     last: hex_plain(r.end - 1),
                     size: human_size(r.size),
-                    slots: format!("L{root} {}", slots(r.first_slot, r.last_slot)),
-                    perms: r.perms.columns(),
+                    slots: slots(r.first_slot, r.last_slot),
+                    perms: Some(r.perms),
                     name: r.name.clone(),
-                    kind: r.purpose.name().into(),
                     description: r.description.clone(),
                 }
             }
             MapEntry::Gap(i) => {
                 let g = &plan.gaps[*i];
                 Row {
+                    kind: RowKind::Gap,
                     start: hex_plain(g.start),
                     last: hex_plain(g.end - 1),
                     size: human_size(g.size),
-                    slots: format!("L{root} {}", slots(g.first_slot, g.last_slot)),
-                    perms: "---".into(),
+                    slots: slots(g.first_slot, g.last_slot),
+                    perms: Some(Perms::NONE),
                     name: g.name.clone(),
-                    kind: "gap".into(),
                     description: format!(
                         "guard gap between `{}` and `{}`: never mapped",
                         g.below, g.above
@@ -65,23 +92,23 @@ pub fn rows(plan: &Plan) -> Vec<Row> {
                 first_slot,
                 last_slot,
             } => Row {
+                kind: RowKind::Unused,
                 start: hex_plain(*start),
                 last: hex_plain(*last),
                 size: human_size_u128(u128::from(*last) - u128::from(*start) + 1),
-                slots: format!("L{root} {}", slots(*first_slot, *last_slot)),
-                perms: "---".into(),
+                slots: slots(*first_slot, *last_slot),
+                perms: Some(Perms::NONE),
                 name: String::new(),
-                kind: "unused".into(),
                 description: "unused".into(),
             },
             MapEntry::NonCanonical { start, last } => Row {
+                kind: RowKind::NonCanonical,
                 start: hex_plain(*start),
                 last: hex_plain(*last),
                 size: human_size_u128(u128::from(*last) - u128::from(*start) + 1),
                 slots: String::new(),
-                perms: String::new(),
+                perms: None,
                 name: String::new(),
-                kind: "hole".into(),
                 description: format!(
                     "non-canonical in {}: no address here exists",
                     plan.paging.mode

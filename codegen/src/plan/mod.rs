@@ -1,6 +1,9 @@
 //! The resolved plan: every address computed, every rule checked. Emitters read
 //! only this; they never derive an address of their own.
 
+pub mod assemble;
+mod map;
+
 use std::fmt;
 
 use crate::paging::{self, Mode};
@@ -80,6 +83,15 @@ pub struct Perms {
 }
 
 impl Perms {
+    /// Never mapped: guard gaps and unused space.
+    pub const NONE: Perms = Perms {
+        read: false,
+        write: false,
+        exec: false,
+        global: false,
+        sections: false,
+    };
+
     pub const SECTIONS: Perms = Perms {
         read: true,
         write: false,
@@ -114,6 +126,17 @@ impl Perms {
             .iter()
             .map(|&(on, c)| if on { c } else { '-' })
             .collect()
+    }
+}
+
+impl Perms {
+    /// Three columns at most, for narrow tables: `rw-`, `img` for the image.
+    pub fn short_columns(&self) -> String {
+        if self.sections {
+            "img".into()
+        } else {
+            self.columns()
+        }
     }
 }
 
@@ -239,12 +262,27 @@ pub struct Gap {
     pub last_slot: u64,
 }
 
+/// A named run of consecutive fixmap slots.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FixGroup {
     pub name: String,
+    /// Index of the group's first slot.
     pub first: u64,
+    /// Slots in the group, at least one.
     pub count: u64,
     pub description: String,
+}
+
+impl FixGroup {
+    /// Index one past the group's last slot (exclusive).
+    pub fn end(&self) -> u64 {
+        self.first + self.count
+    }
+
+    /// Index of the group's last slot (inclusive).
+    pub fn last(&self) -> u64 {
+        self.end() - 1
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,0 +1,175 @@
+//! The fixmap: its bounds, one set of constants per slot group, the `FixSlot` enum
+//! and the slot ↔ address functions.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{dec, ident, lit};
+use crate::names::{FixGroupConstants, RegionConstants, fix_slot_variant};
+use crate::plan::{FixGroup, Fixmap, Plan};
+
+pub(super) fn fixmap(plan: &Plan) -> TokenStream {
+    let f = &plan.fixmap;
+    let region_end = ident(&RegionConstants::of(&f.region).end);
+    let (base, top, last, count, tables) = (
+        lit(f.base),
+        lit(f.top),
+        dec(f.last),
+        dec(f.slot_count()),
+        dec(f.tables),
+    );
+    let mut out = quote! {
+        #[doc = " Address of fixmap slot 0 (the fixmap region's start)."]
+        pub const FIXADDR_START: usize = #base;
+        #[doc = " Exclusive end of the fixmap slots: `fixmap_addr(FIX_LAST + 1)`."]
+        pub const FIXADDR_TOP: usize = #top;
+        #[doc = " Index of the last fixmap slot (inclusive)."]
+        pub const FIX_LAST: usize = #last;
+        #[doc = " Number of fixmap slots."]
+        pub const FIX_COUNT: usize = #count;
+        #[doc = " Level-0 tables the fixmap installs (one per 512 slots)."]
+        pub const FIX_TABLES: usize = #tables;
+
+        #[doc = " The virtual address of fixmap slot `slot`; a slot past `FIX_LAST + 1` (the end) is a"]
+        #[doc = " compile-time error in const context and a panic otherwise."]
+        pub const fn fixmap_addr(slot: usize) -> usize {
+            assert!(slot <= FIX_LAST + 1, "fixmap slot out of range");
+            FIXADDR_START + slot * PAGE_SIZE
+        }
+
+        #[doc = " The virtual address a fixmap slot maps."]
+        pub const fn fix_to_virt(slot: FixSlot) -> usize {
+            fixmap_addr(slot as usize)
+        }
+
+        #[doc = " The fixmap slot whose page holds `vaddr`, or `None` outside the fixmap slots."]
+        pub const fn virt_to_fix(vaddr: usize) -> Option<FixSlot> {
+            if vaddr < FIXADDR_START || vaddr >= FIXADDR_TOP {
+                return None;
+            }
+            FixSlot::from_index((vaddr - FIXADDR_START) >> PAGE_SHIFT)
+        }
+
+        const _: () = assert!(FIXADDR_START % L0_TABLE_SPAN == 0, "fixmap base is aligned to one level-0 table");
+        const _: () = assert!(FIXADDR_TOP == fixmap_addr(FIX_LAST + 1), "FIXADDR_TOP is one past the last slot");
+        const _: () = assert!(FIXADDR_TOP <= #region_end, "fixmap slots fit the fixmap region");
+        const _: () = assert!(FIX_LAST < FIX_TABLES * PT_ENTRIES, "fixmap slots fit the installed tables");
+        const _: () = assert!(FIX_COUNT == FIX_LAST + 1, "slot count agrees with FIX_LAST");
+    };
+
+    for g in &f.groups {
+        out.extend(group(g));
+    }
+    out.extend(slot_enum(f));
+    out
+}
+
+/// One group's `FIX_<G>_BEGIN/_END/_COUNT`, and `FIX_<G>` or `<g>_slot(i)`.
+fn group(g: &FixGroup) -> TokenStream {
+    let consts = FixGroupConstants::of(&g.name, g.count);
+    let (begin, end, cnt) = (
+        ident(&consts.begin),
+        ident(&consts.end),
+        ident(&consts.count),
+    );
+    let (vb, ve, vc) = (dec(g.first), dec(g.end()), dec(g.count));
+    let doc = format!(
+        " Fixmap group `{}`: {}. Slots {}..{} (END exclusive).",
+        g.name,
+        g.description,
+        g.first,
+        g.end()
+    );
+    let mut out = quote! {
+        #[doc = #doc]
+        pub const #begin: usize = #vb;
+        pub const #end: usize = #ve;
+        pub const #cnt: usize = #vc;
+    };
+    if let Some(single) = &consts.single {
+        let single = ident(single);
+        out.extend(quote! {
+            #[doc = " The group's one slot."]
+            pub const #single: usize = #vb;
+        });
+    } else {
+        let accessor = format_ident!("{}_slot", g.name);
+        let doc = format!(
+            " Slot `i` of group `{}`, or `None` past its {} slots.",
+            g.name, g.count
+        );
+        out.extend(quote! {
+            #[doc = #doc]
+            pub const fn #accessor(i: usize) -> Option<FixSlot> {
+                if i < #cnt { FixSlot::from_index(#begin + i) } else { None }
+            }
+        });
+    }
+    out
+}
+
+/// The `FixSlot` enum: one variant per slot, in slot order.
+fn slot_enum(f: &Fixmap) -> TokenStream {
+    let mut variants = Vec::new();
+    let mut names = Vec::new();
+    for g in &f.groups {
+        for i in 0..g.count {
+            variants.push((
+                ident(&fix_slot_variant(&g.name, i, g.count)),
+                dec(g.first + i),
+            ));
+            names.push(if g.count == 1 {
+                g.name.clone()
+            } else {
+                format!("{}[{i}]", g.name)
+            });
+        }
+    }
+    let variant_defs = variants.iter().map(|(v, n)| quote!(#v = #n));
+    let variant_list = variants.iter().map(|(v, _)| quote!(FixSlot::#v));
+    let name_arms = variants
+        .iter()
+        .zip(&names)
+        .map(|((v, _), n)| quote!(FixSlot::#v => #n));
+    let enum_doc = format!(
+        " Every fixmap slot, by group: {}.",
+        f.groups
+            .iter()
+            .map(|g| format!("{} × {}", g.name, g.count))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    quote! {
+        #[doc = #enum_doc]
+        #[repr(u16)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum FixSlot {
+            #(#variant_defs),*
+        }
+
+        impl FixSlot {
+            #[doc = " Every slot in index order."]
+            pub const ALL: [FixSlot; FIX_COUNT] = [#(#variant_list),*];
+
+            #[doc = " The slot with index `index`, or `None` past `FIX_LAST`."]
+            pub const fn from_index(index: usize) -> Option<FixSlot> {
+                if index < FIX_COUNT { Some(FixSlot::ALL[index]) } else { None }
+            }
+
+            pub const fn index(self) -> usize {
+                self as usize
+            }
+
+            pub const fn addr(self) -> usize {
+                fix_to_virt(self)
+            }
+
+            #[doc = " `pmap[3]`, `misc`: the slot as written in the layout."]
+            pub const fn name(self) -> &'static str {
+                match self {
+                    #(#name_arms),*
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The Rust module: constants, the fixmap slot type, run-time tables and
+//! compile-time checks. Built as tokens (so the proc-macro can expand it directly)
+//! and pretty-printed with prettyplease for the committed file.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+use syn::LitInt;
+
+mod fixmap;
+mod paging;
+mod region;
+mod support;
+mod tables;
+
+use crate::fmt::hex;
+use crate::plan::{Perms, Plan};
+
+fn lit(value: u64) -> LitInt {
+    LitInt::new(&hex(value), Span::call_site())
+}
+
+fn dec(value: u64) -> LitInt {
+    LitInt::new(&value.to_string(), Span::call_site())
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+fn perms(p: &Perms) -> TokenStream {
+    let Perms {
+        read,
+        write,
+        exec,
+        global,
+        sections,
+    } = *p;
+    let text = p.columns();
+    quote!(Perms { read: #read, write: #write, exec: #exec, global: #global, sections: #sections, text: #text })
+}
+
+/// The module's items as tokens.
+pub fn tokens(plan: &Plan) -> TokenStream {
+    let mut out = TokenStream::new();
+    out.extend(support::support_types());
+    out.extend(paging::paging(plan));
+    out.extend(paging::platform(plan));
+    for r in &plan.regions {
+        out.extend(region::region(plan, r));
+    }
+    for g in &plan.gaps {
+        out.extend(region::gap(g));
+    }
+    out.extend(fixmap::fixmap(plan));
+    out.extend(tables::tables(plan));
+    out.extend(tables::checks(plan));
+    out
+}
+
+/// The module as formatted Rust source with its preamble.
+pub fn render(plan: &Plan, source: &str) -> String {
+    let file: syn::File = syn::parse2(tokens(plan)).expect("the Rust emitter produces valid Rust");
+    format!(
+        "// {}\n// Every END is exclusive; every root-slot LAST is inclusive.\n\n{}",
+        super::preamble(source),
+        prettyplease::unparse(&file)
+    )
+}

@@ -1,0 +1,111 @@
+//! The paging mode's and the platform's constants, and the const fns derived from
+//! them (`satp_for_root`, `root_slot_address`).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{dec, ident, lit};
+use crate::names::RegionConstants;
+use crate::plan::Plan;
+
+pub(super) fn paging(plan: &Plan) -> TokenStream {
+    let p = &plan.paging;
+    let mode = p.mode.name();
+    let (levels, root, bits, entries) = (
+        dec(p.levels.into()),
+        dec(p.root_level.into()),
+        dec(p.va_bits.into()),
+        dec(p.entries_per_table),
+    );
+    let (page, shift, slot_shift) = (
+        lit(p.page_size),
+        dec(p.page_shift.into()),
+        dec(p.root_slot_shift.into()),
+    );
+    let (slot_size, low, high, satp, l0) = (
+        lit(p.root_slot_size),
+        lit(p.low_half_end),
+        lit(p.high_half_start),
+        dec(p.satp_mode),
+        lit(p.l0_table_span),
+    );
+    let (level_bits, satp_shift) = (dec(p.level_bits.into()), dec(p.satp_mode_shift.into()));
+    let level_shifts = p.level_shifts.iter().map(|&s| dec(s.into()));
+    quote! {
+        #[doc = " The paging mode this plan is for."]
+        pub const PAGING_MODE: &str = #mode;
+        #[doc = " The `satp.MODE` value that selects it."]
+        pub const SATP_MODE: usize = #satp;
+        #[doc = " Levels of page tables; the root is level `PT_LEVELS - 1`, leaves are level 0."]
+        pub const PT_LEVELS: usize = #levels;
+        pub const PT_ROOT_LEVEL: usize = #root;
+        pub const PT_ENTRIES: usize = #entries;
+        pub const VA_BITS: usize = #bits;
+        pub const PAGE_SHIFT: usize = #shift;
+        pub const PAGE_SIZE: usize = #page;
+        #[doc = " Shift of the root-table index in a virtual address."]
+        pub const ROOT_SLOT_SHIFT: usize = #slot_shift;
+        #[doc = " Bytes mapped by one root-table entry."]
+        pub const ROOT_SLOT_SIZE: usize = #slot_size;
+        #[doc = " Bytes mapped by one level-0 table (512 pages)."]
+        pub const L0_TABLE_SPAN: usize = #l0;
+        #[doc = " Exclusive end of the canonical low half."]
+        pub const LOW_HALF_END: usize = #low;
+        #[doc = " Start of the canonical high half."]
+        pub const HIGH_HALF_START: usize = #high;
+        #[doc = " Bits of virtual address one table level indexes (512 entries)."]
+        pub const PT_LEVEL_BITS: usize = #level_bits;
+        #[doc = " `PT_LEVEL_SHIFTS[level]`: shift of the virtual-address bits a level-`level` table"]
+        #[doc = " indexes; level 0 holds 4 KiB leaves, level `PT_ROOT_LEVEL` is the root."]
+        pub const PT_LEVEL_SHIFTS: [usize; PT_LEVELS] = [#(#level_shifts),*];
+        #[doc = " Position of the `MODE` field in `satp` (bits 63:60, RV64)."]
+        pub const SATP_MODE_SHIFT: usize = #satp_shift;
+
+        #[doc = " The `satp` value that selects this plan's mode with the root table at physical"]
+        #[doc = " address `root_table_pa` (page aligned) and ASID 0."]
+        pub const fn satp_for_root(root_table_pa: usize) -> usize {
+            (SATP_MODE << SATP_MODE_SHIFT) | (root_table_pa >> PAGE_SHIFT)
+        }
+
+        #[doc = " The first address of root slot `slot` (0 to `PT_ENTRIES - 1`), sign-extended so it"]
+        #[doc = " is canonical: slots below `PT_ENTRIES / 2` are the low half. Panics (a compile-time"]
+        #[doc = " error in const context) for a slot past the root table."]
+        pub const fn root_slot_address(slot: usize) -> usize {
+            assert!(slot < PT_ENTRIES, "root slot out of range");
+            let raw = slot << ROOT_SLOT_SHIFT;
+            if raw >= LOW_HALF_END { raw | HIGH_HALF_START } else { raw }
+        }
+
+        const _: () = assert!(PT_LEVEL_SHIFTS[0] == PAGE_SHIFT, "level 0 maps pages");
+        const _: () = assert!(PT_LEVEL_SHIFTS[PT_ROOT_LEVEL] == ROOT_SLOT_SHIFT, "the root level indexes root slots");
+    }
+}
+
+pub(super) fn platform(plan: &Plan) -> TokenStream {
+    let p = &plan.platform;
+    let (load, ident_size, max, sp) = (
+        lit(p.load_address),
+        lit(p.identity_size),
+        lit(p.image_max_size),
+        lit(p.boot_superpage),
+    );
+    let (identity_start, identity_end) = (lit(p.identity_start), lit(p.identity_end));
+    let image = ident(&RegionConstants::of(&plan.image().name).start);
+    quote! {
+        #[doc = " Physical address the firmware loads the image at."]
+        pub const LOAD_ADDRESS: usize = #load;
+        #[doc = " Virtual address the image is linked at (the image region's start)."]
+        pub const LINK_ADDRESS: usize = #image;
+        #[doc = " Largest identity-mapped boot code (`.text.entry` + `.text.ident`)."]
+        pub const IDENTITY_SIZE: usize = #ident_size;
+        #[doc = " Largest image the platform accepts."]
+        pub const IMAGE_MAX_SIZE: usize = #max;
+        #[doc = " Page size of the boot mappings: link and load address agree modulo it."]
+        pub const BOOT_SUPERPAGE_SIZE: usize = #sp;
+        #[doc = " Start of the physical range the boot code identity-maps while it turns the MMU on:"]
+        #[doc = " the boot superpages that can hold an image of `IMAGE_MAX_SIZE` at `LOAD_ADDRESS`."]
+        pub const IDENTITY_START: usize = #identity_start;
+        #[doc = " Exclusive end of the identity range."]
+        pub const IDENTITY_END: usize = #identity_end;
+    }
+}

@@ -1,0 +1,127 @@
+//! The types every generated module defines whatever the plan: `Perms`, `Purpose`
+//! (from the model's own list of purposes), `Region`, `Gap`, `Unused`, `MapEntry`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::ident;
+use crate::plan::Purpose;
+
+pub(super) fn support_types() -> TokenStream {
+    // The variants come from the model's own list, so a new purpose cannot be missed.
+    let purposes = Purpose::ALL.iter().map(|p| {
+        let (variant, doc) = (ident(p.variant()), format!(" {}", p.doc()));
+        quote!(#[doc = #doc] #variant)
+    });
+    quote! {
+        #[doc = " Access permissions of a region's mappings."]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct Perms {
+            pub read: bool,
+            pub write: bool,
+            pub exec: bool,
+            #[doc = " Mapped in every address space (the PTE G bit)."]
+            pub global: bool,
+            #[doc = " Mapped section by section (the image: text r-x, rodata r--, data rw-)."]
+            pub sections: bool,
+            #[doc = " As a memory map shows them: `rw-`, `r-x`, `r-x/r--/rw-` for the image."]
+            pub text: &'static str,
+        }
+
+        #[doc = " What a region is for."]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Purpose {
+            #(#purposes),*
+        }
+
+        #[doc = " One region of the plan, for run-time use (maps, fault reports)."]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct Region {
+            pub name: &'static str,
+            pub purpose: Purpose,
+            pub start: usize,
+            pub size: usize,
+            #[doc = " Exclusive."]
+            pub end: usize,
+            pub perms: Perms,
+            pub description: &'static str,
+        }
+
+        impl Region {
+            pub const fn range(&self) -> core::ops::Range<usize> {
+                self.start..self.end
+            }
+            pub const fn contains(&self, addr: usize) -> bool {
+                self.start <= addr && addr < self.end
+            }
+        }
+
+        #[doc = " A guard gap: nothing is ever mapped in it."]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct Gap {
+            pub name: &'static str,
+            pub start: usize,
+            pub size: usize,
+            #[doc = " Exclusive."]
+            pub end: usize,
+            #[doc = " The region directly below the gap."]
+            pub below: &'static str,
+            #[doc = " The region directly above the gap."]
+            pub above: &'static str,
+        }
+
+        impl Gap {
+            pub const fn contains(&self, addr: usize) -> bool {
+                self.start <= addr && addr < self.end
+            }
+        }
+
+        #[doc = " Canonical address space that the plan leaves unused."]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct Unused {
+            pub start: usize,
+            #[doc = " Inclusive: the range may end at the very top of the address space."]
+            pub last: usize,
+            pub first_slot: usize,
+            pub last_slot: usize,
+        }
+
+        impl Unused {
+            pub const fn contains(&self, addr: usize) -> bool {
+                self.start <= addr && addr <= self.last
+            }
+        }
+
+        #[doc = " One entry of the top-down memory map [`MAP`]."]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum MapEntry {
+            Region(Region),
+            Gap(Gap),
+            Unused(Unused),
+            #[doc = " The non-canonical hole between the two halves, `start..=last`."]
+            NonCanonical { start: usize, last: usize },
+        }
+
+        impl MapEntry {
+            #[doc = " The entry's first address."]
+            pub const fn start(&self) -> usize {
+                match self {
+                    MapEntry::Region(r) => r.start,
+                    MapEntry::Gap(g) => g.start,
+                    MapEntry::Unused(u) => u.start,
+                    MapEntry::NonCanonical { start, .. } => *start,
+                }
+            }
+
+            #[doc = " The entry's last address (inclusive: an entry may end at the top of the space)."]
+            pub const fn last(&self) -> usize {
+                match self {
+                    MapEntry::Region(r) => r.end - 1,
+                    MapEntry::Gap(g) => g.end - 1,
+                    MapEntry::Unused(u) => u.last,
+                    MapEntry::NonCanonical { last, .. } => *last,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Run-time tables (`REGIONS`, `GAPS`, `UNUSED`, `MAP`) with their lookups, and
+//! the cross-item const assertions.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{dec, ident, lit};
+use crate::names::{GapConstants, RegionConstants};
+use crate::plan::{MapEntry, Plan};
+
+pub(super) fn tables(plan: &Plan) -> TokenStream {
+    let regions = plan.regions.iter().map(|r| {
+        let (name, desc) = (&r.name, &r.description);
+        let purpose = ident(r.purpose.variant());
+        let names = RegionConstants::of(&r.name);
+        let (start, size, end, perms) = (ident(&names.start), ident(&names.size), ident(&names.end), ident(&names.perms));
+        quote!(Region { name: #name, purpose: Purpose::#purpose, start: #start, size: #size, end: #end, perms: #perms, description: #desc })
+    });
+    let gaps = plan.gaps.iter().map(|g| {
+        let (name, below, above) = (&g.name, &g.below, &g.above);
+        let names = GapConstants::of(&g.name);
+        let (start, size, end) = (ident(&names.start), ident(&names.size), ident(&names.end));
+        quote!(Gap { name: #name, start: #start, size: #size, end: #end, below: #below, above: #above })
+    });
+    let unused = plan.map.iter().filter_map(|e| match e {
+        MapEntry::Unused {
+            start,
+            last,
+            first_slot,
+            last_slot,
+        } => {
+            let (s, l, fs, ls) = (lit(*start), lit(*last), dec(*first_slot), dec(*last_slot));
+            Some(quote!(Unused { start: #s, last: #l, first_slot: #fs, last_slot: #ls }))
+        }
+        _ => None,
+    });
+    let mut unused_index = 0;
+    let map = plan.map.iter().map(|e| match e {
+        MapEntry::Region(i) => {
+            let i = dec(*i as u64);
+            quote!(MapEntry::Region(REGIONS[#i]))
+        }
+        MapEntry::Gap(i) => {
+            let i = dec(*i as u64);
+            quote!(MapEntry::Gap(GAPS[#i]))
+        }
+        MapEntry::Unused { .. } => {
+            let i = dec(unused_index);
+            unused_index += 1;
+            quote!(MapEntry::Unused(UNUSED[#i]))
+        }
+        MapEntry::NonCanonical { start, last } => {
+            let (s, l) = (lit(*start), lit(*last));
+            quote!(MapEntry::NonCanonical { start: #s, last: #l })
+        }
+    });
+    let image_index = dec(plan.image as u64);
+    let fixmap_index = dec(plan
+        .regions
+        .iter()
+        .position(|r| r.name == plan.fixmap.region)
+        .expect("the fixmap region exists") as u64);
+    quote! {
+        #[doc = " Every region, by ascending address."]
+        pub const REGIONS: &[Region] = &[#(#regions),*];
+        #[doc = " Every guard gap, by ascending address."]
+        pub const GAPS: &[Gap] = &[#(#gaps),*];
+        #[doc = " Canonical space the plan leaves unused, top-down."]
+        pub const UNUSED: &[Unused] = &[#(#unused),*];
+        #[doc = " The whole address space top-down: regions, gaps, unused ranges and the"]
+        #[doc = " non-canonical hole, each entry starting below the one before."]
+        pub const MAP: &[MapEntry] = &[#(#map),*];
+
+        #[doc = " The region the kernel image is linked in."]
+        pub const IMAGE_REGION: Region = REGIONS[#image_index];
+        #[doc = " The region that holds the fixmap slots."]
+        pub const FIXMAP_REGION: Region = REGIONS[#fixmap_index];
+
+        #[doc = " The first region (by address) with `purpose`, usable in const context so a"]
+        #[doc = " kernel can require, at compile time, the regions it needs."]
+        pub const fn first_region(purpose: Purpose) -> Option<Region> {
+            let mut i = 0;
+            while i < REGIONS.len() {
+                if REGIONS[i].purpose as u8 == purpose as u8 {
+                    return Some(REGIONS[i]);
+                }
+                i += 1;
+            }
+            None
+        }
+
+        #[doc = " The region that contains `addr`, if any."]
+        pub fn region_containing(addr: usize) -> Option<&'static Region> {
+            REGIONS.iter().find(|r| r.contains(addr))
+        }
+
+        #[doc = " The guard gap that contains `addr`, if any."]
+        pub fn gap_containing(addr: usize) -> Option<&'static Gap> {
+            GAPS.iter().find(|g| g.contains(addr))
+        }
+
+        #[doc = " The unused range that contains `addr`, if any."]
+        pub fn unused_containing(addr: usize) -> Option<&'static Unused> {
+            UNUSED.iter().find(|u| u.contains(addr))
+        }
+    }
+}
+
+/// Checks across regions: the emitted constants themselves prove that the plan's
+/// regions and gaps are in order and do not overlap.
+pub(super) fn checks(plan: &Plan) -> TokenStream {
+    let mut items: Vec<(u64, TokenStream, TokenStream)> = plan
+        .regions
+        .iter()
+        .map(|r| {
+            let names = RegionConstants::of(&r.name);
+            let (s, e) = (ident(&names.start), ident(&names.end));
+            (r.start, quote!(#s), quote!(#e))
+        })
+        .chain(plan.gaps.iter().map(|g| {
+            let names = GapConstants::of(&g.name);
+            let (s, e) = (ident(&names.start), ident(&names.end));
+            (g.start, quote!(#s), quote!(#e))
+        }))
+        .collect();
+    items.sort_by_key(|(start, _, _)| *start);
+    let pairs = items.windows(2).map(|w| {
+        let (end_lower, start_upper) = (&w[0].2, &w[1].1);
+        quote!(
+            const _: () = assert!(#end_lower <= #start_upper, "regions and gaps do not overlap");
+        )
+    });
+    quote! {
+        const _: () = assert!(usize::BITS == 64, "the plan describes a 64-bit address space");
+        #(#pairs)*
+    }
+}

@@ -1,0 +1,55 @@
+//! Assembly of the [`Plan`] from what validation checked: sorted regions and gaps,
+//! the image's index and the top-down map.
+
+use super::{Fixmap, Gap, Paging, Plan, Platform, Region};
+use crate::paging::Mode;
+
+/// The pieces of a plan, each already checked.
+pub struct Parts {
+    pub mode: Mode,
+    pub platform: Platform,
+    pub regions: Vec<Region>,
+    pub gaps: Vec<Gap>,
+    pub fixmap: Fixmap,
+    /// Name of the image region.
+    pub image: String,
+}
+
+impl Plan {
+    /// The plan from checked parts. Panics if the image region is not among the
+    /// regions or a gap's bounds disagree with its size (validation's job).
+    pub fn assemble(parts: Parts) -> Plan {
+        let Parts {
+            mode,
+            platform,
+            mut regions,
+            mut gaps,
+            fixmap,
+            image,
+        } = parts;
+        regions.sort_by_key(|r| r.start);
+        gaps.sort_by_key(|g| g.start);
+        for g in &gaps {
+            assert_eq!(
+                g.end - g.start,
+                g.size,
+                "gap `{}` must span exactly its declared size",
+                g.name
+            );
+        }
+        let image = regions
+            .iter()
+            .position(|r| r.name == image)
+            .expect("the image region was validated");
+        let map = super::map::memory_map(mode, &regions, &gaps);
+        Plan {
+            paging: Paging::new(mode),
+            platform,
+            regions,
+            gaps,
+            fixmap,
+            image,
+            map,
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Sizes before placement: a region's size, the guard gap it asks for, and the
+//! page-multiple rule both must meet, checked before anything is placed so a bad
+//! size does not ripple into misplacing every region placed relative to it.
+
+use crate::diag::{Diagnostic, Diagnostics, Span, Spanned};
+use crate::fmt::{hex, human_size};
+use crate::paging::{Mode, PAGE_SIZE};
+use crate::spec::{Placement, RegionSpec};
+use crate::units::SizeExpr;
+
+/// Bytes of a size expression; root-slot counts use the mode's slot size.
+pub fn size_bytes(
+    size: &Spanned<SizeExpr>,
+    key: &str,
+    mode: Mode,
+    diags: &mut Diagnostics,
+) -> Option<u64> {
+    match size.value {
+        SizeExpr::Bytes(b) => Some(b),
+        SizeExpr::Slots(n) => match n.checked_mul(mode.root_slot_size()) {
+            Some(b) if n <= 512 => Some(b),
+            _ => {
+                diags.push(
+                    Diagnostic::error(
+                        format!("`{key}` of {n} root slots is more than a root table holds"),
+                        size.span.clone(),
+                        format!(
+                            "{mode} has 512 root slots of {} each",
+                            human_size(mode.root_slot_size())
+                        ),
+                    )
+                    .with_help("use at most 256 slots: one canonical half"),
+                );
+                None
+            }
+        },
+    }
+}
+
+pub(super) fn region_size(r: &RegionSpec, mode: Mode, diags: &mut Diagnostics) -> Option<u64> {
+    let name = r.name.as_ref().map_or("?", |n| n.value.as_str());
+    match r.placement.as_ref().map(|p| &p.value) {
+        Some(Placement::Slots(first, last)) => {
+            let span = r
+                .placement
+                .as_ref()
+                .map(|p| p.span.clone())
+                .unwrap_or_default();
+            if let Some(size) = &r.size {
+                diags.push(
+                    Diagnostic::error(
+                        format!("region `{name}` gives both `size` and `slots`"),
+                        size.span.clone(),
+                        "size is implied by slots",
+                    )
+                    .with_related(span, "slots fix the size")
+                    .with_help(
+                        "remove `size`, or place the region with `slot = N` and keep `size`",
+                    ),
+                );
+                return None;
+            }
+            if last < first {
+                diags.push(
+                    Diagnostic::error(
+                        format!("region `{name}`: slot range {first}-{last} is backwards"),
+                        span,
+                        "last slot before first",
+                    )
+                    .with_help(format!("write `slots = [{last}, {first}]`")),
+                );
+                return None;
+            }
+            if *last >= 512 {
+                diags.push(slot_range_error(name, *last, span, mode));
+                return None;
+            }
+            Some((last - first + 1) * mode.root_slot_size())
+        }
+        Some(Placement::Slot(_)) if r.size.is_none() => Some(mode.root_slot_size()),
+        _ => match &r.size {
+            Some(size) => {
+                let bytes = size_bytes(size, "size", mode, diags)?;
+                check_size(name, bytes, size.span.clone(), diags).then_some(bytes)
+            }
+            None if r.mentions("size") || r.placement.is_none() => None,
+            None => {
+                diags.push(
+                    Diagnostic::error(format!("region `{name}` has no `size`"), r.anchor(), "size missing")
+                        .with_help("add `size = \"2M\"` (or `\"1 slot\"`), or place it with `slots = [first, last]`"),
+                );
+                None
+            }
+        },
+    }
+}
+
+/// The guard gap a region asks for next to its neighbour: 0 without one, `None`
+/// when the gap is invalid (reported here, once, before it can move anything).
+pub(super) fn gap_size(r: &RegionSpec, mode: Mode, diags: &mut Diagnostics) -> Option<u64> {
+    let name = r.name.as_ref().map_or("?", |n| n.value.as_str());
+    match r.placement.as_ref().map(|p| &p.value) {
+        Some(Placement::After { gap: Some(g), .. } | Placement::Before { gap: Some(g), .. }) => {
+            let bytes = size_bytes(&g.size, "gap", mode, diags)?;
+            check_gap_size(name, bytes, g.size.span.clone(), diags).then_some(bytes)
+        }
+        _ => Some(0),
+    }
+}
+
+/// A guard gap must be whole, non-zero pages; checked before it moves a region.
+fn check_gap_size(region: &str, bytes: u64, span: Span, diags: &mut Diagnostics) -> bool {
+    check_pages(
+        bytes,
+        span,
+        diags,
+        format!("the gap next to region `{region}`"),
+        "remove `gap` to place the regions back to back, or give the gap a size such as \"2M\"",
+    )
+}
+
+/// Sizes must be whole, non-zero pages. Checked before placement so a bad size does
+/// not ripple into misplacing every region placed relative to this one.
+fn check_size(name: &str, bytes: u64, span: Span, diags: &mut Diagnostics) -> bool {
+    check_pages(
+        bytes,
+        span,
+        diags,
+        format!("region `{name}`"),
+        "give it a size such as \"2M\", or remove the region",
+    )
+}
+
+/// `what` must be a non-zero whole number of pages.
+fn check_pages(
+    bytes: u64,
+    span: Span,
+    diags: &mut Diagnostics,
+    what: String,
+    zero_help: &str,
+) -> bool {
+    if bytes == 0 {
+        diags.push(
+            Diagnostic::error(format!("{what} has size zero"), span, "zero size")
+                .with_help(zero_help),
+        );
+        return false;
+    }
+    if !bytes.is_multiple_of(PAGE_SIZE) {
+        diags.push(
+            Diagnostic::error(
+                format!(
+                    "{what} is {} bytes, not a whole number of 4 KiB pages",
+                    hex(bytes)
+                ),
+                span,
+                "not a page multiple",
+            )
+            .with_help(rounding_help(bytes)),
+        );
+        return false;
+    }
+    true
+}
+
+/// "round it to A or B": the page multiples around `bytes`, without overflowing.
+fn rounding_help(bytes: u64) -> String {
+    let down = bytes / PAGE_SIZE * PAGE_SIZE;
+    match (down, down.checked_add(PAGE_SIZE)) {
+        (0, Some(up)) => format!("round it to {}", hex(up)),
+        (down, Some(up)) => format!("round it to {} or {}", hex(down), hex(up)),
+        (down, None) => format!("round it down to {}", hex(down)),
+    }
+}
+
+pub(super) fn slot_range_error(name: &str, slot: u64, span: Span, mode: Mode) -> Diagnostic {
+    Diagnostic::error(
+        format!("region `{name}`: root slot {slot} does not exist"),
+        span,
+        format!("{mode} root tables have slots 0 to 511"),
+    )
+    .with_help("slots 0-255 are the low half, 256-511 the high half")
+}

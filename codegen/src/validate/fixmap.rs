@@ -1,0 +1,308 @@
+//! `[fixmap]`: the one fixmap region, its slot groups, the base alignment the
+//! level-0 tables need, and whether the slots fit the region.
+
+use std::collections::HashMap;
+
+use crate::diag::{Diagnostic, Diagnostics, Span, Spanned, did_you_mean};
+use crate::fmt::{hex, human_size};
+use crate::names;
+use crate::paging::{ENTRIES_PER_TABLE, L0_TABLE_SPAN, PAGE_SIZE};
+use crate::plan::{FixGroup, Fixmap, Purpose, Region};
+use crate::resolve::{Resolved, ResolvedRegion};
+use crate::spec::{FixmapSpec, LayoutSpec};
+
+/// The most fixmap slots a plan may have: 8 level-0 tables. The fixmap holds a
+/// handful of fixed mappings; the cap also bounds the generated `FixSlot` enum.
+pub const MAX_FIXMAP_SLOTS: u64 = 4096;
+
+/// The fixmap, when `[fixmap]` is valid. `checked` holds the regions that passed
+/// their own checks: the fixmap's base and size are only judged on a region that
+/// did (otherwise it was reported already).
+pub(super) fn fixmap(
+    spec: &LayoutSpec,
+    resolved: &Resolved,
+    checked: &[Region],
+    diags: &mut Diagnostics,
+) -> Option<Fixmap> {
+    let fx = spec.fixmap.as_ref()?;
+    let region_name = fx.region.as_ref()?;
+    if resolved.regions.is_empty() && spec.regions_given {
+        return None; // `region` itself was malformed, and reported
+    }
+    let target = fixmap_region(region_name, &resolved.regions, diags)?;
+    let groups = groups(fx, diags)?;
+    let placed = checked.iter().find(|r| r.name == region_name.value)?;
+    let slots = groups.list.last().map_or(0, FixGroup::end);
+    let base_ok = check_base(target, placed, diags);
+    let fits = check_capacity(fx, target, placed, slots, diags);
+    if !(groups.ok && base_ok && fits) {
+        return None;
+    }
+    let fixmap = Fixmap {
+        region: placed.name.clone(),
+        base: placed.start,
+        tables: slots.div_ceil(ENTRIES_PER_TABLE),
+        last: slots - 1,
+        top: placed.start + slots * PAGE_SIZE,
+        groups: groups.list,
+    };
+    assert_eq!(
+        fixmap.top,
+        fixmap.slot_address(fixmap.last + 1),
+        "FIXADDR_TOP is the address of slot FIX_LAST + 1"
+    );
+    assert!(
+        fixmap.top <= placed.end,
+        "every slot lies inside the fixmap region"
+    );
+    Some(fixmap)
+}
+
+/// The region `[fixmap] region` names: it exists, has purpose `fixmap`, and is the
+/// only region that does.
+fn fixmap_region<'a>(
+    region_name: &Spanned<String>,
+    regions: &'a [ResolvedRegion],
+    diags: &mut Diagnostics,
+) -> Option<&'a ResolvedRegion> {
+    let Some(target) = regions.iter().find(|r| {
+        r.name
+            .as_ref()
+            .is_some_and(|n| n.value == region_name.value)
+    }) else {
+        diags.push(unknown_region(region_name, regions));
+        return None;
+    };
+    if target
+        .purpose
+        .as_ref()
+        .is_some_and(|p| p.value != Purpose::Fixmap)
+    {
+        diags.push(
+            Diagnostic::error(
+                format!(
+                    "[fixmap] names region `{}`, whose purpose is not `fixmap`",
+                    region_name.value
+                ),
+                region_name.span.clone(),
+                "not a fixmap region",
+            )
+            .with_related(purpose_span(target), "purpose declared here")
+            .with_help("set `purpose = \"fixmap\"` on that region, or name the fixmap region here"),
+        );
+        return None;
+    }
+    let others = regions
+        .iter()
+        .filter(|r| r.is(Purpose::Fixmap) && !std::ptr::eq(*r, target));
+    for other in others {
+        diags.push(
+            Diagnostic::error(
+                "more than one region has `purpose = \"fixmap\"`",
+                purpose_span(other),
+                "second fixmap",
+            )
+            .with_related(region_name.span.clone(), "the fixmap is this region")
+            .with_help("one fixmap holds every slot group: make the other region `reserved`"),
+        );
+    }
+    Some(target)
+}
+
+fn purpose_span(r: &ResolvedRegion) -> Span {
+    r.purpose
+        .as_ref()
+        .map_or(r.spans.anchor.clone(), |p| p.span.clone())
+}
+
+fn unknown_region(region_name: &Spanned<String>, regions: &[ResolvedRegion]) -> Diagnostic {
+    let names = regions
+        .iter()
+        .filter_map(|r| r.name.as_ref().map(|n| n.value.as_str()));
+    let d = Diagnostic::error(
+        format!(
+            "[fixmap] names region `{}`, which does not exist",
+            region_name.value
+        ),
+        region_name.span.clone(),
+        "unknown region",
+    );
+    match did_you_mean(&region_name.value, names) {
+        Some(best) => d.with_help(format!("did you mean `{best}`?")),
+        None => d.with_help("add a [[region]] with `purpose = \"fixmap\"` and name it here"),
+    }
+}
+
+/// The slot groups in slot order, and whether all of them are valid.
+struct Groups {
+    list: Vec<FixGroup>,
+    ok: bool,
+}
+
+/// Slot groups get consecutive slots from 0: at least one group, none empty, the
+/// total within [`MAX_FIXMAP_SLOTS`], no two slots with one generated name.
+fn groups(fx: &FixmapSpec, diags: &mut Diagnostics) -> Option<Groups> {
+    if fx.groups.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                "[fixmap] has no slot groups",
+                fx.groups_span.clone(),
+                "no groups",
+            )
+            .with_help("add `[[fixmap.group]]` tables, e.g. name = \"pmap\", count = 8"),
+        );
+        return None;
+    }
+    let mut groups = Groups {
+        list: Vec::new(),
+        ok: true,
+    };
+    let mut variants: HashMap<String, Span> = HashMap::new();
+    let mut next = 0u64;
+    for g in &fx.groups {
+        let (Some(name), Some(count)) = (&g.name, &g.count) else {
+            groups.ok = false;
+            continue;
+        };
+        if count.value == 0 {
+            diags.push(
+                Diagnostic::error(
+                    format!("fixmap group `{}` has no slots", name.value),
+                    count.span.clone(),
+                    "count is 0",
+                )
+                .with_help("give the group at least one slot, or remove it"),
+            );
+            groups.ok = false;
+            continue;
+        }
+        if next.saturating_add(count.value) > MAX_FIXMAP_SLOTS {
+            diags.push(too_many_slots(
+                &name.value,
+                next.saturating_add(count.value),
+                count.span.clone(),
+            ));
+            return None;
+        }
+        groups.ok &= unique_variants(name, count.value, &mut variants, diags);
+        groups.list.push(FixGroup {
+            name: name.value.clone(),
+            first: next,
+            count: count.value,
+            description: g
+                .description
+                .as_ref()
+                .map_or(String::new(), |d| d.value.clone()),
+        });
+        next += count.value;
+    }
+    Some(groups)
+}
+
+fn too_many_slots(group: &str, total: u64, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        format!(
+            "fixmap group `{group}` brings the fixmap to {total} slots; vmlayout supports at most {MAX_FIXMAP_SLOTS}"
+        ),
+        span,
+        "too many slots",
+    )
+    .with_help(format!(
+        "{MAX_FIXMAP_SLOTS} slots are {} level-0 tables ({}); the fixmap is for a handful of fixed mappings",
+        MAX_FIXMAP_SLOTS / ENTRIES_PER_TABLE,
+        human_size(MAX_FIXMAP_SLOTS * PAGE_SIZE)
+    ))
+}
+
+/// The group's `FixSlot` variants are not already another group's.
+fn unique_variants(
+    name: &Spanned<String>,
+    count: u64,
+    variants: &mut HashMap<String, Span>,
+    diags: &mut Diagnostics,
+) -> bool {
+    for i in 0..count {
+        let v = names::fix_slot_variant(&name.value, i, count);
+        match variants.get(&v) {
+            Some(first) if *first != name.span => {
+                diags.push(
+                    Diagnostic::error(
+                        format!(
+                            "fixmap group `{}` would name a slot `FixSlot::{v}`, which another group already uses",
+                            name.value
+                        ),
+                        name.span.clone(),
+                        "slot name collision",
+                    )
+                    .with_related(first.clone(), "defined by this group")
+                    .with_help("rename one of the groups"),
+                );
+                return false;
+            }
+            Some(_) => {}
+            None => {
+                variants.insert(v, name.span.clone());
+            }
+        }
+    }
+    true
+}
+
+/// The fixmap base is aligned to one level-0 table: the fixmap installs whole tables.
+fn check_base(target: &ResolvedRegion, placed: &Region, diags: &mut Diagnostics) -> bool {
+    if placed.start.is_multiple_of(L0_TABLE_SPAN) {
+        return true;
+    }
+    diags.push(
+        Diagnostic::error(
+            format!(
+                "the fixmap base {} is not aligned to the {} span of one level-0 table",
+                hex(placed.start),
+                human_size(L0_TABLE_SPAN)
+            ),
+            target.spans.placement.clone(),
+            "misaligned fixmap",
+        )
+        .with_help(format!(
+            "the fixmap installs whole level-0 tables: start region `{}` at a 2 MiB boundary (add `align = \"2M\"`)",
+            placed.name
+        )),
+    );
+    false
+}
+
+/// `slots` pages fit the fixmap region.
+fn check_capacity(
+    fx: &FixmapSpec,
+    target: &ResolvedRegion,
+    placed: &Region,
+    slots: u64,
+    diags: &mut Diagnostics,
+) -> bool {
+    let needed = slots.checked_mul(PAGE_SIZE);
+    if needed.is_some_and(|n| n <= placed.size) {
+        return true;
+    }
+    diags.push(
+        Diagnostic::error(
+            format!(
+                "the fixmap groups need {slots} slots ({}) but region `{}` holds {} slots ({})",
+                needed.map_or("more than 2^64 bytes".into(), human_size),
+                placed.name,
+                placed.size / PAGE_SIZE,
+                human_size(placed.size)
+            ),
+            fx.groups_span.clone(),
+            "too many slots",
+        )
+        .with_related(target.spans.size_or_anchor(), "the fixmap region's size")
+        .with_help(format!(
+            "grow region `{}` to at least {} or reduce the slot counts",
+            placed.name,
+            needed.map_or("?".into(), |n| human_size(
+                n.next_multiple_of(L0_TABLE_SPAN)
+            ))
+        )),
+    );
+    false
+}

@@ -1,0 +1,68 @@
+//! Rules on resolved addresses, one file per family of checks. Every rule is an
+//! error with a span; the plan is only assembled when there are none.
+
+mod fixmap;
+mod identity;
+mod image;
+mod names;
+mod overlap;
+mod platform;
+mod region;
+
+use crate::diag::Diagnostics;
+use crate::paging::Mode;
+use crate::plan::assemble::Parts;
+use crate::plan::{Gap, Plan};
+use crate::resolve::Resolved;
+use crate::spec::LayoutSpec;
+
+pub use fixmap::MAX_FIXMAP_SLOTS;
+
+/// Boot mappings of the image use level-1 leaves (2 MiB superpages).
+pub const BOOT_SUPERPAGE: u64 = 2 << 20;
+
+/// Check every rule; the plan when all pass, else `None` with the problems in `diags`.
+pub fn validate(
+    spec: &LayoutSpec,
+    mode: Mode,
+    resolved: Resolved,
+    diags: &mut Diagnostics,
+) -> Option<Plan> {
+    let platform = platform::platform(spec, mode, diags);
+    let regions = region::regions(&resolved.regions, mode, diags);
+    for gap in &resolved.gaps {
+        overlap::check_gap(gap, mode, diags);
+    }
+    overlap::overlaps(&resolved, diags);
+    let image = image::image(spec, &resolved, platform.as_ref(), diags);
+    if let Some(platform) = &platform {
+        identity::identity(spec, platform, &resolved, mode, diags);
+    }
+    let fixmap = fixmap::fixmap(spec, &resolved, &regions, diags);
+    names::constant_names(spec, &resolved, diags);
+    if !diags.is_empty() {
+        return None;
+    }
+    let gaps = resolved
+        .gaps
+        .into_iter()
+        .map(|g| Gap {
+            first_slot: mode.slot_of(g.start),
+            last_slot: mode.slot_of(g.end - 1),
+            name: g.name,
+            start: g.start,
+            size: g.size,
+            end: g.end,
+            below: g.below,
+            above: g.above,
+        })
+        .collect();
+    Some(Plan::assemble(Parts {
+        mode,
+        platform: platform?,
+        regions,
+        gaps,
+        fixmap: fixmap?,
+        image: image?,
+    }))
+}

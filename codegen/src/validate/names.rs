@@ -1,0 +1,98 @@
+//! Generated names: no two items of a layout, and no item and a built-in, may
+//! produce the same constant in any output.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::names;
+use crate::resolve::Resolved;
+use crate::spec::LayoutSpec;
+
+/// Every name in the layout becomes constants in Rust, C and the linker script:
+/// two things (or one thing and a built-in) must never produce the same constant.
+pub(super) fn constant_names(spec: &LayoutSpec, resolved: &Resolved, diags: &mut Diagnostics) {
+    let owners = owners(spec, resolved);
+    report_collisions(&owners, diags);
+}
+
+/// Every generated constant with the item that defines it and that item's span.
+fn owners(spec: &LayoutSpec, resolved: &Resolved) -> Vec<(String, String, Span)> {
+    let mut owners: Vec<(String, String, Span)> = Vec::new();
+    for r in &resolved.regions {
+        if let Some(n) = &r.name {
+            for c in names::RegionConstants::of(&n.value).all() {
+                owners.push((
+                    c.to_string(),
+                    format!("region `{}`", n.value),
+                    n.span.clone(),
+                ));
+            }
+        }
+    }
+    for g in &resolved.gaps {
+        for c in names::GapConstants::of(&g.name).all() {
+            owners.push((
+                c.to_string(),
+                format!("gap `{}`", g.name),
+                g.name_span.clone(),
+            ));
+        }
+    }
+    for g in spec.fixmap.iter().flat_map(|f| &f.groups) {
+        if let (Some(n), Some(count)) = (&g.name, &g.count) {
+            for c in names::FixGroupConstants::of(&n.value, count.value).all() {
+                owners.push((
+                    c.to_string(),
+                    format!("fixmap group `{}`", n.value),
+                    n.span.clone(),
+                ));
+            }
+        }
+    }
+    owners
+}
+
+/// A constant defined twice, or a built-in defined by the layout, is an error at
+/// the item that defines it (once per pair of items).
+fn report_collisions(owners: &[(String, String, Span)], diags: &mut Diagnostics) {
+    let mut first_owner: HashMap<&str, (&str, &Span)> = HashMap::new();
+    let mut reported: HashSet<(usize, usize)> = HashSet::new();
+    for (constant, owner, span) in owners {
+        if names::FIXED_CONSTANTS.contains(&constant.as_str()) {
+            if reported.insert((span.start, usize::MAX)) {
+                diags.push(
+                    Diagnostic::error(
+                        format!("{owner} would define `{constant}`, a built-in constant"),
+                        span.clone(),
+                        "name collision",
+                    )
+                    .with_help("rename it: every generated module already defines that constant"),
+                );
+            }
+            continue;
+        }
+        match first_owner.get(constant.as_str()) {
+            None => {
+                first_owner.insert(constant, (owner, span));
+            }
+            Some((first, first_span)) if *first_span != span => {
+                if reported.insert((first_span.start, span.start)) {
+                    let message = if first == owner {
+                        format!("two things are named like {owner}: both would define `{constant}`")
+                    } else {
+                        format!("{owner} and {first} would both define `{constant}`")
+                    };
+                    diags.push(
+                        Diagnostic::error(message, span.clone(), "name collision")
+                            .with_related(
+                                (*first_span).clone(),
+                                format!("{first} is declared here"),
+                            )
+                            .with_help("rename one of them"),
+                    );
+                }
+            }
+            Some(_) => {}
+        }
+    }
+}

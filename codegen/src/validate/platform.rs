@@ -1,0 +1,108 @@
+//! `[platform]`: the load address and the sizes the boot code works with, and the
+//! identity range they imply.
+
+use super::BOOT_SUPERPAGE;
+use crate::diag::{Diagnostic, Diagnostics, Spanned};
+use crate::fmt::{hex, human_size};
+use crate::paging::{Mode, PAGE_SIZE};
+use crate::plan::Platform;
+use crate::resolve::size_bytes;
+use crate::spec::{LayoutSpec, PlatformSpec};
+use crate::units::{AddrExpr, SizeExpr};
+
+/// The platform, when every field of `[platform]` is present and valid.
+pub(super) fn platform(spec: &LayoutSpec, mode: Mode, diags: &mut Diagnostics) -> Option<Platform> {
+    let p = spec.platform.as_ref()?;
+    let load = p
+        .load_address
+        .as_ref()
+        .and_then(|l| load_address(l, mode, diags));
+    let identity_size = size_field(p.identity_size.as_ref(), "identity_size", mode, diags);
+    let image_max_size = size_field(p.image_max_size.as_ref(), "image_max_size", mode, diags);
+    let (load_address, image_max_size) = (load?, image_max_size?);
+    let (identity_start, identity_end) = identity(p, load_address, image_max_size, diags)?;
+    Some(Platform {
+        load_address,
+        identity_size: identity_size?,
+        image_max_size,
+        boot_superpage: BOOT_SUPERPAGE,
+        identity_start,
+        identity_end,
+    })
+}
+
+/// The load address: any address expression, page aligned.
+fn load_address(load: &Spanned<AddrExpr>, mode: Mode, diags: &mut Diagnostics) -> Option<u64> {
+    match load.value.eval(|i| mode.slot_address(i)) {
+        Ok(addr) if addr % PAGE_SIZE == 0 => Some(addr),
+        Ok(addr) => {
+            diags.push(
+                Diagnostic::error(
+                    format!("the load address {} is not page aligned", hex(addr)),
+                    load.span.clone(),
+                    "not a multiple of 4 KiB",
+                )
+                .with_help("firmware loads the kernel at a page boundary: on QEMU virt with OpenSBI it is 0x8020_0000"),
+            );
+            None
+        }
+        Err(why) => {
+            diags.push(Diagnostic::error(
+                format!("load_address: {why}"),
+                load.span.clone(),
+                "bad address",
+            ));
+            None
+        }
+    }
+}
+
+/// A non-zero size of `[platform]`.
+fn size_field(
+    field: Option<&Spanned<SizeExpr>>,
+    key: &str,
+    mode: Mode,
+    diags: &mut Diagnostics,
+) -> Option<u64> {
+    let s = field?;
+    let bytes = size_bytes(s, key, mode, diags)?;
+    if bytes == 0 {
+        diags.push(
+            Diagnostic::error(
+                format!("platform.{key} is zero"),
+                s.span.clone(),
+                "zero size",
+            )
+            .with_help(format!(
+                "give `{key}` the size the kernel needs, such as \"4K\""
+            )),
+        );
+        return None;
+    }
+    Some(bytes)
+}
+
+/// The identity range, unless it would run past 2^64 (reported).
+fn identity(
+    p: &PlatformSpec,
+    load_address: u64,
+    image_max_size: u64,
+    diags: &mut Diagnostics,
+) -> Option<(u64, u64)> {
+    let range = Platform::identity_range(load_address, image_max_size, BOOT_SUPERPAGE);
+    if range.is_none() {
+        diags.push(
+            Diagnostic::error(
+                format!(
+                    "an image of {} loaded at {} runs past the top of the 64-bit address space",
+                    human_size(image_max_size),
+                    hex(load_address)
+                ),
+                p.load_address.as_ref().map_or(p.span.clone(), |l| l.span.clone()),
+                "cannot be identity-mapped",
+            )
+            .with_help("the boot code identity-maps the loaded image: lower `load_address` or `image_max_size`"),
+        );
+    }
+    range
+}
