@@ -81,6 +81,12 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> LayoutSpec {
         return spec;
     }
 
+    top_level(&root, &mut spec, diags);
+    spec
+}
+
+/// The four top-level tables into `spec`; each missing one is reported with an example.
+fn top_level(root: &Table<'_, '_>, spec: &mut LayoutSpec, diags: &mut Diagnostics) {
     match root.table_field("paging", diags) {
         None if root.get("paging").is_some() => {} // wrong type, reported
         Some(paging) => spec.mode = paging.required("mode", diags).and_then(|v| mode(v, diags)),
@@ -137,7 +143,6 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> LayoutSpec {
             "[fixmap]\nregion = \"fixmap\"\n[[fixmap.group]]\nname = \"pmap\"\ncount = 8",
         ),
     }
-    spec
 }
 
 fn missing(diags: &mut Diagnostics, what: &str, key: &str, span: Span, example: &str) {
@@ -719,32 +724,7 @@ fn placement(
     let placement = match key {
         "at" => Placement::At(address(value, "at", diags)?.value),
         "slot" => Placement::Slot(uint(value, "slot", diags)?.value),
-        "slots" => {
-            let DeValue::Array(items) = value.get_ref() else {
-                type_error(
-                    diags,
-                    "slots",
-                    "an array [first, last]",
-                    value.get_ref(),
-                    value.span(),
-                );
-                return None;
-            };
-            if items.len() != 2 {
-                diags.push(
-                    Diagnostic::error(
-                        format!("`slots` must have two entries, not {}", items.len()),
-                        value.span(),
-                        "expected [first, last]",
-                    )
-                    .with_help(help_for("slots")),
-                );
-                return None;
-            }
-            let first = uint(&items[0], "slots", diags);
-            let last = uint(&items[1], "slots", diags);
-            Placement::Slots(first?.value, last?.value)
-        }
+        "slots" => slots(value, diags)?,
         "after" | "before" => {
             let target = name(value, key, diags)?;
             let gap = gap_value.and_then(|g| gap(g, diags));
@@ -757,6 +737,34 @@ fn placement(
         _ => unreachable!("PLACEMENT_KEYS covers every key"),
     };
     Some(Spanned::new(placement, value.span()))
+}
+
+/// `slots = [first, last]`.
+fn slots(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Placement> {
+    let DeValue::Array(items) = value.get_ref() else {
+        type_error(
+            diags,
+            "slots",
+            "an array [first, last]",
+            value.get_ref(),
+            value.span(),
+        );
+        return None;
+    };
+    if items.len() != 2 {
+        diags.push(
+            Diagnostic::error(
+                format!("`slots` must have two entries, not {}", items.len()),
+                value.span(),
+                "expected [first, last]",
+            )
+            .with_help(help_for("slots")),
+        );
+        return None;
+    }
+    let first = uint(&items[0], "slots", diags);
+    let last = uint(&items[1], "slots", diags);
+    Some(Placement::Slots(first?.value, last?.value))
 }
 
 fn fixmap(t: Table<'_, '_>, diags: &mut Diagnostics) -> FixmapSpec {

@@ -7,7 +7,16 @@ use quote::quote;
 use super::ident;
 use crate::plan::Purpose;
 
+/// Every type the generated module defines.
 pub(super) fn support_types() -> TokenStream {
+    let mut out = perms_and_purpose();
+    out.extend(region_types());
+    out.extend(map_types());
+    out
+}
+
+/// `Perms` and `Purpose`.
+fn perms_and_purpose() -> TokenStream {
     // The variants come from the model's own list, so a new purpose cannot be missed.
     let purposes = Purpose::ALL.iter().map(|p| {
         let (variant, doc) = (ident(p.variant()), format!(" {}", p.doc()));
@@ -34,6 +43,12 @@ pub(super) fn support_types() -> TokenStream {
             #(#purposes),*
         }
 
+    }
+}
+
+/// `Region` and `Gap`, the rows of `REGIONS` and `GAPS`.
+fn region_types() -> TokenStream {
+    quote! {
         #[doc = " One region of the plan, for run-time use (maps, fault reports)."]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub struct Region {
@@ -76,6 +91,12 @@ pub(super) fn support_types() -> TokenStream {
             }
         }
 
+    }
+}
+
+/// `Unused` and `MapEntry`, the rows of `UNUSED` and `MAP`.
+fn map_types() -> TokenStream {
+    quote! {
         #[doc = " Canonical address space that the plan leaves unused."]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub struct Unused {

@@ -34,26 +34,7 @@ pub(super) fn tables(plan: &Plan) -> TokenStream {
         }
         _ => None,
     });
-    let mut unused_index = 0;
-    let map = plan.map.iter().map(|e| match e {
-        MapEntry::Region(i) => {
-            let i = dec(*i as u64);
-            quote!(MapEntry::Region(REGIONS[#i]))
-        }
-        MapEntry::Gap(i) => {
-            let i = dec(*i as u64);
-            quote!(MapEntry::Gap(GAPS[#i]))
-        }
-        MapEntry::Unused { .. } => {
-            let i = dec(unused_index);
-            unused_index += 1;
-            quote!(MapEntry::Unused(UNUSED[#i]))
-        }
-        MapEntry::NonCanonical { start, last } => {
-            let (s, l) = (lit(*start), lit(*last));
-            quote!(MapEntry::NonCanonical { start: #s, last: #l })
-        }
-    });
+    let map = map(plan);
     let image_index = dec(plan.image as u64);
     let fixmap_index = dec(plan
         .regions
@@ -104,6 +85,33 @@ pub(super) fn tables(plan: &Plan) -> TokenStream {
             UNUSED.iter().find(|u| u.contains(addr))
         }
     }
+}
+
+/// The entries of `MAP`, top-down, each naming its row in `REGIONS`, `GAPS` or `UNUSED`.
+fn map(plan: &Plan) -> Vec<TokenStream> {
+    let mut unused_index = 0;
+    plan.map
+        .iter()
+        .map(|e| match e {
+            MapEntry::Region(i) => {
+                let i = dec(*i as u64);
+                quote!(MapEntry::Region(REGIONS[#i]))
+            }
+            MapEntry::Gap(i) => {
+                let i = dec(*i as u64);
+                quote!(MapEntry::Gap(GAPS[#i]))
+            }
+            MapEntry::Unused { .. } => {
+                let i = dec(unused_index);
+                unused_index += 1;
+                quote!(MapEntry::Unused(UNUSED[#i]))
+            }
+            MapEntry::NonCanonical { start, last } => {
+                let (s, l) = (lit(*start), lit(*last));
+                quote!(MapEntry::NonCanonical { start: #s, last: #l })
+            }
+        })
+        .collect()
 }
 
 /// Checks across regions: the emitted constants themselves prove that the plan's
