@@ -80,11 +80,7 @@ pub fn plan_from_str(path: &str, source: &str) -> Result<Plan, LayoutError> {
             diagnostics: diags,
         });
     }
-    let spec = parse::parse(source, &mut diags);
-    let plan = spec.mode.as_ref().map(|m| m.value).and_then(|mode| {
-        let resolved = resolve::resolve(&spec, mode, &mut diags);
-        validate::validate(&spec, mode, resolved, &mut diags)
-    });
+    let plan = run_pipeline(source, validate::NameRules::Checked, &mut diags);
     match plan {
         Some(plan) if diags.is_empty() => Ok(plan),
         _ => {
@@ -95,6 +91,25 @@ pub fn plan_from_str(path: &str, source: &str) -> Result<Plan, LayoutError> {
                 diagnostics: diags,
             })
         }
+    }
+}
+
+/// Parse, resolve and validate `source`, with or without the rules on generated
+/// names.
+fn run_pipeline(source: &str, names: validate::NameRules, diags: &mut Diagnostics) -> Option<Plan> {
+    let spec = parse::parse(source, diags);
+    let mode = spec.mode.as_ref()?.value;
+    let resolved = resolve::resolve(&spec, mode, diags);
+    validate::validate(&spec, mode, resolved, names, diags)
+}
+
+/// The plan of one of vmlayout's own reference layouts, without the rules on
+/// generated names (they are derived from such plans: see [`names::builtins`]).
+pub(crate) fn plan_without_name_rules(source: &str) -> Result<Plan, String> {
+    let mut diags = Diagnostics::default();
+    match run_pipeline(source, validate::NameRules::Skipped, &mut diags) {
+        Some(plan) if diags.is_empty() => Ok(plan),
+        _ => Err(diags.render("reference layout", source)),
     }
 }
 

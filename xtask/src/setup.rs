@@ -45,29 +45,46 @@ pub fn ensure_target() -> Result<(), String> {
     ))
 }
 
-pub fn ensure_qemu() -> Result<(), String> {
-    if succeeds(Command::new(QEMU).arg("--version")) {
+/// Commands the tests need, each with the Debian packages that provide it: QEMU and
+/// OpenSBI to boot, riscv64 binutils so the host tests can link every generated
+/// linker script with GNU ld (the hostile-text property test).
+const TOOLS: &[(&str, &[&str])] = &[
+    (QEMU, &["qemu-system-misc", "opensbi"]),
+    ("riscv64-linux-gnu-ld", &["binutils-riscv64-linux-gnu"]),
+];
+
+pub fn ensure_tools() -> Result<(), String> {
+    let missing: Vec<&str> = TOOLS
+        .iter()
+        .filter(|(tool, _)| !succeeds(Command::new(tool).arg("--version")))
+        .flat_map(|(_, packages)| packages.iter().copied())
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    let command = "apt-get update && apt-get install -y qemu-system-misc opensbi";
+    let command = format!("apt-get update && apt-get install -y {}", missing.join(" "));
     if !is_root() {
-        return Err(format!("{QEMU} is missing: run `sudo sh -c '{command}'`"));
+        return Err(format!("missing tools: run `sudo sh -c '{command}'`"));
     }
-    eprintln!("xtask: installing QEMU and OpenSBI ({command})");
+    eprintln!("xtask: installing {}", missing.join(", "));
     let ok = succeeds(Command::new("apt-get").arg("update"))
         && Command::new("apt-get")
-            .args(["install", "-y", "qemu-system-misc", "opensbi"])
+            .args(["install", "-y"])
+            .args(&missing)
             .env("DEBIAN_FRONTEND", "noninteractive")
             .status()
             .is_ok_and(|s| s.success());
-    if ok && succeeds(Command::new(QEMU).arg("--version")) {
+    let all_there = TOOLS
+        .iter()
+        .all(|(tool, _)| succeeds(Command::new(tool).arg("--version")));
+    if ok && all_there {
         Ok(())
     } else {
-        Err(format!("installing QEMU failed: run `{command}` as root"))
+        Err(format!("installing tools failed: run `{command}` as root"))
     }
 }
 
 pub fn ensure_all() -> Result<(), String> {
     ensure_target()?;
-    ensure_qemu()
+    ensure_tools()
 }

@@ -71,8 +71,9 @@ fn host_tests() -> Result<(), String> {
 }
 
 pub fn run() -> Result<u8, String> {
-    host_tests()?;
+    // Tools first: the host tests use GNU ld for riscv64 too.
     setup::ensure_all()?;
+    host_tests()?;
     let mut passed = 0;
     let mut failed = 0;
     let mut record = |name: String, result: Result<String, String>| match result {

@@ -54,7 +54,12 @@ fn wrap(text: &str, prefix: &str, width: usize) -> Vec<String> {
 
 /// The preamble comment, the include guard and `VMLAYOUT_UL`.
 fn opening(s: &mut String, source: &str) {
-    let preamble = wrap(&super::preamble(source), " * ", 80).join("\n");
+    let preamble = wrap(
+        &super::preamble(&super::escape::block_comment(source)),
+        " * ",
+        80,
+    )
+    .join("\n");
     let _ = writedoc!(
         s,
         "

@@ -42,7 +42,7 @@ fn header(s: &mut String, plan: &Plan, source: &str) {
         __vmlayout_page_size = {page_size};
 
         ",
-        preamble = super::preamble(source),
+        preamble = super::preamble(&super::escape::block_comment(source)),
         mode = plan.paging.mode,
         name = image.name,
         link = hex_plain(image.start),
@@ -79,12 +79,17 @@ fn symbols(s: &mut String, plan: &Plan) {
 /// Link-time limits, each naming the layout field to change.
 fn assertions(s: &mut String, plan: &Plan, source: &str) {
     let name = &plan.image().name;
+    // The file name reaches a comment and strings: each gets its own escaping.
+    let (source, comment_source) = (
+        super::escape::linker_string(source),
+        super::escape::block_comment(source),
+    );
     let region_key = format!("the size of region `{name}` in {source}");
     let _ = writedoc!(
         s,
         r#"
 
-        /* Limits from {source}: each message names the field to change. */
+        /* Limits from {comment_source}: each message names the field to change. */
         ASSERT(__image_end - __image_start <= __vmlayout_image_region_size,
                "vmlayout: the kernel image is larger than region `{name}`: raise {region_key}")
         ASSERT(__image_end - __image_start <= __vmlayout_image_max_size,

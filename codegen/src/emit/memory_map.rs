@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use indoc::writedoc;
 
+use super::escape::{markdown_cell, terminal};
 use super::table::{Row, rows};
 use crate::fmt::{hex_plain, human_size};
 use crate::plan::Plan;
@@ -37,7 +38,7 @@ fn heading(s: &mut String, plan: &Plan, source: &str) {
         | Start | End (inclusive) | Size | Slots | Perms | Name | Kind | Description |
         |---|---|---|---|---|---|---|---|
         ",
-        preamble = super::preamble(source),
+        preamble = super::preamble(&super::escape::html_comment(source)),
         mode = p.mode,
         levels = p.levels,
         root = p.root_level,
@@ -73,7 +74,7 @@ fn markdown_row(row: &Row) -> String {
         row.slots,
         code_cell(&row.perms_columns()),
         row.kind.word(),
-        row.description.replace('|', "\\|")
+        markdown_cell(&row.description)
     )
 }
 
@@ -111,7 +112,7 @@ fn fixmap(s: &mut String, plan: &Plan) {
             g.count,
             hex_plain(f.slot_address(g.first)),
             hex_plain(f.slot_address(g.last())),
-            g.description.replace('|', "\\|")
+            markdown_cell(&g.description)
         );
     }
 }
@@ -136,7 +137,8 @@ pub fn render_terminal(plan: &Plan) -> String {
                 r.name.clone()
             };
             let perms = r.perms_columns();
-            [r.start, r.last, r.size, r.slots, perms, name, r.description]
+            let description = terminal(&r.description);
+            [r.start, r.last, r.size, r.slots, perms, name, description]
         })
         .collect();
     let mut widths = header.map(str::len);

@@ -40,12 +40,21 @@ fn owners(spec: &LayoutSpec, resolved: &Resolved) -> Vec<(String, String, Span)>
     }
     for g in spec.fixmap.iter().flat_map(|f| &f.groups) {
         if let (Some(n), Some(count)) = (&g.name, &g.count) {
-            for c in names::FixGroupConstants::of(&n.value, count.value).all() {
-                owners.push((
-                    c.to_string(),
-                    format!("fixmap group `{}`", n.value),
-                    n.span.clone(),
-                ));
+            let owner = format!("fixmap group `{}`", n.value);
+            let constants = names::FixGroupConstants::of(&n.value, count.value);
+            for c in constants
+                .all()
+                .map(String::from)
+                .chain([names::fix_slot_fn(&n.value)])
+            {
+                owners.push((c, owner.clone(), n.span.clone()));
+            }
+            // Variants live in `FixSlot`'s own namespace: only reserved words matter.
+            for i in 0..count.value.min(2) {
+                let variant = names::fix_slot_variant(&n.value, i, count.value);
+                if names::reserved_in(&variant).is_some() {
+                    owners.push((variant, owner.clone(), n.span.clone()));
+                }
             }
         }
     }
@@ -58,7 +67,20 @@ fn report_collisions(owners: &[(String, String, Span)], diags: &mut Diagnostics)
     let mut first_owner: HashMap<&str, (&str, &Span)> = HashMap::new();
     let mut reported: HashSet<(usize, usize)> = HashSet::new();
     for (constant, owner, span) in owners {
-        if names::FIXED_CONSTANTS.contains(&constant.as_str()) {
+        if let Some(language) = names::reserved_in(constant) {
+            if reported.insert((span.start, usize::MAX)) {
+                diags.push(
+                    Diagnostic::error(
+                        format!("{owner} would define `{constant}`, a reserved word in {language}"),
+                        span.clone(),
+                        "reserved word",
+                    )
+                    .with_help("rename it: the generated code could not use that name"),
+                );
+            }
+            continue;
+        }
+        if names::builtins().contains(constant.as_str()) {
             if reported.insert((span.start, usize::MAX)) {
                 diags.push(
                     Diagnostic::error(

@@ -2,10 +2,11 @@
 //! and the slot ↔ address functions.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::{dec, ident, lit};
-use crate::names::{FixGroupConstants, RegionConstants, fix_slot_variant};
+use crate::emit::escape::visible;
+use crate::names::{FixGroupConstants, RegionConstants, fix_slot_fn, fix_slot_variant};
 use crate::plan::{FixGroup, Fixmap, Plan};
 
 pub(super) fn fixmap(plan: &Plan) -> TokenStream {
@@ -76,7 +77,7 @@ fn group(g: &FixGroup) -> TokenStream {
     let doc = format!(
         " Fixmap group `{}`: {}. Slots {}..{} (END exclusive).",
         g.name,
-        g.description,
+        visible(&g.description),
         g.first,
         g.end()
     );
@@ -93,7 +94,7 @@ fn group(g: &FixGroup) -> TokenStream {
             pub const #single: usize = #vb;
         });
     } else {
-        let accessor = format_ident!("{}_slot", g.name);
+        let accessor = ident(&fix_slot_fn(&g.name));
         let doc = format!(
             " Slot `i` of group `{}`, or `None` past its {} slots.",
             g.name, g.count

@@ -62,7 +62,7 @@ pub fn render(plan: &Plan, source: &str) -> String {
     let file: syn::File = syn::parse2(tokens(plan)).expect("the Rust emitter produces valid Rust");
     format!(
         "// {}\n// Every END is exclusive; every root-slot LAST is inclusive.\n\n{}",
-        super::preamble(source),
+        super::preamble(&super::escape::line_comment(source)),
         prettyplease::unparse(&file)
     )
 }

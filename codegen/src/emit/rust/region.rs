@@ -4,6 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{dec, ident, lit, perms};
+use crate::emit::escape::visible;
 use crate::fmt::{hex, human_size, slot_range};
 use crate::names::{GapConstants, RegionConstants};
 use crate::plan::{Gap, Plan, Region};
@@ -32,7 +33,7 @@ pub(super) fn region(plan: &Plan, r: &Region) -> TokenStream {
         " `{}` ({}): {}. {} at {}, L{root} slot {slots}, {}.",
         r.name,
         r.purpose.name(),
-        r.description,
+        visible(&r.description),
         human_size(r.size),
         hex(r.start),
         r.perms.columns()

@@ -1,5 +1,12 @@
 //! The identifiers generated from layout names. Validation uses the same functions
-//! to reject layouts whose names would collide once turned into constants.
+//! to reject layouts whose names would collide once turned into constants, with a
+//! language's reserved words, or with what an emitter defines on its own.
+
+mod builtins;
+mod reserved;
+
+pub use builtins::builtins;
+pub use reserved::reserved_in;
 
 /// `FDT` for region `fdt`: the prefix of `FDT_VIRT_START` etc.
 pub fn constant_prefix(name: &str) -> String {
@@ -51,6 +58,11 @@ impl FixGroupConstants {
     }
 }
 
+/// `pmap_slot`: the generated function that gives slot `i` of group `group`.
+pub fn fix_slot_fn(group: &str) -> String {
+    format!("{group}_slot")
+}
+
 /// The variant of the generated `FixSlot` enum for slot `index` of a group:
 /// `Misc` for a single-slot group, `Pmap0`…`Pmap7` otherwise.
 pub fn fix_slot_variant(group: &str, index: u64, count: u64) -> String {
@@ -60,45 +72,6 @@ pub fn fix_slot_variant(group: &str, index: u64, count: u64) -> String {
         format!("{}{index}", camel(group))
     }
 }
-
-/// Constants every generated module defines whatever the layout says; no layout
-/// name may produce one of these.
-pub const FIXED_CONSTANTS: &[&str] = &[
-    "PAGING_MODE",
-    "SATP_MODE",
-    "PT_LEVELS",
-    "PT_ROOT_LEVEL",
-    "PT_ENTRIES",
-    "VA_BITS",
-    "PAGE_SHIFT",
-    "PAGE_SIZE",
-    "ROOT_SLOT_SHIFT",
-    "ROOT_SLOT_SIZE",
-    "L0_TABLE_SPAN",
-    "LOW_HALF_END",
-    "HIGH_HALF_START",
-    "PT_LEVEL_BITS",
-    "PT_LEVEL_SHIFTS",
-    "SATP_MODE_SHIFT",
-    "IDENTITY_START",
-    "IDENTITY_END",
-    "LOAD_ADDRESS",
-    "LINK_ADDRESS",
-    "IDENTITY_SIZE",
-    "IMAGE_MAX_SIZE",
-    "BOOT_SUPERPAGE_SIZE",
-    "FIXADDR_START",
-    "FIXADDR_TOP",
-    "FIX_LAST",
-    "FIX_COUNT",
-    "FIX_TABLES",
-    "REGIONS",
-    "GAPS",
-    "UNUSED",
-    "MAP",
-    "IMAGE_REGION",
-    "FIXMAP_REGION",
-];
 
 /// The constants generated for one region, by every emitter that names them.
 pub struct RegionConstants {

@@ -1,0 +1,274 @@
+//! Hostile names and text against every output: random descriptions and layout-file
+//! names full of comment terminators, quotes, pipes and control characters, and
+//! region, gap and group names drawn from keywords and the emitters' own names.
+//! Every plan `check` accepts must compile: layout.rs with rustc, layout.h with cc
+//! (C11 -pedantic and as assembly), layout.ld with GNU ld and rust-lld; and
+//! MEMORY-MAP.md keeps one table row per map entry.
+//!
+//! Needs `riscv64-linux-gnu-ld`/`-as` (`cargo xtask test` installs them).
+
+use std::path::Path;
+use std::process::Command;
+
+use proptest::prelude::*;
+
+/// Pieces that break one output or another when pasted in raw.
+const HOSTILE: &[&str] = &[
+    "*/",
+    "/*",
+    "-->",
+    "--",
+    "|",
+    "\"",
+    "'",
+    "\\",
+    "\n",
+    "\r",
+    "\0",
+    "\t",
+    "`",
+    "<br>",
+    "<i>",
+    "${x}",
+    "#define",
+    "}",
+    "#",
+    "é",
+    "∞",
+    "\u{202e}",
+    ")",
+    "; ASSERT(0, \"x\")",
+];
+
+/// Names from Rust keywords, GNU ld built-ins and the emitters' own names.
+const NAME_SEEDS: &[&str] = &[
+    "self",
+    "type",
+    "fn",
+    "static",
+    "segment",
+    "data_segment",
+    "vmlayout_page",
+    "fixaddr",
+    "map",
+    "regions",
+    "fix",
+    "image",
+    "sizeof",
+    "assert",
+    "provide",
+    "entry",
+    "a",
+];
+
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            prop::sample::select(HOSTILE).prop_map(String::from),
+            "[a-z ]{0,6}"
+        ],
+        0..8,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(NAME_SEEDS).prop_map(String::from),
+        "[a-z][a-z0-9_]{0,8}",
+    ]
+}
+
+/// `text` as a TOML basic string: every character escaped, so any text fits.
+fn toml_string(text: &str) -> String {
+    let escaped: String = text
+        .chars()
+        .map(|c| format!("\\U{:08X}", c as u32))
+        .collect();
+    format!("\"{escaped}\"")
+}
+
+/// The repository's layout with an extra region and group named `name`, a gap named
+/// `gap`, and `text` as their descriptions.
+fn layout(name: &str, gap: &str, text: &str) -> String {
+    let base = std::fs::read_to_string(vmlayout_tests::repo().join("layout.toml")).unwrap();
+    let text = toml_string(text);
+    format!(
+        "{base}
+[[region]]
+name = \"{name}\"
+purpose = \"reserved\"
+description = {text}
+after = \"vmap\"
+gap = {{ size = \"4K\", name = \"{gap}\" }}
+size = \"4K\"
+perms = \"r\"
+
+[[fixmap.group]]
+name = \"{name}\"
+count = 1
+description = {text}
+"
+    )
+}
+
+fn run(command: &mut Command) -> Result<(), String> {
+    let out = command
+        .output()
+        .map_err(|e| format!("cannot run {command:?}: {e} (`cargo xtask test` installs it)"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{command:?} failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+fn rust_lld() -> String {
+    let sysroot = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .unwrap();
+    let sysroot = String::from_utf8(sysroot.stdout).unwrap();
+    format!(
+        "{}/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld",
+        sysroot.trim()
+    )
+}
+
+/// Compile or link every output in `dir`.
+fn compile_all(dir: &Path) -> Result<(), String> {
+    let d = |f: &str| dir.join(f);
+    run(Command::new("rustc")
+        .args(["--edition", "2024", "--crate-type", "lib", "-o"])
+        .arg(d("layout.rlib"))
+        .arg(d("layout.rs")))?;
+    run(Command::new("cc")
+        .args([
+            "-std=c11",
+            "-pedantic",
+            "-Wall",
+            "-Werror",
+            "-fsyntax-only",
+            "-x",
+            "c",
+        ])
+        .arg(d("layout.h")))?;
+    std::fs::write(d("use.S"), "#include \"layout.h\"\n.quad FIXADDR_START\n").unwrap();
+    run(Command::new("cc")
+        .args(["-D__ASSEMBLY__", "-c", "-o"])
+        .arg(d("use.o"))
+        .arg(d("use.S")))?;
+    run(Command::new("riscv64-linux-gnu-as")
+        .arg("-o")
+        .arg(d("empty.o"))
+        .arg("/dev/null"))?;
+    run(Command::new("riscv64-linux-gnu-ld")
+        .arg("-T")
+        .arg(d("layout.ld"))
+        .arg(d("empty.o"))
+        .arg("-o")
+        .arg(d("gnu.elf")))?;
+    run(Command::new(rust_lld())
+        .args(["-flavor", "gnu", "-T"])
+        .arg(d("layout.ld"))
+        .arg(d("empty.o"))
+        .arg("-o")
+        .arg(d("lld.elf")))
+}
+
+/// Cells of a Markdown table row: split at pipes that are not escaped.
+fn cells(line: &str) -> usize {
+    let mut count = 0usize;
+    let mut escaped = false;
+    for c in line.chars() {
+        match c {
+            '|' if !escaped => count += 1,
+            _ => {}
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    count.saturating_sub(1)
+}
+
+/// One line of eight cells per map entry between the header and the fixmap section.
+fn map_rows_intact(plan: &vmlayout::Plan, markdown: &str) -> bool {
+    let rows: Vec<&str> = markdown
+        .lines()
+        .skip_while(|l| !l.starts_with("|---"))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    rows.len() == plan.map.len() && rows.iter().all(|r| cells(r) == 8)
+}
+
+/// Compile every output of one plan; `Ok(false)` when `check` refused the layout.
+fn check_one(name: &str, gap: &str, text: &str, file: &str) -> Result<bool, TestCaseError> {
+    let file = format!("{}.toml", file.replace(['/', '\0'], "_"));
+    let Ok(plan) = vmlayout::plan_from_str(&file, &layout(name, gap, text)) else {
+        return Ok(false); // refused with a diagnostic: nothing reaches an output
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for artefact in vmlayout::emit::all(&plan, &file) {
+        std::fs::write(dir.path().join(artefact.file_name), &artefact.contents).unwrap();
+    }
+    if let Err(e) = compile_all(dir.path()) {
+        return Err(TestCaseError::fail(format!(
+            "name {name:?}, gap {gap:?}, text {text:?}, file {file:?}:\n{e}"
+        )));
+    }
+    let markdown = std::fs::read_to_string(dir.path().join("MEMORY-MAP.md")).unwrap();
+    prop_assert!(
+        map_rows_intact(&plan, &markdown),
+        "MEMORY-MAP.md rows broken:\n{}",
+        markdown
+    );
+    Ok(true)
+}
+
+#[test]
+fn every_accepted_plan_compiles_in_every_output() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let accepted = AtomicUsize::new(0);
+    let cases = 24;
+    let config = ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let inputs = (name(), name(), hostile_text(), hostile_text());
+    let result = runner.run(&inputs, |(name, gap, text, file)| {
+        if check_one(&name, &gap, &text, &file)? {
+            accepted.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let accepted = accepted.load(Ordering::Relaxed);
+    // About half the random plans are accepted; fewer than 3 of 24 (odds below 1 in
+    // 10,000) means the generator no longer reaches the outputs.
+    assert!(
+        accepted >= 3,
+        "only {accepted} of {cases} plans were accepted"
+    );
+}
+
+#[test]
+fn keywords_and_builtins_are_refused_with_a_diagnostic() {
+    for (name, gap, defines) in [
+        ("self", "ok_gap", "`Self`"),
+        ("ok", "data_segment", "`DATA_SEGMENT_END`"),
+        ("ok", "segment", "`SEGMENT_START`"),
+        ("ok", "vmlayout_page", "`VMLAYOUT_PAGE_SIZE`"),
+    ] {
+        let err = vmlayout::plan_from_str("x.toml", &layout(name, gap, "x"))
+            .expect_err("a name the outputs cannot use is refused");
+        assert!(err.render().contains(defines), "{}", err.render());
+    }
+}
