@@ -250,8 +250,11 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// The closest candidate to `word` (Levenshtein distance at most a third of its
-/// length, minimum 1), for "did you mean …?" help lines.
+/// The candidate closest to `word`, if one is close enough to be a likely typo:
+/// within a third of its length in optimal-string-alignment distance (strsim's
+/// `osa_distance`: a swap of neighbouring letters is one edit, so `szie` finds
+/// `size`), or a candidate of 3+ letters that `word` starts with (a stray suffix:
+/// `perms_x`, `sizes`).
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -259,36 +262,13 @@ pub fn did_you_mean<'a>(
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (levenshtein(word, c), c))
-        .filter(|(d, _)| *d <= limit)
+        .filter_map(|c| {
+            let distance = strsim::osa_distance(word, c);
+            let stray_suffix = c.len() >= 3 && word.starts_with(c);
+            (distance <= limit || stray_suffix).then_some((distance, c))
+        })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
-}
-
-/// Edit distance counting a swap of two neighbouring characters as one edit
-/// (optimal string alignment), so `szie` is one edit from `size`.
-fn levenshtein(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 impl fmt::Display for Diagnostic {

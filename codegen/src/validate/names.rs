@@ -11,6 +11,7 @@ use crate::spec::LayoutSpec;
 /// Every name in the layout becomes constants in Rust, C and the linker script:
 /// two things (or one thing and a built-in) must never produce the same constant.
 pub(super) fn constant_names(spec: &LayoutSpec, resolved: &Resolved, diags: &mut Diagnostics) {
+    one_name_one_thing(resolved, diags);
     let owners = owners(spec, resolved);
     report_collisions(&owners, diags);
 }
@@ -115,6 +116,29 @@ fn report_collisions(owners: &[(String, String, Span)], diags: &mut Diagnostics)
                 }
             }
             Some(_) => {}
+        }
+    }
+}
+
+/// A gap may not share its name with a region: maps, fault reports and the trap
+/// handler name places by name, and one name must mean one place.
+fn one_name_one_thing(resolved: &Resolved, diags: &mut Diagnostics) {
+    let regions: HashMap<&str, Span> = resolved
+        .regions
+        .iter()
+        .filter_map(|r| r.name.as_ref().map(|n| (n.value.as_str(), n.span.clone())))
+        .collect();
+    for g in &resolved.gaps {
+        if let Some(region) = regions.get(g.name.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    format!("gap `{}` has the name of a region", g.name),
+                    g.name_span.clone(),
+                    "also a region's name",
+                )
+                .with_related(region.clone(), "the region")
+                .with_help("names are unique across regions and gaps: rename the gap"),
+            );
         }
     }
 }
