@@ -292,6 +292,10 @@ mod tests {
             Some("purpose")
         );
         assert_eq!(did_you_mean("colour", ["size", "name"]), None);
+        let keys = ["size", "perms", "description"];
+        assert_eq!(did_you_mean("descrption", keys), Some("description")); // missing letter
+        assert_eq!(did_you_mean("perms_x", keys), Some("perms")); // stray suffix
+        assert_eq!(did_you_mean("sizes", keys), Some("size"));
     }
 
     #[test]
