@@ -52,11 +52,12 @@
 #define VMLAYOUT_IMAGE_MAX_SIZE         VMLAYOUT_UL(0x200000)
 #define VMLAYOUT_BOOT_SUPERPAGE_SIZE    VMLAYOUT_UL(0x200000)
 
-/* Regions: END is exclusive, ROOT_SLOT_LAST inclusive */
+/* Regions: LAST and ROOT_SLOT_LAST are inclusive, END is exclusive */
 
 /* directmap (directmap) */
 #define DIRECTMAP_VIRT_START            VMLAYOUT_UL(0xffffffc000000000)
 #define DIRECTMAP_VIRT_SIZE             VMLAYOUT_UL(0x3000000000)
+#define DIRECTMAP_VIRT_LAST             VMLAYOUT_UL(0xffffffefffffffff)
 #define DIRECTMAP_VIRT_END              VMLAYOUT_UL(0xfffffff000000000)
 #define DIRECTMAP_ROOT_SLOT_FIRST       256
 #define DIRECTMAP_ROOT_SLOT_LAST        447
@@ -64,6 +65,7 @@
 /* frametable (reserved) */
 #define FRAMETABLE_VIRT_START           VMLAYOUT_UL(0xfffffff800000000)
 #define FRAMETABLE_VIRT_SIZE            VMLAYOUT_UL(0x100000000)
+#define FRAMETABLE_VIRT_LAST            VMLAYOUT_UL(0xfffffff8ffffffff)
 #define FRAMETABLE_VIRT_END             VMLAYOUT_UL(0xfffffff900000000)
 #define FRAMETABLE_ROOT_SLOT_FIRST      480
 #define FRAMETABLE_ROOT_SLOT_LAST       483
@@ -71,6 +73,7 @@
 /* vmap (reserved) */
 #define VMAP_VIRT_START                 VMLAYOUT_UL(0xfffffffc00000000)
 #define VMAP_VIRT_SIZE                  VMLAYOUT_UL(0x40000000)
+#define VMAP_VIRT_LAST                  VMLAYOUT_UL(0xfffffffc3fffffff)
 #define VMAP_VIRT_END                   VMLAYOUT_UL(0xfffffffc40000000)
 #define VMAP_ROOT_SLOT_FIRST            496
 #define VMAP_ROOT_SLOT_LAST             496
@@ -78,6 +81,7 @@
 /* image (image) */
 #define IMAGE_VIRT_START                VMLAYOUT_UL(0xffffffffc0000000)
 #define IMAGE_VIRT_SIZE                 VMLAYOUT_UL(0x200000)
+#define IMAGE_VIRT_LAST                 VMLAYOUT_UL(0xffffffffc01fffff)
 #define IMAGE_VIRT_END                  VMLAYOUT_UL(0xffffffffc0200000)
 #define IMAGE_ROOT_SLOT_FIRST           511
 #define IMAGE_ROOT_SLOT_LAST            511
@@ -85,6 +89,7 @@
 /* fdt (window) */
 #define FDT_VIRT_START                  VMLAYOUT_UL(0xffffffffc0400000)
 #define FDT_VIRT_SIZE                   VMLAYOUT_UL(0x400000)
+#define FDT_VIRT_LAST                   VMLAYOUT_UL(0xffffffffc07fffff)
 #define FDT_VIRT_END                    VMLAYOUT_UL(0xffffffffc0800000)
 #define FDT_ROOT_SLOT_FIRST             511
 #define FDT_ROOT_SLOT_LAST              511
@@ -92,16 +97,19 @@
 /* fixmap (fixmap) */
 #define FIXMAP_VIRT_START               VMLAYOUT_UL(0xffffffffc0a00000)
 #define FIXMAP_VIRT_SIZE                VMLAYOUT_UL(0x200000)
+#define FIXMAP_VIRT_LAST                VMLAYOUT_UL(0xffffffffc0bfffff)
 #define FIXMAP_VIRT_END                 VMLAYOUT_UL(0xffffffffc0c00000)
 #define FIXMAP_ROOT_SLOT_FIRST          511
 #define FIXMAP_ROOT_SLOT_LAST           511
 
-/* Guard gaps: never mapped; END is exclusive */
+/* Guard gaps: never mapped; LAST is inclusive, END is exclusive */
 #define IMAGE_GUARD_START               VMLAYOUT_UL(0xffffffffc0200000)
 #define IMAGE_GUARD_SIZE                VMLAYOUT_UL(0x200000)
+#define IMAGE_GUARD_LAST                VMLAYOUT_UL(0xffffffffc03fffff)
 #define IMAGE_GUARD_END                 VMLAYOUT_UL(0xffffffffc0400000)
 #define FDT_GUARD_START                 VMLAYOUT_UL(0xffffffffc0800000)
 #define FDT_GUARD_SIZE                  VMLAYOUT_UL(0x200000)
+#define FDT_GUARD_LAST                  VMLAYOUT_UL(0xffffffffc09fffff)
 #define FDT_GUARD_END                   VMLAYOUT_UL(0xffffffffc0a00000)
 
 /* Fixmap: slot END is exclusive, FIX_LAST inclusive */

@@ -28,42 +28,54 @@ pub enum Purpose {
     /// Planned, not mapped at boot.
     Reserved,
 }
-/// One region of the plan, for run-time use (maps, fault reports).
+/// One region of the plan, for run-time use (maps, fault reports). Bytes
+/// `start..=last`: a region may end at the top of the address space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Region {
     pub name: &'static str,
     pub purpose: Purpose,
     pub start: usize,
+    /// Bytes.
     pub size: usize,
-    /// Exclusive.
-    pub end: usize,
+    /// Last byte (inclusive).
+    pub last: usize,
     pub perms: Perms,
     pub description: &'static str,
 }
 impl Region {
-    pub const fn range(&self) -> core::ops::Range<usize> {
-        self.start..self.end
+    /// `start..=last`.
+    pub const fn range(&self) -> core::ops::RangeInclusive<usize> {
+        self.start..=self.last
+    }
+    /// The exclusive end, `None` when it would be 2^64 (the region ends at the top).
+    pub const fn end(&self) -> Option<usize> {
+        self.last.checked_add(1)
     }
     pub const fn contains(&self, addr: usize) -> bool {
-        self.start <= addr && addr < self.end
+        self.start <= addr && addr <= self.last
     }
 }
-/// A guard gap: nothing is ever mapped in it.
+/// A guard gap: nothing is ever mapped in it. Bytes `start..=last`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Gap {
     pub name: &'static str,
     pub start: usize,
+    /// Bytes.
     pub size: usize,
-    /// Exclusive.
-    pub end: usize,
+    /// Last byte (inclusive).
+    pub last: usize,
     /// The region directly below the gap.
     pub below: &'static str,
     /// The region directly above the gap.
     pub above: &'static str,
 }
 impl Gap {
+    /// The exclusive end, `None` when it would be 2^64.
+    pub const fn end(&self) -> Option<usize> {
+        self.last.checked_add(1)
+    }
     pub const fn contains(&self, addr: usize) -> bool {
-        self.start <= addr && addr < self.end
+        self.start <= addr && addr <= self.last
     }
 }
 /// Canonical address space that the plan leaves unused.
@@ -102,8 +114,8 @@ impl MapEntry {
     /// The entry's last address (inclusive: an entry may end at the top of the space).
     pub const fn last(&self) -> usize {
         match self {
-            MapEntry::Region(r) => r.end - 1,
-            MapEntry::Gap(g) => g.end - 1,
+            MapEntry::Region(r) => r.last,
+            MapEntry::Gap(g) => g.last,
             MapEntry::Unused(u) => u.last,
             MapEntry::NonCanonical { last, .. } => *last,
         }
@@ -173,9 +185,9 @@ pub const IDENTITY_END: usize = 0x8040_0000;
 /// `directmap` (directmap): direct map of physical RAM. 192 GiB at 0xffff_ffc0_0000_0000, L2 slot 256-447, rw-.
 pub const DIRECTMAP_VIRT_START: usize = 0xffff_ffc0_0000_0000;
 pub const DIRECTMAP_VIRT_SIZE: usize = 0x30_0000_0000;
-/// Exclusive end.
-pub const DIRECTMAP_VIRT_END: usize = 0xffff_fff0_0000_0000;
-pub const DIRECTMAP_VIRT: core::ops::Range<usize> = DIRECTMAP_VIRT_START..DIRECTMAP_VIRT_END;
+/// Last byte (inclusive).
+pub const DIRECTMAP_VIRT_LAST: usize = 0xffff_ffef_ffff_ffff;
+pub const DIRECTMAP_VIRT: core::ops::RangeInclusive<usize> = DIRECTMAP_VIRT_START..=DIRECTMAP_VIRT_LAST;
 pub const DIRECTMAP_ALIGN: usize = 0x1000;
 /// First root-table slot the region touches.
 pub const DIRECTMAP_ROOT_SLOT_FIRST: usize = 256;
@@ -190,7 +202,7 @@ pub const DIRECTMAP_PERMS: Perms = Perms {
     text: "rw-",
 };
 const _: () = assert!(
-    DIRECTMAP_VIRT_START + DIRECTMAP_VIRT_SIZE == DIRECTMAP_VIRT_END,
+    DIRECTMAP_VIRT_START + (DIRECTMAP_VIRT_SIZE - 1) == DIRECTMAP_VIRT_LAST,
     "region bounds agree"
 );
 const _: () = assert!(
@@ -202,15 +214,20 @@ const _: () = assert!(
     "first root slot agrees"
 );
 const _: () = assert!(
-    ((DIRECTMAP_VIRT_END - 1) >> ROOT_SLOT_SHIFT) % PT_ENTRIES ==
-    DIRECTMAP_ROOT_SLOT_LAST, "last root slot agrees"
+    (DIRECTMAP_VIRT_LAST >> ROOT_SLOT_SHIFT) % PT_ENTRIES == DIRECTMAP_ROOT_SLOT_LAST,
+    "last root slot agrees"
+);
+/// Exclusive end.
+pub const DIRECTMAP_VIRT_END: usize = 0xffff_fff0_0000_0000;
+const _: () = assert!(
+    DIRECTMAP_VIRT_LAST + 1 == DIRECTMAP_VIRT_END, "exclusive end follows the last byte"
 );
 /// `frametable` (reserved): frame table: one descriptor per page of RAM. 4 GiB at 0xffff_fff8_0000_0000, L2 slot 480-483, rw-.
 pub const FRAMETABLE_VIRT_START: usize = 0xffff_fff8_0000_0000;
 pub const FRAMETABLE_VIRT_SIZE: usize = 0x1_0000_0000;
-/// Exclusive end.
-pub const FRAMETABLE_VIRT_END: usize = 0xffff_fff9_0000_0000;
-pub const FRAMETABLE_VIRT: core::ops::Range<usize> = FRAMETABLE_VIRT_START..FRAMETABLE_VIRT_END;
+/// Last byte (inclusive).
+pub const FRAMETABLE_VIRT_LAST: usize = 0xffff_fff8_ffff_ffff;
+pub const FRAMETABLE_VIRT: core::ops::RangeInclusive<usize> = FRAMETABLE_VIRT_START..=FRAMETABLE_VIRT_LAST;
 pub const FRAMETABLE_ALIGN: usize = 0x1000;
 /// First root-table slot the region touches.
 pub const FRAMETABLE_ROOT_SLOT_FIRST: usize = 480;
@@ -225,7 +242,7 @@ pub const FRAMETABLE_PERMS: Perms = Perms {
     text: "rw-",
 };
 const _: () = assert!(
-    FRAMETABLE_VIRT_START + FRAMETABLE_VIRT_SIZE == FRAMETABLE_VIRT_END,
+    FRAMETABLE_VIRT_START + (FRAMETABLE_VIRT_SIZE - 1) == FRAMETABLE_VIRT_LAST,
     "region bounds agree"
 );
 const _: () = assert!(
@@ -237,15 +254,21 @@ const _: () = assert!(
     FRAMETABLE_ROOT_SLOT_FIRST, "first root slot agrees"
 );
 const _: () = assert!(
-    ((FRAMETABLE_VIRT_END - 1) >> ROOT_SLOT_SHIFT) % PT_ENTRIES ==
-    FRAMETABLE_ROOT_SLOT_LAST, "last root slot agrees"
+    (FRAMETABLE_VIRT_LAST >> ROOT_SLOT_SHIFT) % PT_ENTRIES == FRAMETABLE_ROOT_SLOT_LAST,
+    "last root slot agrees"
+);
+/// Exclusive end.
+pub const FRAMETABLE_VIRT_END: usize = 0xffff_fff9_0000_0000;
+const _: () = assert!(
+    FRAMETABLE_VIRT_LAST + 1 == FRAMETABLE_VIRT_END,
+    "exclusive end follows the last byte"
 );
 /// `vmap` (reserved): vmap: on-demand virtual mappings. 1 GiB at 0xffff_fffc_0000_0000, L2 slot 496, rw-.
 pub const VMAP_VIRT_START: usize = 0xffff_fffc_0000_0000;
 pub const VMAP_VIRT_SIZE: usize = 0x4000_0000;
-/// Exclusive end.
-pub const VMAP_VIRT_END: usize = 0xffff_fffc_4000_0000;
-pub const VMAP_VIRT: core::ops::Range<usize> = VMAP_VIRT_START..VMAP_VIRT_END;
+/// Last byte (inclusive).
+pub const VMAP_VIRT_LAST: usize = 0xffff_fffc_3fff_ffff;
+pub const VMAP_VIRT: core::ops::RangeInclusive<usize> = VMAP_VIRT_START..=VMAP_VIRT_LAST;
 pub const VMAP_ALIGN: usize = 0x1000;
 /// First root-table slot the region touches.
 pub const VMAP_ROOT_SLOT_FIRST: usize = 496;
@@ -260,7 +283,7 @@ pub const VMAP_PERMS: Perms = Perms {
     text: "rw-",
 };
 const _: () = assert!(
-    VMAP_VIRT_START + VMAP_VIRT_SIZE == VMAP_VIRT_END, "region bounds agree"
+    VMAP_VIRT_START + (VMAP_VIRT_SIZE - 1) == VMAP_VIRT_LAST, "region bounds agree"
 );
 const _: () = assert!(
     VMAP_VIRT_START % VMAP_ALIGN == 0, "region start meets its alignment"
@@ -271,15 +294,20 @@ const _: () = assert!(
     "first root slot agrees"
 );
 const _: () = assert!(
-    ((VMAP_VIRT_END - 1) >> ROOT_SLOT_SHIFT) % PT_ENTRIES == VMAP_ROOT_SLOT_LAST,
+    (VMAP_VIRT_LAST >> ROOT_SLOT_SHIFT) % PT_ENTRIES == VMAP_ROOT_SLOT_LAST,
     "last root slot agrees"
+);
+/// Exclusive end.
+pub const VMAP_VIRT_END: usize = 0xffff_fffc_4000_0000;
+const _: () = assert!(
+    VMAP_VIRT_LAST + 1 == VMAP_VIRT_END, "exclusive end follows the last byte"
 );
 /// `image` (image): kernel image: text, rodata, data, bss. 2 MiB at 0xffff_ffff_c000_0000, L2 slot 511, r-x/r--/rw-.
 pub const IMAGE_VIRT_START: usize = 0xffff_ffff_c000_0000;
 pub const IMAGE_VIRT_SIZE: usize = 0x20_0000;
-/// Exclusive end.
-pub const IMAGE_VIRT_END: usize = 0xffff_ffff_c020_0000;
-pub const IMAGE_VIRT: core::ops::Range<usize> = IMAGE_VIRT_START..IMAGE_VIRT_END;
+/// Last byte (inclusive).
+pub const IMAGE_VIRT_LAST: usize = 0xffff_ffff_c01f_ffff;
+pub const IMAGE_VIRT: core::ops::RangeInclusive<usize> = IMAGE_VIRT_START..=IMAGE_VIRT_LAST;
 pub const IMAGE_ALIGN: usize = 0x20_0000;
 /// First root-table slot the region touches.
 pub const IMAGE_ROOT_SLOT_FIRST: usize = 511;
@@ -294,7 +322,7 @@ pub const IMAGE_PERMS: Perms = Perms {
     text: "r-x/r--/rw-",
 };
 const _: () = assert!(
-    IMAGE_VIRT_START + IMAGE_VIRT_SIZE == IMAGE_VIRT_END, "region bounds agree"
+    IMAGE_VIRT_START + (IMAGE_VIRT_SIZE - 1) == IMAGE_VIRT_LAST, "region bounds agree"
 );
 const _: () = assert!(
     IMAGE_VIRT_START % IMAGE_ALIGN == 0, "region start meets its alignment"
@@ -305,15 +333,20 @@ const _: () = assert!(
     "first root slot agrees"
 );
 const _: () = assert!(
-    ((IMAGE_VIRT_END - 1) >> ROOT_SLOT_SHIFT) % PT_ENTRIES == IMAGE_ROOT_SLOT_LAST,
+    (IMAGE_VIRT_LAST >> ROOT_SLOT_SHIFT) % PT_ENTRIES == IMAGE_ROOT_SLOT_LAST,
     "last root slot agrees"
+);
+/// Exclusive end.
+pub const IMAGE_VIRT_END: usize = 0xffff_ffff_c020_0000;
+const _: () = assert!(
+    IMAGE_VIRT_LAST + 1 == IMAGE_VIRT_END, "exclusive end follows the last byte"
 );
 /// `fdt` (window): boot FDT, mapped read-only. 4 MiB at 0xffff_ffff_c040_0000, L2 slot 511, r--.
 pub const FDT_VIRT_START: usize = 0xffff_ffff_c040_0000;
 pub const FDT_VIRT_SIZE: usize = 0x40_0000;
-/// Exclusive end.
-pub const FDT_VIRT_END: usize = 0xffff_ffff_c080_0000;
-pub const FDT_VIRT: core::ops::Range<usize> = FDT_VIRT_START..FDT_VIRT_END;
+/// Last byte (inclusive).
+pub const FDT_VIRT_LAST: usize = 0xffff_ffff_c07f_ffff;
+pub const FDT_VIRT: core::ops::RangeInclusive<usize> = FDT_VIRT_START..=FDT_VIRT_LAST;
 pub const FDT_ALIGN: usize = 0x20_0000;
 /// First root-table slot the region touches.
 pub const FDT_ROOT_SLOT_FIRST: usize = 511;
@@ -328,7 +361,7 @@ pub const FDT_PERMS: Perms = Perms {
     text: "r--",
 };
 const _: () = assert!(
-    FDT_VIRT_START + FDT_VIRT_SIZE == FDT_VIRT_END, "region bounds agree"
+    FDT_VIRT_START + (FDT_VIRT_SIZE - 1) == FDT_VIRT_LAST, "region bounds agree"
 );
 const _: () = assert!(
     FDT_VIRT_START % FDT_ALIGN == 0, "region start meets its alignment"
@@ -339,15 +372,20 @@ const _: () = assert!(
     "first root slot agrees"
 );
 const _: () = assert!(
-    ((FDT_VIRT_END - 1) >> ROOT_SLOT_SHIFT) % PT_ENTRIES == FDT_ROOT_SLOT_LAST,
+    (FDT_VIRT_LAST >> ROOT_SLOT_SHIFT) % PT_ENTRIES == FDT_ROOT_SLOT_LAST,
     "last root slot agrees"
+);
+/// Exclusive end.
+pub const FDT_VIRT_END: usize = 0xffff_ffff_c080_0000;
+const _: () = assert!(
+    FDT_VIRT_LAST + 1 == FDT_VIRT_END, "exclusive end follows the last byte"
 );
 /// `fixmap` (fixmap): fixed temporary mappings. 2 MiB at 0xffff_ffff_c0a0_0000, L2 slot 511, rw-.
 pub const FIXMAP_VIRT_START: usize = 0xffff_ffff_c0a0_0000;
 pub const FIXMAP_VIRT_SIZE: usize = 0x20_0000;
-/// Exclusive end.
-pub const FIXMAP_VIRT_END: usize = 0xffff_ffff_c0c0_0000;
-pub const FIXMAP_VIRT: core::ops::Range<usize> = FIXMAP_VIRT_START..FIXMAP_VIRT_END;
+/// Last byte (inclusive).
+pub const FIXMAP_VIRT_LAST: usize = 0xffff_ffff_c0bf_ffff;
+pub const FIXMAP_VIRT: core::ops::RangeInclusive<usize> = FIXMAP_VIRT_START..=FIXMAP_VIRT_LAST;
 pub const FIXMAP_ALIGN: usize = 0x20_0000;
 /// First root-table slot the region touches.
 pub const FIXMAP_ROOT_SLOT_FIRST: usize = 511;
@@ -362,7 +400,7 @@ pub const FIXMAP_PERMS: Perms = Perms {
     text: "rw-",
 };
 const _: () = assert!(
-    FIXMAP_VIRT_START + FIXMAP_VIRT_SIZE == FIXMAP_VIRT_END, "region bounds agree"
+    FIXMAP_VIRT_START + (FIXMAP_VIRT_SIZE - 1) == FIXMAP_VIRT_LAST, "region bounds agree"
 );
 const _: () = assert!(
     FIXMAP_VIRT_START % FIXMAP_ALIGN == 0, "region start meets its alignment"
@@ -373,26 +411,41 @@ const _: () = assert!(
     "first root slot agrees"
 );
 const _: () = assert!(
-    ((FIXMAP_VIRT_END - 1) >> ROOT_SLOT_SHIFT) % PT_ENTRIES == FIXMAP_ROOT_SLOT_LAST,
+    (FIXMAP_VIRT_LAST >> ROOT_SLOT_SHIFT) % PT_ENTRIES == FIXMAP_ROOT_SLOT_LAST,
     "last root slot agrees"
+);
+/// Exclusive end.
+pub const FIXMAP_VIRT_END: usize = 0xffff_ffff_c0c0_0000;
+const _: () = assert!(
+    FIXMAP_VIRT_LAST + 1 == FIXMAP_VIRT_END, "exclusive end follows the last byte"
 );
 /// Guard gap `image_guard`: 2 MiB between `image` and `fdt`; never mapped.
 pub const IMAGE_GUARD_START: usize = 0xffff_ffff_c020_0000;
 /// Size of the gap.
 pub const IMAGE_GUARD_SIZE: usize = 0x20_0000;
-/// Exclusive end of the gap.
+/// Last byte of the gap (inclusive).
+pub const IMAGE_GUARD_LAST: usize = 0xffff_ffff_c03f_ffff;
+const _: () = assert!(
+    IMAGE_GUARD_START + (IMAGE_GUARD_SIZE - 1) == IMAGE_GUARD_LAST, "gap bounds agree"
+);
+/// Exclusive end.
 pub const IMAGE_GUARD_END: usize = 0xffff_ffff_c040_0000;
 const _: () = assert!(
-    IMAGE_GUARD_START + IMAGE_GUARD_SIZE == IMAGE_GUARD_END, "gap bounds agree"
+    IMAGE_GUARD_LAST + 1 == IMAGE_GUARD_END, "exclusive end follows the last byte"
 );
 /// Guard gap `fdt_guard`: 2 MiB between `fdt` and `fixmap`; never mapped.
 pub const FDT_GUARD_START: usize = 0xffff_ffff_c080_0000;
 /// Size of the gap.
 pub const FDT_GUARD_SIZE: usize = 0x20_0000;
-/// Exclusive end of the gap.
+/// Last byte of the gap (inclusive).
+pub const FDT_GUARD_LAST: usize = 0xffff_ffff_c09f_ffff;
+const _: () = assert!(
+    FDT_GUARD_START + (FDT_GUARD_SIZE - 1) == FDT_GUARD_LAST, "gap bounds agree"
+);
+/// Exclusive end.
 pub const FDT_GUARD_END: usize = 0xffff_ffff_c0a0_0000;
 const _: () = assert!(
-    FDT_GUARD_START + FDT_GUARD_SIZE == FDT_GUARD_END, "gap bounds agree"
+    FDT_GUARD_LAST + 1 == FDT_GUARD_END, "exclusive end follows the last byte"
 );
 /// Address of fixmap slot 0 (the fixmap region's start).
 pub const FIXADDR_START: usize = 0xffff_ffff_c0a0_0000;
@@ -428,7 +481,7 @@ const _: () = assert!(
     FIXADDR_TOP == fixmap_addr(FIX_LAST + 1), "FIXADDR_TOP is one past the last slot"
 );
 const _: () = assert!(
-    FIXADDR_TOP <= FIXMAP_VIRT_END, "fixmap slots fit the fixmap region"
+    FIXADDR_TOP - 1 <= FIXMAP_VIRT_LAST, "fixmap slots fit the fixmap region"
 );
 const _: () = assert!(
     FIX_LAST < FIX_TABLES * PT_ENTRIES, "fixmap slots fit the installed tables"
@@ -507,7 +560,7 @@ pub const REGIONS: &[Region] = &[
         purpose: Purpose::Directmap,
         start: DIRECTMAP_VIRT_START,
         size: DIRECTMAP_VIRT_SIZE,
-        end: DIRECTMAP_VIRT_END,
+        last: DIRECTMAP_VIRT_LAST,
         perms: DIRECTMAP_PERMS,
         description: "direct map of physical RAM",
     },
@@ -516,7 +569,7 @@ pub const REGIONS: &[Region] = &[
         purpose: Purpose::Reserved,
         start: FRAMETABLE_VIRT_START,
         size: FRAMETABLE_VIRT_SIZE,
-        end: FRAMETABLE_VIRT_END,
+        last: FRAMETABLE_VIRT_LAST,
         perms: FRAMETABLE_PERMS,
         description: "frame table: one descriptor per page of RAM",
     },
@@ -525,7 +578,7 @@ pub const REGIONS: &[Region] = &[
         purpose: Purpose::Reserved,
         start: VMAP_VIRT_START,
         size: VMAP_VIRT_SIZE,
-        end: VMAP_VIRT_END,
+        last: VMAP_VIRT_LAST,
         perms: VMAP_PERMS,
         description: "vmap: on-demand virtual mappings",
     },
@@ -534,7 +587,7 @@ pub const REGIONS: &[Region] = &[
         purpose: Purpose::Image,
         start: IMAGE_VIRT_START,
         size: IMAGE_VIRT_SIZE,
-        end: IMAGE_VIRT_END,
+        last: IMAGE_VIRT_LAST,
         perms: IMAGE_PERMS,
         description: "kernel image: text, rodata, data, bss",
     },
@@ -543,7 +596,7 @@ pub const REGIONS: &[Region] = &[
         purpose: Purpose::Window,
         start: FDT_VIRT_START,
         size: FDT_VIRT_SIZE,
-        end: FDT_VIRT_END,
+        last: FDT_VIRT_LAST,
         perms: FDT_PERMS,
         description: "boot FDT, mapped read-only",
     },
@@ -552,7 +605,7 @@ pub const REGIONS: &[Region] = &[
         purpose: Purpose::Fixmap,
         start: FIXMAP_VIRT_START,
         size: FIXMAP_VIRT_SIZE,
-        end: FIXMAP_VIRT_END,
+        last: FIXMAP_VIRT_LAST,
         perms: FIXMAP_PERMS,
         description: "fixed temporary mappings",
     },
@@ -563,7 +616,7 @@ pub const GAPS: &[Gap] = &[
         name: "image_guard",
         start: IMAGE_GUARD_START,
         size: IMAGE_GUARD_SIZE,
-        end: IMAGE_GUARD_END,
+        last: IMAGE_GUARD_LAST,
         below: "image",
         above: "fdt",
     },
@@ -571,7 +624,7 @@ pub const GAPS: &[Gap] = &[
         name: "fdt_guard",
         start: FDT_GUARD_START,
         size: FDT_GUARD_SIZE,
-        end: FDT_GUARD_END,
+        last: FDT_GUARD_LAST,
         below: "fdt",
         above: "fixmap",
     },
@@ -660,23 +713,23 @@ pub fn unused_containing(addr: usize) -> Option<&'static Unused> {
 }
 const _: () = assert!(usize::BITS == 64, "the plan describes a 64-bit address space");
 const _: () = assert!(
-    DIRECTMAP_VIRT_END <= FRAMETABLE_VIRT_START, "regions and gaps do not overlap"
+    DIRECTMAP_VIRT_LAST < FRAMETABLE_VIRT_START, "regions and gaps do not overlap"
 );
 const _: () = assert!(
-    FRAMETABLE_VIRT_END <= VMAP_VIRT_START, "regions and gaps do not overlap"
+    FRAMETABLE_VIRT_LAST < VMAP_VIRT_START, "regions and gaps do not overlap"
 );
 const _: () = assert!(
-    VMAP_VIRT_END <= IMAGE_VIRT_START, "regions and gaps do not overlap"
+    VMAP_VIRT_LAST < IMAGE_VIRT_START, "regions and gaps do not overlap"
 );
 const _: () = assert!(
-    IMAGE_VIRT_END <= IMAGE_GUARD_START, "regions and gaps do not overlap"
+    IMAGE_VIRT_LAST < IMAGE_GUARD_START, "regions and gaps do not overlap"
 );
 const _: () = assert!(
-    IMAGE_GUARD_END <= FDT_VIRT_START, "regions and gaps do not overlap"
+    IMAGE_GUARD_LAST < FDT_VIRT_START, "regions and gaps do not overlap"
 );
 const _: () = assert!(
-    FDT_VIRT_END <= FDT_GUARD_START, "regions and gaps do not overlap"
+    FDT_VIRT_LAST < FDT_GUARD_START, "regions and gaps do not overlap"
 );
 const _: () = assert!(
-    FDT_GUARD_END <= FIXMAP_VIRT_START, "regions and gaps do not overlap"
+    FDT_GUARD_LAST < FIXMAP_VIRT_START, "regions and gaps do not overlap"
 );

@@ -42,7 +42,7 @@ fn default_plan_reproduces_the_seed_addresses() {
     assert_eq!(plan.platform.load_address, 0x8020_0000);
     for r in &plan.regions {
         assert!(
-            plan.paging.mode.is_canonical(r.start) && plan.paging.mode.is_canonical(r.end - 1),
+            plan.paging.mode.is_canonical(r.start) && plan.paging.mode.is_canonical(r.last),
             "{} canonical",
             r.name
         );

@@ -42,7 +42,7 @@ fn expansion_matches_the_plan() {
     assert!(unused_containing(0).is_some());
     assert_eq!((FDT_PERMS.read, FDT_PERMS.write), (true, false));
     assert_eq!(PT_LEVELS, 3);
-    assert_eq!(DIRECTMAP_VIRT, DIRECTMAP_VIRT_START..DIRECTMAP_VIRT_END);
+    assert_eq!(DIRECTMAP_VIRT, DIRECTMAP_VIRT_START..=DIRECTMAP_VIRT_LAST);
 }
 
 #[test]

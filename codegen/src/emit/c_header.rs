@@ -30,6 +30,16 @@ fn define(out: &mut String, name: &str, value: &str) {
     let _ = writeln!(out, "#define {name:<31} {value}");
 }
 
+/// `#define NAME_END` where the exclusive end fits in 64 bits; a comment otherwise.
+fn define_end(out: &mut String, name: &str, end: Option<u64>) {
+    match end {
+        Some(end) => define(out, name, &addr(end)),
+        None => {
+            let _ = writeln!(out, "/* {name}: none, 2^64 (see _LAST) */");
+        }
+    }
+}
+
 fn addr(value: u64) -> String {
     format!("VMLAYOUT_UL({})", hex_plain(value))
 }
@@ -153,24 +163,26 @@ fn platform(s: &mut String, plan: &Plan) {
 }
 
 fn regions_and_gaps(s: &mut String, plan: &Plan) {
-    s.push_str("\n/* Regions: END is exclusive, ROOT_SLOT_LAST inclusive */\n");
+    s.push_str("\n/* Regions: LAST and ROOT_SLOT_LAST are inclusive, END is exclusive */\n");
     for r in &plan.regions {
         let c = RegionConstants::of(&r.name);
         let _ = writeln!(s, "\n/* {} ({}) */", r.name, r.purpose.name());
         define(s, &c.start, &addr(r.start));
         define(s, &c.size, &addr(r.size));
-        define(s, &c.end, &addr(r.end));
+        define(s, &c.last, &addr(r.last));
+        define_end(s, &c.end, r.end());
         define(s, &c.first_slot, &r.first_slot.to_string());
         define(s, &c.last_slot, &r.last_slot.to_string());
     }
     if !plan.gaps.is_empty() {
-        s.push_str("\n/* Guard gaps: never mapped; END is exclusive */\n");
+        s.push_str("\n/* Guard gaps: never mapped; LAST is inclusive, END is exclusive */\n");
     }
     for g in &plan.gaps {
         let c = GapConstants::of(&g.name);
         define(s, &c.start, &addr(g.start));
         define(s, &c.size, &addr(g.size));
-        define(s, &c.end, &addr(g.end));
+        define(s, &c.last, &addr(g.last));
+        define_end(s, &c.end, g.end());
     }
 }
 

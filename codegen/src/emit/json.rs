@@ -32,7 +32,8 @@ pub fn value(plan: &Plan) -> Value {
             "purpose": r.purpose.name(),
             "start": hex_plain(r.start),
             "size": hex_plain(r.size),
-            "end": hex_plain(r.end),
+            "last": hex_plain(r.last),
+            "end": exclusive_end(r.last),
             "align": hex_plain(r.align),
             "perms": r.perms.letters(),
             "global": r.perms.global,
@@ -43,7 +44,8 @@ pub fn value(plan: &Plan) -> Value {
             "name": g.name,
             "start": hex_plain(g.start),
             "size": hex_plain(g.size),
-            "end": hex_plain(g.end),
+            "last": hex_plain(g.last),
+            "end": exclusive_end(g.last),
             "below": g.below,
             "above": g.above,
         })).collect::<Vec<_>>(),
@@ -61,6 +63,12 @@ pub fn value(plan: &Plan) -> Value {
             })).collect::<Vec<_>>(),
         },
     })
+}
+
+/// The exclusive end after `last`: `0x10000000000000000` (2^64) for an item that
+/// ends at the top of the address space (JSON strings hold it; u64 would not).
+fn exclusive_end(last: u64) -> String {
+    format!("{:#x}", u128::from(last) + 1)
 }
 
 pub fn render(plan: &Plan) -> String {

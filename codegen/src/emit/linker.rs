@@ -56,7 +56,9 @@ fn header(s: &mut String, plan: &Plan, source: &str) {
 
 /// A `PROVIDE`d symbol for every region and gap, and the fixmap's bounds.
 fn symbols(s: &mut String, plan: &Plan) {
-    s.push_str("/* Every region and gap of the plan; END is exclusive. */\n");
+    s.push_str(
+        "/* Every region and gap of the plan; LAST is inclusive, END exclusive (none for\n   an item that ends at 2^64, the top of the address space). */\n",
+    );
     let mut provide = |symbol: &str, value: u64| {
         let _ = writeln!(s, "PROVIDE({symbol} = {});", hex_plain(value));
     };
@@ -64,12 +66,18 @@ fn symbols(s: &mut String, plan: &Plan) {
         let c = RegionConstants::of(&r.name);
         provide(&c.start, r.start);
         provide(&c.size, r.size);
-        provide(&c.end, r.end);
+        provide(&c.last, r.last);
+        if let Some(end) = r.end() {
+            provide(&c.end, end);
+        }
     }
     for g in &plan.gaps {
         let c = GapConstants::of(&g.name);
         provide(&c.start, g.start);
-        provide(&c.end, g.end);
+        provide(&c.last, g.last);
+        if let Some(end) = g.end() {
+            provide(&c.end, end);
+        }
     }
     provide("FIXADDR_START", plan.fixmap.base);
     provide("FIXADDR_TOP", plan.fixmap.top);

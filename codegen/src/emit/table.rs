@@ -62,7 +62,7 @@ pub fn rows(plan: &Plan) -> Vec<Row> {
                 Row {
                     kind: RowKind::Region(r.purpose),
                     start: hex_plain(r.start),
-                    last: hex_plain(r.end - 1),
+                    last: hex_plain(r.last),
                     size: human_size(r.size),
                     slots: slots(r.first_slot, r.last_slot),
                     perms: Some(r.perms),
@@ -75,7 +75,7 @@ pub fn rows(plan: &Plan) -> Vec<Row> {
                 Row {
                     kind: RowKind::Gap,
                     start: hex_plain(g.start),
-                    last: hex_plain(g.end - 1),
+                    last: hex_plain(g.last),
                     size: human_size(g.size),
                     slots: slots(g.first_slot, g.last_slot),
                     perms: Some(Perms::NONE),

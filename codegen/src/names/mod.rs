@@ -77,9 +77,12 @@ pub fn fix_slot_variant(group: &str, index: u64, count: u64) -> String {
 pub struct RegionConstants {
     pub start: String,
     pub size: String,
-    /// Exclusive.
+    /// Last byte, inclusive: defined for every region.
+    pub last: String,
+    /// Exclusive: defined only where it is below 2^64 (not for a region that ends
+    /// at the top of the address space).
     pub end: String,
-    /// `start..end` as a `Range` (Rust only).
+    /// `start..=last` as a `RangeInclusive` (Rust only).
     pub range: String,
     pub align: String,
     pub first_slot: String,
@@ -93,6 +96,7 @@ impl RegionConstants {
         RegionConstants {
             start: format!("{p}_VIRT_START"),
             size: format!("{p}_VIRT_SIZE"),
+            last: format!("{p}_VIRT_LAST"),
             end: format!("{p}_VIRT_END"),
             range: format!("{p}_VIRT"),
             align: format!("{p}_ALIGN"),
@@ -102,10 +106,12 @@ impl RegionConstants {
         }
     }
 
-    pub fn all(&self) -> [&str; 8] {
+    /// Every name, including `end` (reserved even where it is not defined).
+    pub fn all(&self) -> [&str; 9] {
         [
             &self.start,
             &self.size,
+            &self.last,
             &self.end,
             &self.range,
             &self.align,
@@ -120,7 +126,9 @@ impl RegionConstants {
 pub struct GapConstants {
     pub start: String,
     pub size: String,
-    /// Exclusive.
+    /// Last byte, inclusive: defined for every gap.
+    pub last: String,
+    /// Exclusive: defined only where it is below 2^64.
     pub end: String,
 }
 
@@ -130,12 +138,14 @@ impl GapConstants {
         GapConstants {
             start: format!("{p}_START"),
             size: format!("{p}_SIZE"),
+            last: format!("{p}_LAST"),
             end: format!("{p}_END"),
         }
     }
 
-    pub fn all(&self) -> [&str; 3] {
-        [&self.start, &self.size, &self.end]
+    /// Every name, including `end` (reserved even where it is not defined).
+    pub fn all(&self) -> [&str; 4] {
+        [&self.start, &self.size, &self.last, &self.end]
     }
 }
 

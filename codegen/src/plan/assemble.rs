@@ -31,8 +31,8 @@ impl Plan {
         gaps.sort_by_key(|g| g.start);
         for g in &gaps {
             assert_eq!(
-                g.end - g.start,
-                g.size,
+                g.last - g.start,
+                g.size - 1,
                 "gap `{}` must span exactly its declared size",
                 g.name
             );

@@ -9,11 +9,11 @@ pub(super) fn memory_map(mode: Mode, regions: &[Region], gaps: &[Gap]) -> Vec<Ma
     let mut items: Vec<(u64, u64, MapEntry)> = regions
         .iter()
         .enumerate()
-        .map(|(i, r)| (r.start, r.end, MapEntry::Region(i)))
+        .map(|(i, r)| (r.start, r.last, MapEntry::Region(i)))
         .chain(
             gaps.iter()
                 .enumerate()
-                .map(|(i, g)| (g.start, g.end, MapEntry::Gap(i))),
+                .map(|(i, g)| (g.start, g.last, MapEntry::Gap(i))),
         )
         .collect();
     items.sort_by_key(|(start, _, _)| std::cmp::Reverse(*start));
@@ -24,11 +24,11 @@ pub(super) fn memory_map(mode: Mode, regions: &[Region], gaps: &[Gap]) -> Vec<Ma
     let mut map = Vec::new();
     for (half_index, (half_start, half_last)) in halves.into_iter().enumerate() {
         let mut cursor = Some(half_last); // highest byte not yet accounted for
-        for (start, end, entry) in items
+        for (start, last, entry) in items
             .iter()
             .filter(|(s, _, _)| *s >= half_start && *s <= half_last)
         {
-            let last = end - 1;
+            let last = *last;
             if let Some(c) = cursor
                 && last < c
             {

@@ -235,10 +235,13 @@ impl Platform {
 pub struct Region {
     pub name: String,
     pub purpose: Purpose,
+    /// First byte.
     pub start: u64,
+    /// Bytes.
     pub size: u64,
-    /// Exclusive: the first byte past the region.
-    pub end: u64,
+    /// Last byte (inclusive): a region may end at the top of the address space,
+    /// where an exclusive end would be 2^64. See [`Region::end`].
+    pub last: u64,
     pub align: u64,
     pub perms: Perms,
     pub description: String,
@@ -247,19 +250,37 @@ pub struct Region {
     pub last_slot: u64,
 }
 
+impl Region {
+    /// The exclusive end, `None` for a region that ends at the top of the address
+    /// space (2^64 does not fit in 64 bits).
+    pub fn end(&self) -> Option<u64> {
+        self.last.checked_add(1)
+    }
+}
+
 /// A named guard gap between two regions; nothing may be mapped in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Gap {
     pub name: String,
+    /// First byte.
     pub start: u64,
+    /// Bytes.
     pub size: u64,
-    pub end: u64,
+    /// Last byte (inclusive).
+    pub last: u64,
     /// The region directly below and directly above the gap.
     pub below: String,
     pub above: String,
     /// Root-table slots the gap touches, inclusive.
     pub first_slot: u64,
     pub last_slot: u64,
+}
+
+impl Gap {
+    /// The exclusive end, `None` for a gap that ends at the top of the address space.
+    pub fn end(&self) -> Option<u64> {
+        self.last.checked_add(1)
+    }
 }
 
 /// A named run of consecutive fixmap slots.

@@ -52,9 +52,9 @@ pub(super) fn gaps(
                 .as_ref()
                 .map_or(size_spec.span.clone(), |n| n.span.clone()),
             size_span: size_spec.span.clone(),
-            start: below_extent.end,
+            start: below_extent.last + 1,
             size,
-            end: above_extent.start,
+            last: above_extent.start - 1,
             below: below.to_string(),
             above: above.to_string(),
         });

@@ -17,16 +17,26 @@ use crate::spec::{LayoutSpec, Placement, RegionSpec};
 
 pub use size::size_bytes;
 
-/// Where a placed region sits. `end` is exclusive and always representable (a
-/// region may not reach 2^64).
+/// Where a placed region sits: `start..=last`, so a region may end at the very top
+/// of the address space (its exclusive end would be 2^64).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Extent {
     /// First byte.
     pub start: u64,
     /// Bytes, a non-zero multiple of the page size.
     pub size: u64,
-    /// First byte past the region.
-    pub end: u64,
+    /// Last byte (inclusive). For a region that runs past 2^64 (reported), the top
+    /// of the address space, so it still takes part in every other check.
+    pub last: u64,
+    /// The region runs past 2^64: reported, and kept out of the plan.
+    pub past_top: bool,
+}
+
+impl Extent {
+    /// The exclusive end, `None` when it is 2^64.
+    pub fn end(&self) -> Option<u64> {
+        self.last.checked_add(1)
+    }
 }
 
 /// A key whose value validation judges: given (with its span), not written, or
@@ -110,8 +120,8 @@ pub struct PlacedGap {
     pub size_span: Span,
     pub start: u64,
     pub size: u64,
-    /// Exclusive.
-    pub end: u64,
+    /// Last byte (inclusive).
+    pub last: u64,
     /// The regions directly below and above the gap.
     pub below: String,
     pub above: String,
@@ -310,10 +320,14 @@ impl<'a> Resolver<'a> {
             .as_ref()
             .expect("unfailed regions have a placement");
         if matches!(placement.value, Placement::After { .. }) {
-            let Some(target_end) = target_start.checked_add(target_size) else {
-                return Step::Failed; // reported when the target itself is checked
-            };
-            return match target_end.checked_add(gap) {
+            if target_start.checked_add(target_size - 1).is_none() {
+                return Step::Failed; // the target runs past the top: reported with it
+            }
+            // Past a target that ends at the very top, nothing fits.
+            let start = target_start
+                .checked_add(target_size)
+                .and_then(|end| end.checked_add(gap));
+            return match start {
                 Some(start) => Step::Placed(start),
                 None => {
                     let span = gap_span(r, placement.span.clone());
@@ -435,10 +449,15 @@ fn index_names<'a>(regions: &'a [RegionSpec], diags: &mut Diagnostics) -> HashMa
     by_name
 }
 
-/// The extent of a region placed at `start`, unless its end passes 2^64 (reported).
+/// The extent of a region placed at `start`; one whose end passes 2^64 is reported.
 fn extent(r: &RegionSpec, start: u64, size: u64, diags: &mut Diagnostics) -> Option<Extent> {
-    match start.checked_add(size) {
-        Some(end) => Some(Extent { start, size, end }),
+    match start.checked_add(size - 1) {
+        Some(last) => Some(Extent {
+            start,
+            size,
+            last,
+            past_top: false,
+        }),
         None => {
             let name = r.name.as_ref().map_or("?", |n| n.value.as_str());
             let span = r
@@ -447,7 +466,13 @@ fn extent(r: &RegionSpec, start: u64, size: u64, diags: &mut Diagnostics) -> Opt
                 .map_or_else(|| r.anchor(), |s| s.span.clone());
             let what = format!("region `{name}` ({} at {})", human_size(size), hex(start));
             overflow(diags, span, what);
-            None
+            // Clamped to the top, so it still meets every other rule.
+            Some(Extent {
+                start,
+                size,
+                last: u64::MAX,
+                past_top: true,
+            })
         }
     }
 }
@@ -483,7 +508,7 @@ fn overflow(diags: &mut Diagnostics, span: Span, what: String) {
     diags.push(
         Diagnostic::error(format!("{what} runs past the top of the 64-bit address space"), span, "overflows 2^64")
             .with_help(
-                "every exclusive end must fit in 64 bits: leave at least the last page of the address space unused",
+                "the address space ends at 2^64 (`top`): a region may end exactly there, not beyond; move it down or shrink it",
             ),
     );
 }

@@ -7,7 +7,7 @@ use crate::diag::{Diagnostic, Diagnostics, Span, Spanned, did_you_mean};
 use crate::fmt::{hex, human_size};
 use crate::names;
 use crate::paging::{ENTRIES_PER_TABLE, L0_TABLE_SPAN, PAGE_SIZE};
-use crate::plan::{FixGroup, Fixmap, Purpose, Region};
+use crate::plan::{FixGroup, Fixmap, Purpose};
 use crate::resolve::{Resolved, ResolvedRegion};
 use crate::spec::{FixmapSpec, LayoutSpec};
 
@@ -15,13 +15,11 @@ use crate::spec::{FixmapSpec, LayoutSpec};
 /// handful of fixed mappings; the cap also bounds the generated `FixSlot` enum.
 pub const MAX_FIXMAP_SLOTS: u64 = 4096;
 
-/// The fixmap, when `[fixmap]` is valid. `checked` holds the regions that passed
-/// their own checks: the fixmap's base and size are only judged on a region that
-/// did (otherwise it was reported already).
+/// The fixmap, when `[fixmap]` is valid. The base and capacity rules judge the
+/// fixmap region wherever it was placed, even if it broke a rule of its own.
 pub(super) fn fixmap(
     spec: &LayoutSpec,
     resolved: &Resolved,
-    checked: &[Region],
     diags: &mut Diagnostics,
 ) -> Option<Fixmap> {
     let fx = spec.fixmap.as_ref()?;
@@ -31,19 +29,25 @@ pub(super) fn fixmap(
     }
     let target = fixmap_region(region_name, &resolved.regions, diags)?;
     let groups = groups(fx, diags)?;
-    let placed = checked.iter().find(|r| r.name == region_name.value)?;
+    let (name, extent) = target.placed()?;
+    let placed = Placed {
+        name,
+        start: extent.start,
+        size: extent.size,
+    };
     let slots = groups.list.last().map_or(0, FixGroup::end);
-    let base_ok = check_base(target, placed, diags);
-    let fits = check_capacity(fx, target, placed, slots, diags);
+    let base_ok = check_base(target, &placed, diags);
+    let fits = check_capacity(fx, target, &placed, slots, diags);
     if !(groups.ok && base_ok && fits) {
         return None;
     }
+    let top = check_top(target, &placed, slots, diags)?;
     let fixmap = Fixmap {
-        region: placed.name.clone(),
+        region: name.to_string(),
         base: placed.start,
         tables: slots.div_ceil(ENTRIES_PER_TABLE),
         last: slots - 1,
-        top: placed.start + slots * PAGE_SIZE,
+        top,
         groups: groups.list,
     };
     assert_eq!(
@@ -52,10 +56,42 @@ pub(super) fn fixmap(
         "FIXADDR_TOP is the address of slot FIX_LAST + 1"
     );
     assert!(
-        fixmap.top <= placed.end,
+        fixmap.top - 1 <= extent.last,
         "every slot lies inside the fixmap region"
     );
     Some(fixmap)
+}
+
+/// The fixmap region as the base and capacity rules see it.
+struct Placed<'a> {
+    name: &'a str,
+    start: u64,
+    size: u64,
+}
+
+/// FIXADDR_TOP, one past the last slot, must fit in 64 bits: the slots may not
+/// reach the very top of the address space.
+fn check_top(
+    target: &ResolvedRegion,
+    placed: &Placed<'_>,
+    slots: u64,
+    diags: &mut Diagnostics,
+) -> Option<u64> {
+    let top = placed.start.checked_add(slots * PAGE_SIZE);
+    if top.is_none() {
+        diags.push(
+            Diagnostic::error(
+                "the fixmap's last slot is the last page of the address space: FIXADDR_TOP would be 2^64",
+                target.spans.placement.clone(),
+                "slots reach the top",
+            )
+            .with_help(format!(
+                "FIXADDR_TOP (one past the last slot) must fit in 64 bits: start region `{}` at least one page lower",
+                placed.name
+            )),
+        );
+    }
+    top
 }
 
 /// The region `[fixmap] region` names: it exists, has purpose `fixmap`, and is the
@@ -249,7 +285,7 @@ fn unique_variants(
 }
 
 /// The fixmap base is aligned to one level-0 table: the fixmap installs whole tables.
-fn check_base(target: &ResolvedRegion, placed: &Region, diags: &mut Diagnostics) -> bool {
+fn check_base(target: &ResolvedRegion, placed: &Placed<'_>, diags: &mut Diagnostics) -> bool {
     if placed.start.is_multiple_of(L0_TABLE_SPAN) {
         return true;
     }
@@ -275,7 +311,7 @@ fn check_base(target: &ResolvedRegion, placed: &Region, diags: &mut Diagnostics)
 fn check_capacity(
     fx: &FixmapSpec,
     target: &ResolvedRegion,
-    placed: &Region,
+    placed: &Placed<'_>,
     slots: u64,
     diags: &mut Diagnostics,
 ) -> bool {

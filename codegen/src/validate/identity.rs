@@ -41,7 +41,7 @@ pub(super) fn identity(
         return;
     }
     for (r, name, p) in resolved.placed() {
-        if p.start < end && start < p.end {
+        if p.start < end && start <= p.last {
             diags.push(
                 Diagnostic::error(
                     format!(

@@ -43,12 +43,12 @@ pub fn validate(
     for gap in &resolved.gaps {
         overlap::check_gap(gap, mode, diags);
     }
-    overlap::overlaps(&resolved, diags);
+    overlap::overlaps(&resolved, mode, diags);
     let image = image::image(spec, &resolved, platform.as_ref(), diags);
     if let Some(platform) = &platform {
         identity::identity(spec, platform, &resolved, mode, diags);
     }
-    let fixmap = fixmap::fixmap(spec, &resolved, &regions, diags);
+    let fixmap = fixmap::fixmap(spec, &resolved, diags);
     if name_rules == NameRules::Checked {
         names::constant_names(spec, &resolved, diags);
     }
@@ -60,11 +60,11 @@ pub fn validate(
         .into_iter()
         .map(|g| Gap {
             first_slot: mode.slot_of(g.start),
-            last_slot: mode.slot_of(g.end - 1),
+            last_slot: mode.slot_of(g.last),
             name: g.name,
             start: g.start,
             size: g.size,
-            end: g.end,
+            last: g.last,
             below: g.below,
             above: g.above,
         })

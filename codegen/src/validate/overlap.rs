@@ -1,15 +1,16 @@
 //! Rules between regions and gaps: nothing overlaps anything else, and every gap
-//! lies inside one canonical half.
+//! lies inside one canonical half. An overlap's help names a start that is itself
+//! free: it meets no other item, stays in its canonical half and below 2^64.
 
 use crate::diag::{Diagnostic, Diagnostics, Span};
-use crate::fmt::{hex, human_size};
-use crate::paging::Mode;
-use crate::resolve::{PlacedGap, Resolved};
+use crate::fmt::{hex, human_size, human_size_u128};
+use crate::paging::{Mode, PAGE_SIZE};
+use crate::resolve::{Declared, PlacedGap, Resolved};
 
 pub(super) fn check_gap(g: &PlacedGap, mode: Mode, diags: &mut Diagnostics) {
     if !mode.is_canonical(g.start)
-        || !mode.is_canonical(g.end.saturating_sub(1))
-        || (g.start < mode.low_half_end() && g.end > mode.low_half_end())
+        || !mode.is_canonical(g.last)
+        || (g.start < mode.low_half_end() && g.last >= mode.low_half_end())
     {
         diags.push(
             Diagnostic::error(
@@ -27,74 +28,120 @@ pub(super) fn check_gap(g: &PlacedGap, mode: Mode, diags: &mut Diagnostics) {
     }
 }
 
+/// A region or a gap, `start..=last`.
 struct Item<'a> {
     kind: &'static str,
     name: &'a str,
     start: u64,
-    end: u64,
+    last: u64,
+    /// The alignment a new start must keep (one page for a gap).
+    align: u64,
     span: Span,
 }
 
-pub(super) fn overlaps(resolved: &Resolved, diags: &mut Diagnostics) {
+impl Item<'_> {
+    fn size(&self) -> u128 {
+        u128::from(self.last) - u128::from(self.start) + 1
+    }
+}
+
+pub(super) fn overlaps(resolved: &Resolved, mode: Mode, diags: &mut Diagnostics) {
     let mut items: Vec<Item<'_>> = resolved
         .placed()
         .map(|(r, name, extent)| Item {
             kind: "region",
             name,
             start: extent.start,
-            end: extent.end,
+            last: extent.last,
+            align: match &r.align {
+                Declared::Given(a) if a.value.is_power_of_two() => a.value.max(PAGE_SIZE),
+                _ => PAGE_SIZE,
+            },
             span: r.spans.anchor.clone(),
         })
         .chain(resolved.gaps.iter().map(|g| Item {
             kind: "gap",
             name: &g.name,
             start: g.start,
-            end: g.end,
+            last: g.last,
+            align: PAGE_SIZE,
             span: g.name_span.clone(),
         }))
-        .filter(|i| i.end > i.start)
         .collect();
-    items.sort_by_key(|i| (i.start, i.end));
+    items.sort_by_key(|i| (i.start, i.last));
     // Sweep by start address, remembering the item that reaches furthest: every
-    // item that starts before that end overlaps it. Each overlapping item is
-    // reported once, in O(n log n) however many regions a file has.
+    // item that starts at or before that last byte overlaps it. Each overlapping
+    // item is reported once, in O(n log n) however many regions a file has.
     let mut furthest: Option<&Item<'_>> = None;
     for b in &items {
         if let Some(a) = furthest
-            && b.start < a.end
+            && b.start <= a.last
         {
-            let by = a.end.min(b.end) - b.start;
-            diags.push(
-                Diagnostic::error(
-                    format!(
-                        "{} `{}` ({} at {}) overlaps {} `{}` ({} at {}) by {}",
-                        b.kind,
-                        b.name,
-                        human_size(b.end - b.start),
-                        hex(b.start),
-                        a.kind,
-                        a.name,
-                        human_size(a.end - a.start),
-                        hex(a.start),
-                        human_size(by)
-                    ),
-                    b.span.clone(),
-                    format!("overlaps `{}`", a.name),
-                )
-                .with_related(
-                    a.span.clone(),
-                    format!("`{}` ends at {}", a.name, hex(a.end)),
-                )
-                .with_help(format!(
-                    "move `{}` to start at {} or later, or shrink `{}`",
-                    b.name,
-                    hex(a.end),
-                    a.name
-                )),
-            );
+            diags.push(overlap(a, b, &items, mode));
         }
-        if furthest.is_none_or(|a| b.end > a.end) {
+        if furthest.is_none_or(|a| b.last > a.last) {
             furthest = Some(b);
+        }
+    }
+}
+
+fn overlap(a: &Item<'_>, b: &Item<'_>, items: &[Item<'_>], mode: Mode) -> Diagnostic {
+    let by = u128::from(a.last.min(b.last)) - u128::from(b.start) + 1;
+    let a_end = a.last.checked_add(1).map_or("the top (2^64)".into(), hex);
+    Diagnostic::error(
+        format!(
+            "{} `{}` ({} at {}) overlaps {} `{}` ({} at {}) by {}",
+            b.kind,
+            b.name,
+            human_size_u128(b.size()),
+            hex(b.start),
+            a.kind,
+            a.name,
+            human_size_u128(a.size()),
+            hex(a.start),
+            human_size_u128(by)
+        ),
+        b.span.clone(),
+        format!("overlaps `{}`", a.name),
+    )
+    .with_related(a.span.clone(), format!("`{}` ends at {a_end}", a.name))
+    .with_help(match free_start_above(a, b, items, mode) {
+        Some(start) => format!(
+            "move `{}` to start at {}, the first free place above `{}` that holds it, or shrink `{}`",
+            b.name,
+            hex(start),
+            a.name,
+            a.name
+        ),
+        None => format!(
+            "no free place above `{}` holds `{}`: move `{}` below it, or shrink one of them",
+            a.name, b.name, b.name
+        ),
+    })
+}
+
+/// The lowest start above `a`'s end, aligned for `b`, where `b` fits without
+/// meeting any item but itself, inside the canonical half `a` ends in.
+fn free_start_above(a: &Item<'_>, b: &Item<'_>, items: &[Item<'_>], mode: Mode) -> Option<u64> {
+    let size_minus_one = b.last - b.start;
+    let half_last = if a.last < mode.low_half_end() {
+        mode.low_half_end() - 1
+    } else {
+        u64::MAX
+    };
+    let mut start = a.last.checked_add(1)?.checked_next_multiple_of(b.align)?;
+    loop {
+        let last = start.checked_add(size_minus_one)?;
+        if !mode.is_canonical(start) || last > half_last {
+            return None;
+        }
+        let blocker = items
+            .iter()
+            .filter(|i| !std::ptr::eq(*i, b) && i.start <= last && start <= i.last)
+            .max_by_key(|i| i.last);
+        match blocker {
+            None => return Some(start),
+            Some(i) => start = i.last.checked_add(1)?.checked_next_multiple_of(b.align)?,
         }
     }
 }

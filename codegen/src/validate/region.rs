@@ -36,12 +36,18 @@ fn region(
 ) -> Option<Region> {
     // Zero and non-page sizes were rejected during resolution.
     debug_assert!(extent.size > 0 && extent.size.is_multiple_of(PAGE_SIZE));
-    let align = alignment(r, name, diags)?;
-    let aligned = check_aligned(r, name, extent, align.as_ref(), diags);
+    // Every rule runs, whatever the others found, so one run reports them all.
+    let align = alignment(r, name, diags);
+    let aligned = align
+        .as_ref()
+        .is_some_and(|a| check_aligned(r, name, extent, a.as_ref(), diags));
     let canonical = check_canonical(r, name, extent, mode, diags);
-    let purpose = r.purpose.as_ref()?.value;
-    let perms = perms(r, name, purpose, diags)?;
-    if !(aligned && canonical && perms.1) {
+    let purpose = r.purpose.as_ref().map(|p| p.value);
+    let perms = purpose.and_then(|p| perms(r, name, p, diags));
+    let (Some(align), Some(purpose), Some((perms, wx_ok))) = (align, purpose, perms) else {
+        return None;
+    };
+    if !(aligned && canonical && wx_ok) || extent.past_top {
         return None;
     }
     let region = Region {
@@ -49,12 +55,12 @@ fn region(
         purpose,
         start: extent.start,
         size: extent.size,
-        end: extent.end,
+        last: extent.last,
         align: align.map_or(PAGE_SIZE, |a| a.value),
-        perms: perms.0,
+        perms,
         description: r.description.clone(),
         first_slot: mode.slot_of(extent.start),
-        last_slot: mode.slot_of(extent.end - 1),
+        last_slot: mode.slot_of(extent.last),
     };
     assert!(
         region.first_slot <= region.last_slot,
@@ -178,7 +184,7 @@ fn check_canonical(
         );
         return false;
     }
-    if extent.start < low_end && extent.end > low_end {
+    if extent.start < low_end && extent.last >= low_end {
         diags.push(
             Diagnostic::error(
                 format!("{what} straddles the canonical hole of {mode}"),

@@ -11,7 +11,7 @@ use crate::plan::{FixGroup, Fixmap, Plan};
 
 pub(super) fn fixmap(plan: &Plan) -> TokenStream {
     let f = &plan.fixmap;
-    let region_end = ident(&RegionConstants::of(&f.region).end);
+    let region_last = ident(&RegionConstants::of(&f.region).last);
     let (base, top, last, count, tables) = (
         lit(f.base),
         lit(f.top),
@@ -53,7 +53,7 @@ pub(super) fn fixmap(plan: &Plan) -> TokenStream {
 
         const _: () = assert!(FIXADDR_START % L0_TABLE_SPAN == 0, "fixmap base is aligned to one level-0 table");
         const _: () = assert!(FIXADDR_TOP == fixmap_addr(FIX_LAST + 1), "FIXADDR_TOP is one past the last slot");
-        const _: () = assert!(FIXADDR_TOP <= #region_end, "fixmap slots fit the fixmap region");
+        const _: () = assert!(FIXADDR_TOP - 1 <= #region_last, "fixmap slots fit the fixmap region");
         const _: () = assert!(FIX_LAST < FIX_TABLES * PT_ENTRIES, "fixmap slots fit the installed tables");
         const _: () = assert!(FIX_COUNT == FIX_LAST + 1, "slot count agrees with FIX_LAST");
     };

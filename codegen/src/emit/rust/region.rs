@@ -12,19 +12,19 @@ use crate::plan::{Gap, Plan, Region};
 /// The constants of region `r`.
 pub(super) fn region(plan: &Plan, r: &Region) -> TokenStream {
     let names = RegionConstants::of(&r.name);
-    let (start, size, end, range, align) = (
+    let (start, size, last, range, align) = (
         ident(&names.start),
         ident(&names.size),
-        ident(&names.end),
+        ident(&names.last),
         ident(&names.range),
         ident(&names.align),
     );
-    let (first, last, perm_name) = (
+    let (first_slot, last_slot, perm_name) = (
         ident(&names.first_slot),
         ident(&names.last_slot),
         ident(&names.perms),
     );
-    let (vs, vz, ve, va) = (lit(r.start), lit(r.size), lit(r.end), lit(r.align));
+    let (vs, vz, vl, va) = (lit(r.start), lit(r.size), lit(r.last), lit(r.align));
     let (sf, sl) = (dec(r.first_slot), dec(r.last_slot));
     let pr = perms(&r.perms);
     let root = plan.paging.root_level;
@@ -38,32 +38,59 @@ pub(super) fn region(plan: &Plan, r: &Region) -> TokenStream {
         hex(r.start),
         r.perms.columns()
     );
-    quote! {
+    let mut out = quote! {
         #[doc = #doc]
         pub const #start: usize = #vs;
         pub const #size: usize = #vz;
-        #[doc = " Exclusive end."]
-        pub const #end: usize = #ve;
-        pub const #range: core::ops::Range<usize> = #start..#end;
+        #[doc = " Last byte (inclusive)."]
+        pub const #last: usize = #vl;
+        pub const #range: core::ops::RangeInclusive<usize> = #start..=#last;
         pub const #align: usize = #va;
         #[doc = " First root-table slot the region touches."]
-        pub const #first: usize = #sf;
+        pub const #first_slot: usize = #sf;
         #[doc = " Last root-table slot the region touches (inclusive)."]
-        pub const #last: usize = #sl;
+        pub const #last_slot: usize = #sl;
         pub const #perm_name: Perms = #pr;
-        const _: () = assert!(#start + #size == #end, "region bounds agree");
+        const _: () = assert!(#start + (#size - 1) == #last, "region bounds agree");
         const _: () = assert!(#start % #align == 0, "region start meets its alignment");
         const _: () = assert!(#size % PAGE_SIZE == 0, "region is whole pages");
-        const _: () = assert!((#start >> ROOT_SLOT_SHIFT) % PT_ENTRIES == #first, "first root slot agrees");
-        const _: () = assert!(((#end - 1) >> ROOT_SLOT_SHIFT) % PT_ENTRIES == #last, "last root slot agrees");
+        const _: () = assert!((#start >> ROOT_SLOT_SHIFT) % PT_ENTRIES == #first_slot, "first root slot agrees");
+        const _: () = assert!((#last >> ROOT_SLOT_SHIFT) % PT_ENTRIES == #last_slot, "last root slot agrees");
+    };
+    out.extend(exclusive_end(&names.end, &names.last, r.end()));
+    out
+}
+
+/// `<NAME>_END`, exclusive, where it fits in 64 bits; for an item that ends at the
+/// top of the address space, a comment saying why there is none.
+fn exclusive_end(end: &str, last: &str, value: Option<u64>) -> TokenStream {
+    let (end, last_ident) = (ident(end), ident(last));
+    match value {
+        Some(v) => {
+            let v = lit(v);
+            quote! {
+                #[doc = " Exclusive end."]
+                pub const #end: usize = #v;
+                const _: () = assert!(#last_ident + 1 == #end, "exclusive end follows the last byte");
+            }
+        }
+        None => {
+            let doc = format!(
+                " Ends at the top of the address space: its exclusive end would be 2^64, so there is no `{end}`; use `{last}`."
+            );
+            quote! {
+                #[doc = #doc]
+                const _: () = assert!(#last_ident == usize::MAX, "ends at the top of the address space");
+            }
+        }
     }
 }
 
 /// The constants of guard gap `g`.
 pub(super) fn gap(g: &Gap) -> TokenStream {
     let names = GapConstants::of(&g.name);
-    let (start, size, end) = (ident(&names.start), ident(&names.size), ident(&names.end));
-    let (vs, vz, ve) = (lit(g.start), lit(g.size), lit(g.end));
+    let (start, size, last) = (ident(&names.start), ident(&names.size), ident(&names.last));
+    let (vs, vz, vl) = (lit(g.start), lit(g.size), lit(g.last));
     let doc = format!(
         " Guard gap `{}`: {} between `{}` and `{}`; never mapped.",
         g.name,
@@ -71,13 +98,15 @@ pub(super) fn gap(g: &Gap) -> TokenStream {
         g.below,
         g.above
     );
-    quote! {
+    let mut out = quote! {
         #[doc = #doc]
         pub const #start: usize = #vs;
         #[doc = " Size of the gap."]
         pub const #size: usize = #vz;
-        #[doc = " Exclusive end of the gap."]
-        pub const #end: usize = #ve;
-        const _: () = assert!(#start + #size == #end, "gap bounds agree");
-    }
+        #[doc = " Last byte of the gap (inclusive)."]
+        pub const #last: usize = #vl;
+        const _: () = assert!(#start + (#size - 1) == #last, "gap bounds agree");
+    };
+    out.extend(exclusive_end(&names.end, &names.last, g.end()));
+    out
 }

@@ -49,36 +49,44 @@ fn perms_and_purpose() -> TokenStream {
 /// `Region` and `Gap`, the rows of `REGIONS` and `GAPS`.
 fn region_types() -> TokenStream {
     quote! {
-        #[doc = " One region of the plan, for run-time use (maps, fault reports)."]
+        #[doc = " One region of the plan, for run-time use (maps, fault reports). Bytes"]
+        #[doc = " `start..=last`: a region may end at the top of the address space."]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub struct Region {
             pub name: &'static str,
             pub purpose: Purpose,
             pub start: usize,
+            #[doc = " Bytes."]
             pub size: usize,
-            #[doc = " Exclusive."]
-            pub end: usize,
+            #[doc = " Last byte (inclusive)."]
+            pub last: usize,
             pub perms: Perms,
             pub description: &'static str,
         }
 
         impl Region {
-            pub const fn range(&self) -> core::ops::Range<usize> {
-                self.start..self.end
+            #[doc = " `start..=last`."]
+            pub const fn range(&self) -> core::ops::RangeInclusive<usize> {
+                self.start..=self.last
+            }
+            #[doc = " The exclusive end, `None` when it would be 2^64 (the region ends at the top)."]
+            pub const fn end(&self) -> Option<usize> {
+                self.last.checked_add(1)
             }
             pub const fn contains(&self, addr: usize) -> bool {
-                self.start <= addr && addr < self.end
+                self.start <= addr && addr <= self.last
             }
         }
 
-        #[doc = " A guard gap: nothing is ever mapped in it."]
+        #[doc = " A guard gap: nothing is ever mapped in it. Bytes `start..=last`."]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub struct Gap {
             pub name: &'static str,
             pub start: usize,
+            #[doc = " Bytes."]
             pub size: usize,
-            #[doc = " Exclusive."]
-            pub end: usize,
+            #[doc = " Last byte (inclusive)."]
+            pub last: usize,
             #[doc = " The region directly below the gap."]
             pub below: &'static str,
             #[doc = " The region directly above the gap."]
@@ -86,11 +94,14 @@ fn region_types() -> TokenStream {
         }
 
         impl Gap {
+            #[doc = " The exclusive end, `None` when it would be 2^64."]
+            pub const fn end(&self) -> Option<usize> {
+                self.last.checked_add(1)
+            }
             pub const fn contains(&self, addr: usize) -> bool {
-                self.start <= addr && addr < self.end
+                self.start <= addr && addr <= self.last
             }
         }
-
     }
 }
 
@@ -137,8 +148,8 @@ fn map_types() -> TokenStream {
             #[doc = " The entry's last address (inclusive: an entry may end at the top of the space)."]
             pub const fn last(&self) -> usize {
                 match self {
-                    MapEntry::Region(r) => r.end - 1,
-                    MapEntry::Gap(g) => g.end - 1,
+                    MapEntry::Region(r) => r.last,
+                    MapEntry::Gap(g) => g.last,
                     MapEntry::Unused(u) => u.last,
                     MapEntry::NonCanonical { last, .. } => *last,
                 }

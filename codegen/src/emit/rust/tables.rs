@@ -13,14 +13,14 @@ pub(super) fn tables(plan: &Plan) -> TokenStream {
         let (name, desc) = (&r.name, &r.description);
         let purpose = ident(r.purpose.variant());
         let names = RegionConstants::of(&r.name);
-        let (start, size, end, perms) = (ident(&names.start), ident(&names.size), ident(&names.end), ident(&names.perms));
-        quote!(Region { name: #name, purpose: Purpose::#purpose, start: #start, size: #size, end: #end, perms: #perms, description: #desc })
+        let (start, size, last, perms) = (ident(&names.start), ident(&names.size), ident(&names.last), ident(&names.perms));
+        quote!(Region { name: #name, purpose: Purpose::#purpose, start: #start, size: #size, last: #last, perms: #perms, description: #desc })
     });
     let gaps = plan.gaps.iter().map(|g| {
         let (name, below, above) = (&g.name, &g.below, &g.above);
         let names = GapConstants::of(&g.name);
-        let (start, size, end) = (ident(&names.start), ident(&names.size), ident(&names.end));
-        quote!(Gap { name: #name, start: #start, size: #size, end: #end, below: #below, above: #above })
+        let (start, size, last) = (ident(&names.start), ident(&names.size), ident(&names.last));
+        quote!(Gap { name: #name, start: #start, size: #size, last: #last, below: #below, above: #above })
     });
     let unused = plan.map.iter().filter_map(|e| match e {
         MapEntry::Unused {
@@ -122,20 +122,20 @@ pub(super) fn checks(plan: &Plan) -> TokenStream {
         .iter()
         .map(|r| {
             let names = RegionConstants::of(&r.name);
-            let (s, e) = (ident(&names.start), ident(&names.end));
+            let (s, e) = (ident(&names.start), ident(&names.last));
             (r.start, quote!(#s), quote!(#e))
         })
         .chain(plan.gaps.iter().map(|g| {
             let names = GapConstants::of(&g.name);
-            let (s, e) = (ident(&names.start), ident(&names.end));
+            let (s, e) = (ident(&names.start), ident(&names.last));
             (g.start, quote!(#s), quote!(#e))
         }))
         .collect();
     items.sort_by_key(|(start, _, _)| *start);
     let pairs = items.windows(2).map(|w| {
-        let (end_lower, start_upper) = (&w[0].2, &w[1].1);
+        let (last_lower, start_upper) = (&w[0].2, &w[1].1);
         quote!(
-            const _: () = assert!(#end_lower <= #start_upper, "regions and gaps do not overlap");
+            const _: () = assert!(#last_lower < #start_upper, "regions and gaps do not overlap");
         )
     });
     quote! {
