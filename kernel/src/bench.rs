@@ -1,9 +1,9 @@
 //! In-guest instruction counts. Under `-icount shift=0`, `instret` counts every
 //! retired guest instruction exactly, so these figures repeat run to run.
 
-use crate::layout::{FIX_PMAP_COUNT, pmap_slot};
 use crate::mm::fixmap::{clear_fixmap, set_fixmap};
 use crate::mm::pte::PteFlags;
+use crate::plan::{FIX_PMAP_COUNT, pmap_slot};
 
 #[inline(always)]
 pub fn instret() -> u64 {

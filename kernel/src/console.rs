@@ -3,9 +3,9 @@
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::layout::{FixSlot, PAGE_SIZE};
 use crate::mm::fixmap::set_fixmap;
 use crate::mm::pte::PteFlags;
+use crate::plan::{FixSlot, PAGE_SIZE};
 
 /// The UART registers' virtual address; 0 until mapped.
 static UART: AtomicUsize = AtomicUsize::new(0);

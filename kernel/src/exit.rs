@@ -4,9 +4,9 @@
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::layout::{FixSlot, PAGE_SIZE};
 use crate::mm::fixmap::set_fixmap;
 use crate::mm::pte::PteFlags;
+use crate::plan::{FixSlot, PAGE_SIZE};
 
 static TEST_DEVICE: AtomicUsize = AtomicUsize::new(0);
 

@@ -1,5 +1,6 @@
 //! A riscv64 kernel that boots a vmlayout plan: every address, size and slot comes
-//! from the plan (`layout!` for constants, the build script for the linker script).
+//! from the plan (`plan.rs` expands `layout!` for constants; the build script writes
+//! the linker script).
 //!
 //! Boot: `_start` (entry.rs) → `boot_prepare` (mm/boot.rs, MMU off) → MMU on →
 //! `rust_main` at the link address: trap handler, identity map dropped, fixmap,
@@ -8,11 +9,6 @@
 
 #![no_std]
 #![no_main]
-
-pub mod layout {
-    #![allow(dead_code)]
-    vmlayout_macros::layout!("../layout.toml");
-}
 
 mod bench;
 mod console;
@@ -129,7 +125,7 @@ fn map_ram((start, end): (usize, usize)) {
 fn print_memory_map() {
     println!(
         "Memory map ({}), top-down, end exclusive:",
-        layout::PAGING_MODE
+        plan::PAGING_MODE
     );
     let mut below = usize::MAX;
     let mut first = true;
@@ -141,13 +137,13 @@ fn print_memory_map() {
                 best = Some((start, kind));
             }
         };
-        for (i, r) in layout::REGIONS.iter().enumerate() {
+        for (i, r) in plan::REGIONS.iter().enumerate() {
             take(r.start, i);
         }
-        for (i, g) in layout::GAPS.iter().enumerate() {
+        for (i, g) in plan::GAPS.iter().enumerate() {
             take(g.start, 1000 + i);
         }
-        for (i, u) in layout::UNUSED.iter().enumerate() {
+        for (i, u) in plan::UNUSED.iter().enumerate() {
             take(u.start, 2000 + i);
         }
         let Some((start, kind)) = best else { break };
@@ -155,7 +151,7 @@ fn print_memory_map() {
         below = start;
         match kind {
             0..1000 => {
-                let r = &layout::REGIONS[kind];
+                let r = &plan::REGIONS[kind];
                 let perms = r.perms.text;
                 println!(
                     "  {:#018x}..{:#018x} {:<12} {perms:<11} {}",
@@ -163,14 +159,14 @@ fn print_memory_map() {
                 );
             }
             1000..2000 => {
-                let g = &layout::GAPS[kind - 1000];
+                let g = &plan::GAPS[kind - 1000];
                 println!(
                     "  {:#018x}..{:#018x} {:<12} {:<11} guard gap between `{}` and `{}`",
                     g.start, g.end, g.name, "---", g.below, g.above
                 );
             }
             _ => {
-                let u = &layout::UNUSED[kind - 2000];
+                let u = &plan::UNUSED[kind - 2000];
                 println!(
                     "  {:#018x}..={:#016x} {:<11} {:<11} root slots {}-{}",
                     u.start, u.last, "(unused)", "---", u.first_slot, u.last_slot

@@ -10,11 +10,11 @@ use fdt_rs::base::DevTree;
 use fdt_rs::base::parse::ParsedTok;
 use fdt_rs::prelude::FallibleIterator;
 
-use crate::layout::PAGE_SIZE;
 use crate::mm::kernel_access;
 use crate::mm::pmap;
 use crate::mm::pte::PteFlags;
 use crate::plan::FDT_WINDOW;
+use crate::plan::PAGE_SIZE;
 
 const FDT_MAGIC: u32 = 0xd00d_feed;
 

@@ -2,10 +2,6 @@
 //! FAIL line; `run` returns whether all passed.
 
 use crate::console::{self, UART_SLOT};
-use crate::layout::{
-    FIX_COUNT, FIX_PMAP_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, PAGE_SIZE,
-    ROOT_SLOT_SIZE, UNUSED, virt_to_fix,
-};
 use crate::mm::boot::image_pa;
 use crate::mm::fixmap::{clear_fixmap, fixmap_pte, set_fixmap};
 use crate::mm::frames;
@@ -13,6 +9,10 @@ use crate::mm::kernel_access::{lookup, phys_to_virt};
 use crate::mm::pmap::{self, PmapError};
 use crate::mm::pte::PteFlags;
 use crate::plan::IMAGE;
+use crate::plan::{
+    FIX_COUNT, FIX_PMAP_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, PAGE_SIZE,
+    ROOT_SLOT_SIZE, UNUSED, virt_to_fix,
+};
 use crate::println;
 use crate::trap::{
     self, INSTRUCTION_PAGE_FAULT, LOAD_PAGE_FAULT, Location, STORE_PAGE_FAULT, describe,

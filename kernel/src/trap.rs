@@ -5,7 +5,7 @@
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::layout::{gap_containing, region_containing, unused_containing};
+use crate::plan::{gap_containing, region_containing, unused_containing};
 
 /// Registers x0..x31 and `sepc`, as `trap_entry` saves them.
 #[repr(C)]

@@ -19,7 +19,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use super::fixmap::FIXMAP_TABLES;
 use super::pte::PteFlags;
 use super::table::{MapError, PageTable, TableAccess, map_range, walk};
-use crate::layout::{
+use crate::plan::{
     BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXADDR_START, L0_TABLE_SPAN, LINK_ADDRESS, LOAD_ADDRESS,
     SATP_MODE,
 };

@@ -13,7 +13,7 @@ use super::boot::{BOOT, image_va};
 use super::pte::{Pte, PteFlags, read_pte, write_pte};
 use super::table::{PageTable, ROOT_LEVEL, index};
 
-use crate::layout::{FIX_TABLES, FIXADDR_START, FixSlot, L0_TABLE_SPAN, PT_ENTRIES};
+use crate::plan::{FIX_TABLES, FIXADDR_START, FixSlot, L0_TABLE_SPAN, PT_ENTRIES};
 use core::sync::atomic::Ordering;
 
 /// The fixmap's level-0 tables, contiguous, so slot `n` is entry `n` of the array

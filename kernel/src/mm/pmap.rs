@@ -8,7 +8,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use super::fixmap::{clear_fixmap, set_fixmap};
 use super::pte::PteFlags;
-use crate::layout::{FIX_PMAP_BEGIN, FIX_PMAP_COUNT, PAGE_SIZE, pmap_slot, virt_to_fix};
+use crate::plan::{FIX_PMAP_BEGIN, FIX_PMAP_COUNT, PAGE_SIZE, pmap_slot, virt_to_fix};
 
 const _: () = assert!(FIX_PMAP_COUNT <= 64, "the PMAP bitmap is one 64-bit word");
 

@@ -9,7 +9,7 @@
 use core::sync::atomic::AtomicU64;
 
 use super::pte::{Pte, PteFlags, read_pte, write_pte};
-use crate::layout::{PAGE_SHIFT, PT_ENTRIES, PT_LEVELS};
+use crate::plan::{PAGE_SHIFT, PT_ENTRIES, PT_LEVELS};
 
 /// One 4 KiB table of 512 PTEs.
 #[repr(C, align(4096))]
@@ -34,7 +34,7 @@ impl PageTable {
     }
 }
 
-const _: () = assert!(core::mem::size_of::<PageTable>() == crate::layout::PAGE_SIZE);
+const _: () = assert!(core::mem::size_of::<PageTable>() == crate::plan::PAGE_SIZE);
 
 /// The shift of the address bits a level-`level` table indexes.
 pub const fn level_shift(level: usize) -> usize {
