@@ -14,12 +14,14 @@ mod bench;
 mod console;
 mod entry;
 mod exit;
+mod instret;
 mod mm;
 mod plan;
 mod platform;
 mod selftest;
 mod trap;
 
+use instret::Phase;
 use mm::boot::{identity_range, image_phys_range};
 use mm::kernel_access::{self, set_directmap_ready};
 use mm::pte::PteFlags;
@@ -34,21 +36,21 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
     let (id_start, id_end) = identity_range();
     kernel_access::unmap(id_start, id_end - id_start)
         .unwrap_or_else(|e| panic!("dropping the identity map: {e:?}"));
-    bench::mark(bench::Phase::IdentityDropped);
+    instret::mark(Phase::IdentityDropped);
 
-    let overhead = bench::overhead();
-    let t0 = bench::instret();
+    let overhead = instret::overhead();
+    let t0 = instret::read();
     fixmap::setup_fixmap_mappings();
-    let setup_fixmap = bench::instret() - t0 - overhead;
-    bench::mark(bench::Phase::Fixmap);
+    let setup_fixmap = instret::read() - t0 - overhead;
+    instret::mark(Phase::Fixmap);
 
     let dtb = platform::map_fdt(dtb_pa);
-    bench::mark(bench::Phase::FdtMapped);
+    instret::mark(Phase::FdtMapped);
     let (image_start, image_end) = image_phys_range();
     let platform = platform::parse(dtb, image_start);
-    bench::mark(bench::Phase::FdtParsed);
+    instret::mark(Phase::FdtParsed);
     console::init(platform.uart);
-    bench::mark(bench::Phase::Console);
+    instret::mark(Phase::Console);
     if let Some(device) = platform.test_device {
         exit::init(device);
     }
@@ -62,9 +64,9 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
         dtb_pa + dtb.len(),
     );
     map_ram(platform.ram);
-    bench::mark(bench::Phase::DirectMap);
+    instret::mark(Phase::DirectMap);
     println!("All set up");
-    let boot = bench::instret() - entry_instret;
+    let boot = instret::read() - entry_instret;
 
     println!(
         "hart {hart}, RAM {:#x}..{:#x}, DTB at {dtb_pa:#x} ({} bytes)",

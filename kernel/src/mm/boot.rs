@@ -19,6 +19,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use super::fixmap::FIXMAP_TABLES;
 use super::pte::PteFlags;
 use super::table::{MapError, PageTable, TableAccess, map_range, walk};
+use crate::instret::{self, Phase};
 use crate::plan::{
     BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXADDR_START, L0_TABLE_SPAN, LINK_ADDRESS, LOAD_ADDRESS,
     SATP_MODE,
@@ -189,7 +190,7 @@ pub extern "C" fn boot_prepare() -> BootSwitch {
         table.zero();
     }
 
-    crate::bench::mark(crate::bench::Phase::BootTables);
+    instret::mark(Phase::BootTables);
     BootSwitch {
         satp: (SATP_MODE << 60) | (root >> 12),
         offset,
