@@ -22,7 +22,7 @@ mod selftest;
 mod trap;
 
 use instret::Phase;
-use mm::boot::{identity_range, image_phys_range};
+use mm::boot::identity_range;
 use mm::kernel_access::{self, set_directmap_ready};
 use mm::pte::PteFlags;
 use mm::table::ROOT_LEVEL;
@@ -46,7 +46,7 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
 
     let dtb = platform::map_fdt(dtb_pa);
     instret::mark(Phase::FdtMapped);
-    let (image_start, image_end) = image_phys_range();
+    let (image_start, image_end) = mm::image::phys_range();
     let platform = platform::parse(dtb, image_start);
     instret::mark(Phase::FdtParsed);
     console::init(platform.uart);
@@ -84,7 +84,7 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
     bench::report("setup_fixmap_mappings", setup_fixmap * 10);
     bench::report("entry_to_all_set_up", boot * 10);
     bench::report_phases(entry_instret);
-    bench::report("boot_tables_used", mm::boot::pool_used() as u64 * 10);
+    bench::report("boot_tables_used", mm::boot::tables_used() as u64 * 10);
 
     if passed {
         println!("vmlayout kernel: all self-tests passed");

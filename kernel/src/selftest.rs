@@ -2,9 +2,9 @@
 //! FAIL line; `run` returns whether all passed.
 
 use crate::console::{self, UART_SLOT};
-use crate::mm::boot::image_pa;
 use crate::mm::fixmap::{clear_fixmap, fixmap_pte, set_fixmap};
 use crate::mm::frames;
+use crate::mm::image;
 use crate::mm::kernel_access::{lookup, phys_to_virt};
 use crate::mm::pmap::{self, PmapError};
 use crate::mm::pte::PteFlags;
@@ -145,7 +145,7 @@ static RODATA_WORD: u64 = 0x1234_5678;
 
 fn w_xor_x(t: &mut Tally) {
     // The direct map's alias of the image must not be a way to write the text.
-    let text_alias = phys_to_virt(image_pa(run as *const () as usize));
+    let text_alias = phys_to_virt(image::link_to_pa(run as *const () as usize));
     // SAFETY: probe_store stores back the byte it read, or faults harmlessly.
     let store_alias = unsafe { trap::probe_store(text_alias) };
     t.check(
