@@ -29,6 +29,9 @@ use mm::table::ROOT_LEVEL;
 use mm::{fixmap, frames};
 use plan::DIRECTMAP;
 
+/// `_start` (entry.rs) calls it by this signature.
+const _: entry::KernelMain = rust_main;
+
 /// Continues `_start` at the link address.
 #[unsafe(no_mangle)]
 pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> ! {
