@@ -10,8 +10,8 @@ use crate::mm::pmap::{self, PmapError};
 use crate::mm::pte::PteFlags;
 use crate::plan::IMAGE;
 use crate::plan::{
-    FIX_COUNT, FIX_PMAP_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, PAGE_SIZE,
-    ROOT_SLOT_SIZE, UNUSED, virt_to_fix,
+    FIX_COUNT, FIX_PMAP_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, PAGE_SIZE, UNUSED,
+    root_slot_address, virt_to_fix,
 };
 use crate::println;
 use crate::trap::{
@@ -117,9 +117,7 @@ fn unused_slots(t: &mut Tally) {
         let mut probes = 0;
         let mut ok = true;
         for slot in u.first_slot..=u.last_slot {
-            let slot_start = (u.start & !(ROOT_SLOT_SIZE - 1))
-                .wrapping_add((slot - u.first_slot) * ROOT_SLOT_SIZE);
-            let addr = slot_start.max(u.start);
+            let addr = root_slot_address(slot).max(u.start);
             // SAFETY: probe_load turns a fault into a return value.
             let cause = unsafe { trap::probe_load(addr) };
             ok &=

@@ -7,7 +7,8 @@
 //! "system failure", which makes QEMU exit non-zero.
 //!
 //! What it maps, all with the plan's constants:
-//! - the boot superpages that hold the loaded image, identity-mapped, so the code
+//! - the plan's identity range, `IDENTITY_START..IDENTITY_END` (the boot superpages
+//!   that hold the loaded image), identity-mapped, so the code
 //!   that writes `satp` keeps running (dropped right after the jump);
 //! - the image at its link address, section by section: text r-x, rodata r--,
 //!   data/bss rw-, in 4 KiB pages;
@@ -20,11 +21,24 @@ use super::fixmap::FIXMAP_TABLES;
 use super::image;
 use super::pte::PteFlags;
 use super::root::ROOT_TABLE;
-use super::table::{MapError, PageTable, TableAccess, map_range, walk};
+use super::table::{MapError, PageTable, TableAccess, level_size, map_range, walk};
 use crate::instret::{self, Phase};
 use crate::plan::{
-    BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXADDR_START, L0_TABLE_SPAN, LINK_ADDRESS, LOAD_ADDRESS,
-    SATP_MODE,
+    BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXADDR_START, IDENTITY_END, IDENTITY_START, L0_TABLE_SPAN,
+    LINK_ADDRESS, LOAD_ADDRESS, satp_for_root,
+};
+
+/// The table level whose leaves are the plan's boot superpages.
+const BOOT_SUPERPAGE_LEVEL: usize = {
+    let mut level = 0;
+    while level_size(level) < BOOT_SUPERPAGE_SIZE {
+        level += 1;
+    }
+    assert!(
+        level_size(level) == BOOT_SUPERPAGE_SIZE,
+        "a boot superpage is one table level's page size"
+    );
+    level
 };
 
 /// Tables below the root for the boot mappings and anything mapped before RAM
@@ -95,9 +109,10 @@ fn or_fail<T>(r: Result<T, MapError>) -> T {
 #[unsafe(no_mangle)]
 pub extern "C" fn boot_prepare() -> BootSwitch {
     let (load, end) = image::bounds();
-    if load != LOAD_ADDRESS {
-        // The firmware put us somewhere the plan did not say: every link-time
-        // assumption about the boot superpage would be wrong.
+    if load != LOAD_ADDRESS || end > IDENTITY_END {
+        // The firmware put us somewhere the plan did not say (or the image outgrew
+        // what the plan identity-maps): every link-time assumption about the boot
+        // superpages would be wrong.
         early_fail();
     }
     let offset = LINK_ADDRESS.wrapping_sub(load);
@@ -107,24 +122,23 @@ pub extern "C" fn boot_prepare() -> BootSwitch {
     let root = &ROOT_TABLE as *const PageTable as usize;
     let mut tables = MmuOffTables;
 
-    // Identity map of the boot superpages that hold the image, for the switch.
-    let identity_start = load & !(BOOT_SUPERPAGE_SIZE - 1);
-    let identity_end = end.next_multiple_of(BOOT_SUPERPAGE_SIZE);
+    // The plan's identity range (the boot superpages that hold the image), mapped
+    // for the switch.
     or_fail(map_range(
         &mut tables,
         root,
-        identity_start,
-        identity_start,
-        identity_end - identity_start,
+        IDENTITY_START,
+        IDENTITY_START,
+        IDENTITY_END - IDENTITY_START,
         PteFlags::R | PteFlags::W | PteFlags::X,
-        1,
+        BOOT_SUPERPAGE_LEVEL,
     ));
     map_image_sections(&mut tables, root, offset);
     prepare_fixmap(&mut tables, root);
 
     instret::mark(Phase::BootTables);
     BootSwitch {
-        satp: (SATP_MODE << 60) | (root >> 12),
+        satp: satp_for_root(root),
         offset,
     }
 }
@@ -169,13 +183,4 @@ fn prepare_fixmap(tables: &mut MmuOffTables, root: usize) {
     for table in &FIXMAP_TABLES {
         table.zero();
     }
-}
-
-/// The identity range mapped for the switch, to be dropped after the jump.
-pub fn identity_range() -> (usize, usize) {
-    let (start, end) = image::phys_range();
-    (
-        start & !(BOOT_SUPERPAGE_SIZE - 1),
-        end.next_multiple_of(BOOT_SUPERPAGE_SIZE),
-    )
 }

@@ -12,9 +12,9 @@ use core::sync::atomic::AtomicU64;
 use super::image;
 use super::pte::{Pte, PteFlags, read_pte, write_pte};
 use super::root::ROOT_TABLE;
-use super::table::{PageTable, ROOT_LEVEL, index};
+use super::table::{PageTable, index};
 use super::tlb::{flush_all, flush_page};
-use crate::plan::{FIX_TABLES, FIXADDR_START, FixSlot, L0_TABLE_SPAN, PT_ENTRIES};
+use crate::plan::{FIX_TABLES, FIXADDR_START, FixSlot, L0_TABLE_SPAN, PT_ENTRIES, PT_ROOT_LEVEL};
 
 /// The fixmap's level-0 tables, contiguous, so slot `n` is entry `n` of the array
 /// seen as one run of PTEs. Cleared by `boot_prepare`.
@@ -66,7 +66,7 @@ pub fn setup_fixmap_mappings() {
 #[inline(always)]
 fn walk_to_level1(va: usize, offset: usize) -> &'static PageTable {
     let mut table = &ROOT_TABLE as *const PageTable as usize;
-    let mut level = ROOT_LEVEL;
+    let mut level = PT_ROOT_LEVEL;
     while level > 1 {
         // SAFETY: `table` is a boot table's link address (boot_prepare builds every
         // table above the fixmap: the root and tables from the image's pool).

@@ -6,6 +6,8 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use bitflags::bitflags;
 
+use crate::plan::PAGE_SHIFT;
+
 bitflags! {
     /// The flag bits of a Sv39/Sv48/Sv57 PTE (privileged spec, "Sv39").
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,10 +32,12 @@ impl PteFlags {
     pub const KERNEL_RX: PteFlags = PteFlags::R.union(PteFlags::X).union(PteFlags::G);
 }
 
+/// The PTE bits below the PPN: the flags above and two RSW bits.
 const FLAG_MASK: u64 = 0x3ff;
+/// Where the physical page number starts in a PTE.
 const PPN_SHIFT: u32 = 10;
+/// The PPN field: 44 bits in Sv39, Sv48 and Sv57 alike.
 const PPN_MASK: u64 = (1 << 44) - 1;
-const PAGE_SHIFT: u32 = 12;
 
 /// A page-table entry as the machine word it is.
 #[derive(Clone, Copy, PartialEq, Eq)]
