@@ -7,14 +7,23 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::plan::{gap_containing, region_containing, unused_containing};
 
-/// Registers x0..x31 and `sepc`, as `trap_entry` saves them.
+/// Registers x0..x31 and `sepc`, as `trap_entry` saves them on the stack.
 #[repr(C)]
 pub struct TrapFrame {
+    /// `x[n]` is register xn (`x[0]` is never written; `x[2]` is the interrupted sp).
     pub x: [usize; 32],
+    /// The address of the trapping instruction; where `sret` resumes.
     pub sepc: usize,
 }
 
+/// Bytes `trap_entry` reserves on the stack for a [`TrapFrame`]: its size rounded
+/// up to the 16 bytes the RISC-V calling convention keeps `sp` aligned to.
+const FRAME_SIZE: usize = core::mem::size_of::<TrapFrame>().next_multiple_of(16);
+/// Bytes per saved register.
+const REGISTER_SIZE: usize = core::mem::size_of::<usize>();
+
 const RA: usize = 1;
+const SP: usize = 2;
 const A0: usize = 10;
 
 pub const INSTRUCTION_PAGE_FAULT: usize = 12;
@@ -27,22 +36,22 @@ core::arch::global_asm!(
     .balign 4
     .globl trap_entry
 trap_entry:
-    addi    sp, sp, -272
+    addi    sp, sp, -{frame_size}
     .irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    sd      x\n, \n*8(sp)
+    sd      x\n, {x} + \n * {register_size}(sp)
     .endr
-    addi    t0, sp, 272
-    sd      t0, 16(sp)             # the interrupted sp
+    addi    t0, sp, {frame_size}
+    sd      t0, {x_sp}(sp)         # the interrupted sp
     csrr    t0, sepc
-    sd      t0, 256(sp)
+    sd      t0, {sepc}(sp)
     mv      a0, sp
     call    {handler}
-    ld      t0, 256(sp)
+    ld      t0, {sepc}(sp)
     csrw    sepc, t0
     .irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    ld      x\n, \n*8(sp)
+    ld      x\n, {x} + \n * {register_size}(sp)
     .endr
-    addi    sp, sp, 272
+    addi    sp, sp, {frame_size}
     sret
 
     # Probes: a0 = address; return 0 if the access worked, else scause.
@@ -82,6 +91,11 @@ probe_fetch:
     .option pop
     "#,
     handler = sym trap_handler,
+    frame_size = const FRAME_SIZE,
+    register_size = const REGISTER_SIZE,
+    x = const core::mem::offset_of!(TrapFrame, x),
+    x_sp = const core::mem::offset_of!(TrapFrame, x) + SP * REGISTER_SIZE,
+    sepc = const core::mem::offset_of!(TrapFrame, sepc),
 );
 
 unsafe extern "C" {
