@@ -68,10 +68,7 @@ fn set_up(dtb_pa: usize) -> SetUp {
         .unwrap_or_else(|e| panic!("dropping the identity map: {e:?}"));
     instret::mark(Phase::IdentityDropped);
 
-    let overhead = instret::overhead();
-    let t0 = instret::read();
-    fixmap::setup_fixmap_mappings();
-    let setup_fixmap = instret::read() - t0 - overhead;
+    let setup_fixmap = instret::count(fixmap::setup_fixmap_mappings);
     instret::mark(Phase::Fixmap);
 
     let dtb = platform::map_fdt(dtb_pa);
