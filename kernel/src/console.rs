@@ -49,6 +49,7 @@ fn put(byte: u8) {
     }
 }
 
+/// The console as a `core::fmt::Write` sink: `\n` goes out as `\r\n`.
 pub struct Console;
 
 impl Write for Console {
@@ -63,6 +64,8 @@ impl Write for Console {
     }
 }
 
+/// Write `args` to the console (dropped until the UART is mapped). `print!` and
+/// `println!` expand to it.
 pub fn print(args: fmt::Arguments<'_>) {
     let _ = Console.write_fmt(args);
 }

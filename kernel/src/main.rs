@@ -6,6 +6,18 @@
 //! `rust_main` at the link address: trap handler, identity map dropped, fixmap,
 //! DTB into the FDT window, UART through the `misc` slot, direct map with the
 //! largest pages that fit, "All set up", the memory map, self-tests, benchmarks.
+//!
+//! Modules depend on each other without a cycle, and none on this crate root
+//! (tests/kernel_modules.rs checks both). From the bottom up:
+//! - leaves: `plan` (the generated plan), `instret` (instruction counts, phase
+//!   marks), `mm::tlb`, `mm::pte`;
+//! - `mm::table` (the walker), `mm::image` (load ↔ link addresses), `mm::root`,
+//!   `mm::frames`;
+//! - `mm::fixmap`, then `mm::boot` (boot tables, MMU off) and `mm::pmap`;
+//! - `mm::kernel_access` (tables with the MMU on), `console`, `exit`, `trap`,
+//!   `platform`;
+//! - `entry` (`_start`), `selftest` and `bench` (which depend on what they test or
+//!   measure), and this root, which runs the boot.
 
 #![no_std]
 #![no_main]

@@ -8,9 +8,8 @@ use crate::mm::image;
 use crate::mm::kernel_access::{lookup, phys_to_virt};
 use crate::mm::pmap::{self, PmapError};
 use crate::mm::pte::PteFlags;
-use crate::plan::IMAGE;
 use crate::plan::{
-    FIX_COUNT, FIX_PMAP_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, PAGE_SIZE, UNUSED,
+    FIX_COUNT, FIX_PMAP_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, IMAGE, PAGE_SIZE, UNUSED,
     root_slot_address, virt_to_fix,
 };
 use crate::println;
@@ -35,6 +34,8 @@ impl Tally {
     }
 }
 
+/// Run every self-test, print a PASS or FAIL line for each and a summary; true if
+/// all passed.
 pub fn run() -> bool {
     let mut t = Tally {
         passed: 0,

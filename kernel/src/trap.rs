@@ -26,8 +26,11 @@ const RA: usize = 1;
 const SP: usize = 2;
 const A0: usize = 10;
 
+/// `scause` of an instruction page fault.
 pub const INSTRUCTION_PAGE_FAULT: usize = 12;
+/// `scause` of a load page fault.
 pub const LOAD_PAGE_FAULT: usize = 13;
+/// `scause` of a store page fault.
 pub const STORE_PAGE_FAULT: usize = 15;
 
 core::arch::global_asm!(
@@ -102,8 +105,12 @@ unsafe extern "C" {
     fn trap_entry();
     fn probe_load_insn();
     fn probe_store_insn();
+    /// Load 8 bytes from `addr`: 0 if it worked, else the fault's `scause`.
     pub fn probe_load(addr: usize) -> usize;
+    /// Store back the byte at `addr`: 0 if it worked, else the fault's `scause`.
     pub fn probe_store(addr: usize) -> usize;
+    /// Call `addr`, which must hold a `ret`: 0 if it ran, else the fault's `scause`.
+    /// Use [`fetch`], which tells the handler where the probe goes.
     pub fn probe_fetch(addr: usize) -> usize;
 }
 
@@ -127,6 +134,7 @@ pub fn fetch(addr: usize) -> usize {
     result
 }
 
+/// `stval` (the faulting address) of the last fault a probe caught.
 pub fn last_fault_addr() -> usize {
     LAST_FAULT_ADDR.load(Ordering::Relaxed)
 }
@@ -144,11 +152,16 @@ pub fn describe(addr: usize) -> Location {
     }
 }
 
+/// Where an address lies in the plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Location {
+    /// Inside the region of that name.
     Region(&'static str),
+    /// Inside the guard gap of that name.
     Gap(&'static str),
+    /// In the unused range over root slots `first..=last`.
     Unused(usize, usize),
+    /// Between the canonical halves.
     NonCanonical,
 }
 
@@ -157,8 +170,8 @@ impl core::fmt::Display for Location {
         match self {
             Location::Region(name) => write!(f, "region `{name}`"),
             Location::Gap(name) => write!(f, "guard gap `{name}`"),
-            Location::Unused(a, b) if a == b => write!(f, "unused root slot {a}"),
-            Location::Unused(a, b) => write!(f, "unused root slots {a}-{b}"),
+            Location::Unused(first, last) if first == last => write!(f, "unused root slot {first}"),
+            Location::Unused(first, last) => write!(f, "unused root slots {first}-{last}"),
             Location::NonCanonical => write!(f, "the non-canonical hole"),
         }
     }

@@ -38,7 +38,8 @@ impl TableAccess for KernelTables {
     #[inline(always)]
     fn with_table<R>(&mut self, pa: usize, f: impl FnOnce(&PageTable) -> R) -> R {
         if let Some(va) = image::pa_to_link(pa) {
-            // SAFETY: tables inside the image are the boot pool, mapped rw at their link address.
+            // SAFETY: tables inside the image (the root and the boot pool) are mapped rw
+            // at their link address.
             return f(unsafe { &*(va as *const PageTable) });
         }
         if DIRECTMAP_READY.load(Ordering::Acquire) {
@@ -92,8 +93,9 @@ pub fn map(
 pub fn unmap(va: usize, size: usize) -> Result<(), MapError> {
     let mut done = 0;
     while done < size {
-        done += table::unmap(&mut KernelTables, root_table_pa(), va + done)?;
+        let page_size = table::unmap(&mut KernelTables, root_table_pa(), va + done)?;
         flush_page(va + done);
+        done += page_size;
     }
     flush_all();
     Ok(())

@@ -45,6 +45,7 @@ const PPN_MASK: u64 = (1 << 44) - 1;
 pub struct Pte(u64);
 
 impl Pte {
+    /// An entry that maps nothing (V clear).
     pub const INVALID: Pte = Pte(0);
 
     /// The PTE as stored in memory.
@@ -80,6 +81,7 @@ impl Pte {
         Pte(((table_pa as u64 >> PAGE_SHIFT) << PPN_SHIFT) | PteFlags::V.bits())
     }
 
+    /// The entry's flag bits.
     pub fn flags(self) -> PteFlags {
         PteFlags::from_bits_truncate(self.0 & FLAG_MASK)
     }
@@ -89,6 +91,7 @@ impl Pte {
         (((self.0 >> PPN_SHIFT) & PPN_MASK) << PAGE_SHIFT) as usize
     }
 
+    /// Whether V is set.
     pub fn is_valid(self) -> bool {
         self.flags().contains(PteFlags::V)
     }
