@@ -10,9 +10,9 @@
 //! Modules depend on each other without a cycle, and none on this crate root
 //! (tests/kernel_modules.rs checks both). From the bottom up:
 //! - leaves: `plan` (the generated plan), `instret` (instruction counts, phase
-//!   marks), `mm::tlb`, `mm::pte`;
-//! - `mm::table` (the walker), `mm::image` (load ↔ link addresses), `mm::root`,
-//!   `mm::frames`;
+//!   marks), `mm::tlb`;
+//! - `mm::pte`, `mm::table` (the walker), `mm::image` (load ↔ link addresses),
+//!   `mm::root`, `mm::frames`;
 //! - `mm::fixmap`, then `mm::boot` (boot tables, MMU off) and `mm::pmap`;
 //! - `mm::kernel_access` (tables with the MMU on), `console`, `exit`, `trap`,
 //!   `platform`;
