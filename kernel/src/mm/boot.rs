@@ -8,8 +8,8 @@
 //!
 //! What it maps, all with the plan's constants:
 //! - the plan's identity range, `IDENTITY_START..IDENTITY_END` (the boot superpages
-//!   that hold the loaded image), identity-mapped, so the code
-//!   that writes `satp` keeps running (dropped right after the jump);
+//!   that hold the loaded image), identity-mapped so the code that writes `satp`
+//!   keeps running (dropped right after the jump);
 //! - the image at its link address, section by section: text r-x, rodata r--,
 //!   data/bss rw-, in 4 KiB pages;
 //! - the intermediate tables above the fixmap's level-0 tables, so
@@ -98,8 +98,9 @@ fn early_fail() -> ! {
     }
 }
 
-fn or_fail<T>(r: Result<T, MapError>) -> T {
-    match r {
+/// The mapping's result, or [`early_fail`].
+fn or_fail<T>(result: Result<T, MapError>) -> T {
+    match result {
         Ok(v) => v,
         Err(_) => early_fail(),
     }
