@@ -3,9 +3,9 @@
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::layout::{FixSlot, PAGE_SIZE};
 use crate::mm::fixmap::set_fixmap;
 use crate::mm::pte::PteFlags;
+use crate::plan::{FixSlot, PAGE_SIZE};
 
 /// The UART registers' virtual address; 0 until mapped.
 static UART: AtomicUsize = AtomicUsize::new(0);
@@ -49,6 +49,7 @@ fn put(byte: u8) {
     }
 }
 
+/// The console as a `core::fmt::Write` sink: `\n` goes out as `\r\n`.
 pub struct Console;
 
 impl Write for Console {
@@ -63,6 +64,8 @@ impl Write for Console {
     }
 }
 
+/// Write `args` to the console (dropped until the UART is mapped). `print!` and
+/// `println!` expand to it.
 pub fn print(args: fmt::Arguments<'_>) {
     let _ = Console.write_fmt(args);
 }

@@ -1,8 +1,21 @@
 //! `_start`: the first instructions after OpenSBI, at the physical load address
 //! (a0 = hart id, a1 = DTB). In `.text.entry`, the identity area the linker script
 //! puts first and bounds by `platform.identity_size`.
+//!
+//! `_start` ends by jumping to `rust_main` at its link address. It knows that
+//! function by symbol and signature only ([`KernelMain`]): the crate root defines
+//! it and checks it against that type, so this module does not depend on the root.
 
 use crate::mm::boot::boot_prepare;
+
+/// How `_start` calls the kernel's main function, `rust_main`: the hart id, the
+/// DTB's physical address, and the instruction count at the first instruction.
+pub type KernelMain = extern "C" fn(hart: usize, dtb_pa: usize, entry_instret: u64) -> !;
+
+unsafe extern "C" {
+    /// The kernel's main function, defined by the crate root as a [`KernelMain`].
+    fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !;
+}
 
 /// The boot stack: not zeroed (nothing reads it before writing it).
 const STACK_SIZE: usize = 64 * 1024;
@@ -78,5 +91,5 @@ _start:
     stack = sym BOOT_STACK,
     stack_size = const STACK_SIZE,
     boot_prepare = sym boot_prepare,
-    rust_main = sym crate::rust_main,
+    rust_main = sym rust_main,
 );

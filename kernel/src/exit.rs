@@ -4,23 +4,28 @@
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::layout::{FixSlot, PAGE_SIZE};
 use crate::mm::fixmap::set_fixmap;
 use crate::mm::pte::PteFlags;
+use crate::plan::{FixSlot, PAGE_SIZE};
 
 static TEST_DEVICE: AtomicUsize = AtomicUsize::new(0);
 
+/// Use the SiFive test device whose registers are at physical address `pa`.
 pub fn init(pa: usize) {
     TEST_DEVICE.store(pa, Ordering::Relaxed);
 }
 
 /// Failure codes, one per way a boot can fail.
 pub mod code {
+    /// A Rust panic.
     pub const PANIC: u8 = 1;
+    /// A trap no probe expected.
     pub const UNEXPECTED_TRAP: u8 = 2;
+    /// A self-test failed.
     pub const SELFTEST: u8 = 3;
 }
 
+/// Leave QEMU: status 0 for `code` 0, otherwise a failure carrying `code`.
 pub fn exit(code: u8) -> ! {
     let pa = TEST_DEVICE.load(Ordering::Relaxed);
     if pa != 0 {

@@ -1,102 +1,113 @@
 //! A riscv64 kernel that boots a vmlayout plan: every address, size and slot comes
-//! from the plan (`layout!` for constants, the build script for the linker script).
+//! from the plan (`plan.rs` expands `layout!` for constants; the build script writes
+//! the linker script).
 //!
 //! Boot: `_start` (entry.rs) → `boot_prepare` (mm/boot.rs, MMU off) → MMU on →
 //! `rust_main` at the link address: trap handler, identity map dropped, fixmap,
 //! DTB into the FDT window, UART through the `misc` slot, direct map with the
 //! largest pages that fit, "All set up", the memory map, self-tests, benchmarks.
+//!
+//! Modules depend on each other without a cycle, and none on this crate root
+//! (tests/kernel_modules.rs checks both). From the bottom up:
+//! - leaves: `plan` (the generated plan), `instret` (instruction counts, phase
+//!   marks), `mm::tlb`;
+//! - `mm::pte`, `mm::table` (the walker), `mm::image` (load ↔ link addresses),
+//!   `mm::root`, `mm::frames`;
+//! - `mm::fixmap`, then `mm::boot` (boot tables, MMU off) and `mm::pmap`;
+//! - `mm::kernel_access` (tables with the MMU on), `console`, `exit`, `trap`,
+//!   `platform`;
+//! - `entry` (`_start`), `selftest` and `bench` (which depend on what they test or
+//!   measure), and this root, which runs the boot.
 
 #![no_std]
 #![no_main]
-
-pub mod layout {
-    #![allow(dead_code)]
-    vmlayout_macros::layout!("../layout.toml");
-}
 
 mod bench;
 mod console;
 mod entry;
 mod exit;
+mod instret;
 mod mm;
 mod plan;
 mod platform;
 mod selftest;
 mod trap;
 
-use mm::boot::{identity_range, image_phys_range};
+use instret::Phase;
 use mm::kernel_access::{self, set_directmap_ready};
 use mm::pte::PteFlags;
-use mm::table::ROOT_LEVEL;
 use mm::{fixmap, frames};
-use plan::DIRECTMAP;
+use plan::{DIRECTMAP, IDENTITY_END, IDENTITY_START, MapEntry, PT_ROOT_LEVEL};
 
-/// Continues `_start` at the link address.
+/// `_start` (entry.rs) calls it by this signature.
+const _: entry::KernelMain = rust_main;
+
+/// Continues `_start` at the link address: sets everything up, then prints the
+/// memory map, runs the self-tests, reports the benchmarks and exits QEMU.
 #[unsafe(no_mangle)]
 pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> ! {
-    trap::install();
-    let (id_start, id_end) = identity_range();
-    kernel_access::unmap(id_start, id_end - id_start)
-        .unwrap_or_else(|e| panic!("dropping the identity map: {e:?}"));
-    bench::mark(bench::Phase::IdentityDropped);
-
-    let overhead = bench::overhead();
-    let t0 = bench::instret();
-    fixmap::setup_fixmap_mappings();
-    let setup_fixmap = bench::instret() - t0 - overhead;
-    bench::mark(bench::Phase::Fixmap);
-
-    let dtb = platform::map_fdt(dtb_pa);
-    bench::mark(bench::Phase::FdtMapped);
-    let (image_start, image_end) = image_phys_range();
-    let platform = platform::parse(dtb, image_start);
-    bench::mark(bench::Phase::FdtParsed);
-    console::init(platform.uart);
-    bench::mark(bench::Phase::Console);
-    if let Some(device) = platform.test_device {
-        exit::init(device);
-    }
-    // Frames start past the image's boot superpages: those are aliased read-only in
-    // the direct map, so nothing the kernel writes may live there.
-    let (_, image_superpages_end) = identity_range();
-    frames::init(
-        image_superpages_end.max(image_end),
-        platform.ram.1,
-        dtb_pa,
-        dtb_pa + dtb.len(),
-    );
-    map_ram(platform.ram);
-    bench::mark(bench::Phase::DirectMap);
+    let set_up = set_up(dtb_pa);
     println!("All set up");
-    let boot = bench::instret() - entry_instret;
+    let entry_to_all_set_up = instret::read() - entry_instret;
 
     println!(
         "hart {hart}, RAM {:#x}..{:#x}, DTB at {dtb_pa:#x} ({} bytes)",
-        platform.ram.0,
-        platform.ram.1,
-        dtb.len()
+        set_up.ram.0, set_up.ram.1, set_up.dtb_size
     );
     print_memory_map();
     let passed = selftest::run();
-
-    let frame = frames::alloc().expect("a frame for the benchmark");
-    let (set, clear) = bench::fixmap_calls(frame, 1000);
-    bench::report("set_fixmap", set);
-    bench::report("clear_fixmap", clear);
-    bench::report("setup_fixmap_mappings", setup_fixmap * 10);
-    bench::report("entry_to_all_set_up", boot * 10);
-    bench::report_phases(entry_instret);
-    bench::report("boot_tables_used", mm::boot::pool_used() as u64 * 10);
-
-    if passed {
-        println!("vmlayout kernel: all self-tests passed");
-        exit::exit(0);
-    }
-    println!("vmlayout kernel: self-tests FAILED");
-    exit::exit(exit::code::SELFTEST);
+    report_benchmarks(set_up.setup_fixmap, entry_to_all_set_up, entry_instret);
+    finish(passed)
 }
 
-/// Map the RAM bank at `DIRECTMAP.start + pa` with the largest pages that fit.
+/// What [`set_up`] found and measured.
+struct SetUp {
+    /// The RAM bank that holds the image, `(start, end)` physical.
+    ram: (usize, usize),
+    /// The DTB's size in bytes.
+    dtb_size: usize,
+    /// Instructions `setup_fixmap_mappings` took, the call included.
+    setup_fixmap: u64,
+}
+
+/// Everything between the jump to the link address and "All set up", each phase
+/// marked: the trap handler, the identity map dropped, the fixmap, the DTB mapped
+/// and parsed, the console, the frame allocator and the direct map.
+#[inline(always)]
+fn set_up(dtb_pa: usize) -> SetUp {
+    trap::install();
+    kernel_access::unmap(IDENTITY_START, IDENTITY_END - IDENTITY_START)
+        .unwrap_or_else(|e| panic!("dropping the identity map: {e:?}"));
+    instret::mark(Phase::IdentityDropped);
+
+    let setup_fixmap = instret::count(fixmap::setup_fixmap_mappings);
+    instret::mark(Phase::Fixmap);
+
+    let dtb = platform::map_fdt(dtb_pa);
+    instret::mark(Phase::FdtMapped);
+    let (image_start, _) = mm::image::phys_range();
+    let platform = platform::parse(dtb, image_start);
+    instret::mark(Phase::FdtParsed);
+    console::init(platform.uart);
+    instret::mark(Phase::Console);
+    if let Some(device) = platform.test_device {
+        exit::init(device);
+    }
+    // Frames start past the identity range: it holds the image's superpages, which
+    // the direct map aliases read-only, so nothing the kernel writes may live there.
+    frames::init(IDENTITY_END, platform.ram.1, dtb_pa, dtb_pa + dtb.len());
+    map_ram(platform.ram);
+    instret::mark(Phase::DirectMap);
+    SetUp {
+        ram: platform.ram,
+        dtb_size: dtb.len(),
+        setup_fixmap,
+    }
+}
+
+/// Map the RAM bank `(start, end)` at `DIRECTMAP.start + pa` with the largest pages
+/// that fit. The identity range, which holds the image's superpages, is mapped
+/// read-only (a writable alias of the text would undo W^X); the rest read-write.
 fn map_ram((start, end): (usize, usize)) {
     if end > DIRECTMAP.size {
         panic!(
@@ -104,80 +115,83 @@ fn map_ram((start, end): (usize, usize)) {
             DIRECTMAP.name, DIRECTMAP.name, DIRECTMAP.size
         );
     }
-    // The image's superpages are mapped read-only: a writable alias of the text would
-    // undo W^X. The rest of RAM is read-write.
-    let (image_start, image_end) = identity_range();
+    let inside = |pa: usize| pa.clamp(start, end);
     let pieces = [
-        (start, image_start.clamp(start, end), PteFlags::KERNEL_RW),
+        (start, inside(IDENTITY_START), PteFlags::KERNEL_RW),
         (
-            image_start.clamp(start, end),
-            image_end.clamp(start, end),
+            inside(IDENTITY_START),
+            inside(IDENTITY_END),
             PteFlags::KERNEL_R,
         ),
-        (image_end.clamp(start, end), end, PteFlags::KERNEL_RW),
+        (inside(IDENTITY_END), end, PteFlags::KERNEL_RW),
     ];
     for (from, to, flags) in pieces {
         if to > from {
-            kernel_access::map(DIRECTMAP.start + from, from, to - from, flags, ROOT_LEVEL)
-                .unwrap_or_else(|e| panic!("mapping RAM into `{}`: {e:?}", DIRECTMAP.name));
+            kernel_access::map(
+                DIRECTMAP.start + from,
+                from,
+                to - from,
+                flags,
+                PT_ROOT_LEVEL,
+            )
+            .unwrap_or_else(|e| panic!("mapping RAM into `{}`: {e:?}", DIRECTMAP.name));
         }
     }
     set_directmap_ready();
 }
 
-/// The plan top-down, from the generated REGIONS, GAPS and UNUSED tables.
+/// The plan top-down, entry by entry of the generated `MAP`.
 fn print_memory_map() {
     println!(
         "Memory map ({}), top-down, end exclusive:",
-        layout::PAGING_MODE
+        plan::PAGING_MODE
     );
-    let mut below = usize::MAX;
-    let mut first = true;
-    loop {
-        // The highest start below the previous one, among regions, gaps and unused ranges.
-        let mut best: Option<(usize, usize)> = None;
-        let mut take = |start: usize, kind: usize| {
-            if (first || start < below) && best.is_none_or(|(s, _)| start > s) {
-                best = Some((start, kind));
-            }
-        };
-        for (i, r) in layout::REGIONS.iter().enumerate() {
-            take(r.start, i);
-        }
-        for (i, g) in layout::GAPS.iter().enumerate() {
-            take(g.start, 1000 + i);
-        }
-        for (i, u) in layout::UNUSED.iter().enumerate() {
-            take(u.start, 2000 + i);
-        }
-        let Some((start, kind)) = best else { break };
-        first = false;
-        below = start;
-        match kind {
-            0..1000 => {
-                let r = &layout::REGIONS[kind];
-                let perms = r.perms.text;
-                println!(
-                    "  {:#018x}..{:#018x} {:<12} {perms:<11} {}",
-                    r.start, r.end, r.name, r.description
-                );
-            }
-            1000..2000 => {
-                let g = &layout::GAPS[kind - 1000];
-                println!(
-                    "  {:#018x}..{:#018x} {:<12} {:<11} guard gap between `{}` and `{}`",
-                    g.start, g.end, g.name, "---", g.below, g.above
-                );
-            }
-            _ => {
-                let u = &layout::UNUSED[kind - 2000];
-                println!(
-                    "  {:#018x}..={:#016x} {:<11} {:<11} root slots {}-{}",
-                    u.start, u.last, "(unused)", "---", u.first_slot, u.last_slot
-                );
-            }
-        }
+    for entry in plan::MAP {
+        print_map_entry(entry);
     }
+}
+
+fn print_map_entry(entry: &MapEntry) {
+    match entry {
+        MapEntry::Region(r) => println!(
+            "  {:#018x}..{:#018x} {:<12} {:<11} {}",
+            r.start, r.end, r.name, r.perms.text, r.description
+        ),
+        MapEntry::Gap(g) => println!(
+            "  {:#018x}..{:#018x} {:<12} {:<11} guard gap between `{}` and `{}`",
+            g.start, g.end, g.name, "---", g.below, g.above
+        ),
+        MapEntry::Unused(u) => println!(
+            "  {:#018x}..={:#018x} {:<11} {:<11} root slots {}-{}",
+            u.start, u.last, "(unused)", "---", u.first_slot, u.last_slot
+        ),
+        MapEntry::NonCanonical { start, last } => println!(
+            "  {start:#018x}..={last:#018x} {:<11} {:<11} non-canonical: no address here exists",
+            "(hole)", "---"
+        ),
+    }
+}
+
+/// Print the `BENCH` lines `cargo xtask bench` reads.
+fn report_benchmarks(setup_fixmap: u64, entry_to_all_set_up: u64, entry_instret: u64) {
+    let frame = frames::alloc().expect("a frame for the benchmark");
+    let (set, clear) = bench::fixmap_calls(frame, 1000);
+    bench::report("set_fixmap", set);
+    bench::report("clear_fixmap", clear);
+    bench::report("setup_fixmap_mappings", setup_fixmap * 10);
+    bench::report("entry_to_all_set_up", entry_to_all_set_up * 10);
+    bench::report_phases(entry_instret);
+    bench::report("boot_tables_used", mm::boot::tables_used() as u64 * 10);
+}
+
+/// Say whether every self-test passed and leave QEMU with that status.
+fn finish(passed: bool) -> ! {
+    if passed {
+        println!("vmlayout kernel: all self-tests passed");
+        exit::exit(0);
+    }
+    println!("vmlayout kernel: self-tests FAILED");
+    exit::exit(exit::code::SELFTEST);
 }
 
 #[panic_handler]

@@ -1,8 +1,17 @@
-//! The plan's regions as the kernel needs them, found by purpose (their names are
-//! the layout's to choose). A plan without them fails to compile.
+//! The plan: every constant, type and lookup `layout!` generates from the layout
+//! (`../layout.toml`, or `$VMLAYOUT_FILE`), re-exported so the kernel names them
+//! `crate::plan::…`, and the regions the kernel needs, found by purpose (their
+//! names are the layout's to choose). A plan without them fails to compile.
 
-use crate::layout::{IMAGE_REGION, Purpose, Region, first_region};
+mod generated {
+    // The kernel uses part of what the plan offers.
+    #![allow(dead_code)]
+    vmlayout_macros::layout!("../layout.toml");
+}
 
+pub use generated::*;
+
+/// The region the kernel image is linked in.
 pub const IMAGE: Region = IMAGE_REGION;
 
 /// Physical RAM is mapped at `DIRECTMAP.start + pa`.

@@ -10,18 +10,21 @@ use fdt_rs::base::DevTree;
 use fdt_rs::base::parse::ParsedTok;
 use fdt_rs::prelude::FallibleIterator;
 
-use crate::layout::PAGE_SIZE;
 use crate::mm::kernel_access;
 use crate::mm::pmap;
 use crate::mm::pte::PteFlags;
 use crate::plan::FDT_WINDOW;
+use crate::plan::PAGE_SIZE;
 
 const FDT_MAGIC: u32 = 0xd00d_feed;
 
+/// What the boot needs from the DTB, as physical addresses.
 pub struct Platform {
     /// The RAM bank that holds the image, `[start, end)`.
     pub ram: (usize, usize),
+    /// The ns16550 UART's registers.
     pub uart: usize,
+    /// The SiFive test device's registers, if the machine has one.
     pub test_device: Option<usize>,
 }
 
@@ -93,6 +96,9 @@ fn has_compatible(value: &[u8], wanted: &[&[u8]]) -> bool {
     value.split(|&b| b == 0).any(|c| wanted.contains(&c))
 }
 
+/// Read RAM, the UART and the test device from the DTB `dtb` in one pass over its
+/// tokens; the RAM bank is the one holding physical address `image_pa`. Panics when
+/// the DTB is malformed or lacks RAM or a UART.
 pub fn parse(dtb: &'static [u8], image_pa: usize) -> Platform {
     // SAFETY: `dtb` is the whole blob (its size came from its header) and stays mapped.
     let tree =

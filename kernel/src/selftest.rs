@@ -2,17 +2,16 @@
 //! FAIL line; `run` returns whether all passed.
 
 use crate::console::{self, UART_SLOT};
-use crate::layout::{
-    FIX_COUNT, FIX_PMAP_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, PAGE_SIZE,
-    ROOT_SLOT_SIZE, UNUSED, virt_to_fix,
-};
-use crate::mm::boot::image_pa;
 use crate::mm::fixmap::{clear_fixmap, fixmap_pte, set_fixmap};
 use crate::mm::frames;
+use crate::mm::image;
 use crate::mm::kernel_access::{lookup, phys_to_virt};
 use crate::mm::pmap::{self, PmapError};
 use crate::mm::pte::PteFlags;
-use crate::plan::IMAGE;
+use crate::plan::{
+    FIX_COUNT, FIX_PMAP_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, IMAGE, PAGE_SIZE, UNUSED,
+    root_slot_address, virt_to_fix,
+};
 use crate::println;
 use crate::trap::{
     self, INSTRUCTION_PAGE_FAULT, LOAD_PAGE_FAULT, Location, STORE_PAGE_FAULT, describe,
@@ -35,6 +34,8 @@ impl Tally {
     }
 }
 
+/// Run every self-test, print a PASS or FAIL line for each and a summary; true if
+/// all passed.
 pub fn run() -> bool {
     let mut t = Tally {
         passed: 0,
@@ -117,9 +118,7 @@ fn unused_slots(t: &mut Tally) {
         let mut probes = 0;
         let mut ok = true;
         for slot in u.first_slot..=u.last_slot {
-            let slot_start = (u.start & !(ROOT_SLOT_SIZE - 1))
-                .wrapping_add((slot - u.first_slot) * ROOT_SLOT_SIZE);
-            let addr = slot_start.max(u.start);
+            let addr = root_slot_address(slot).max(u.start);
             // SAFETY: probe_load turns a fault into a return value.
             let cause = unsafe { trap::probe_load(addr) };
             ok &=
@@ -145,7 +144,7 @@ static RODATA_WORD: u64 = 0x1234_5678;
 
 fn w_xor_x(t: &mut Tally) {
     // The direct map's alias of the image must not be a way to write the text.
-    let text_alias = phys_to_virt(image_pa(run as *const () as usize));
+    let text_alias = phys_to_virt(image::link_to_pa(run as *const () as usize));
     // SAFETY: probe_store stores back the byte it read, or faults harmlessly.
     let store_alias = unsafe { trap::probe_store(text_alias) };
     t.check(

@@ -5,20 +5,32 @@
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::layout::{gap_containing, region_containing, unused_containing};
+use crate::plan::{gap_containing, region_containing, unused_containing};
 
-/// Registers x0..x31 and `sepc`, as `trap_entry` saves them.
+/// Registers x0..x31 and `sepc`, as `trap_entry` saves them on the stack.
 #[repr(C)]
 pub struct TrapFrame {
+    /// `x[n]` is register xn (`x[0]` is never written; `x[2]` is the interrupted sp).
     pub x: [usize; 32],
+    /// The address of the trapping instruction; where `sret` resumes.
     pub sepc: usize,
 }
 
+/// Bytes `trap_entry` reserves on the stack for a [`TrapFrame`]: its size rounded
+/// up to the 16 bytes the RISC-V calling convention keeps `sp` aligned to.
+const FRAME_SIZE: usize = core::mem::size_of::<TrapFrame>().next_multiple_of(16);
+/// Bytes per saved register.
+const REGISTER_SIZE: usize = core::mem::size_of::<usize>();
+
 const RA: usize = 1;
+const SP: usize = 2;
 const A0: usize = 10;
 
+/// `scause` of an instruction page fault.
 pub const INSTRUCTION_PAGE_FAULT: usize = 12;
+/// `scause` of a load page fault.
 pub const LOAD_PAGE_FAULT: usize = 13;
+/// `scause` of a store page fault.
 pub const STORE_PAGE_FAULT: usize = 15;
 
 core::arch::global_asm!(
@@ -27,22 +39,22 @@ core::arch::global_asm!(
     .balign 4
     .globl trap_entry
 trap_entry:
-    addi    sp, sp, -272
+    addi    sp, sp, -{frame_size}
     .irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    sd      x\n, \n*8(sp)
+    sd      x\n, {x} + \n * {register_size}(sp)
     .endr
-    addi    t0, sp, 272
-    sd      t0, 16(sp)             # the interrupted sp
+    addi    t0, sp, {frame_size}
+    sd      t0, {x_sp}(sp)         # the interrupted sp
     csrr    t0, sepc
-    sd      t0, 256(sp)
+    sd      t0, {sepc}(sp)
     mv      a0, sp
     call    {handler}
-    ld      t0, 256(sp)
+    ld      t0, {sepc}(sp)
     csrw    sepc, t0
     .irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    ld      x\n, \n*8(sp)
+    ld      x\n, {x} + \n * {register_size}(sp)
     .endr
-    addi    sp, sp, 272
+    addi    sp, sp, {frame_size}
     sret
 
     # Probes: a0 = address; return 0 if the access worked, else scause.
@@ -82,14 +94,23 @@ probe_fetch:
     .option pop
     "#,
     handler = sym trap_handler,
+    frame_size = const FRAME_SIZE,
+    register_size = const REGISTER_SIZE,
+    x = const core::mem::offset_of!(TrapFrame, x),
+    x_sp = const core::mem::offset_of!(TrapFrame, x) + SP * REGISTER_SIZE,
+    sepc = const core::mem::offset_of!(TrapFrame, sepc),
 );
 
 unsafe extern "C" {
     fn trap_entry();
     fn probe_load_insn();
     fn probe_store_insn();
+    /// Load 8 bytes from `addr`: 0 if it worked, else the fault's `scause`.
     pub fn probe_load(addr: usize) -> usize;
+    /// Store back the byte at `addr`: 0 if it worked, else the fault's `scause`.
     pub fn probe_store(addr: usize) -> usize;
+    /// Call `addr`, which must hold a `ret`: 0 if it ran, else the fault's `scause`.
+    /// Use [`fetch`], which tells the handler where the probe goes.
     pub fn probe_fetch(addr: usize) -> usize;
 }
 
@@ -113,6 +134,7 @@ pub fn fetch(addr: usize) -> usize {
     result
 }
 
+/// `stval` (the faulting address) of the last fault a probe caught.
 pub fn last_fault_addr() -> usize {
     LAST_FAULT_ADDR.load(Ordering::Relaxed)
 }
@@ -130,11 +152,16 @@ pub fn describe(addr: usize) -> Location {
     }
 }
 
+/// Where an address lies in the plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Location {
+    /// Inside the region of that name.
     Region(&'static str),
+    /// Inside the guard gap of that name.
     Gap(&'static str),
+    /// In the unused range over root slots `first..=last`.
     Unused(usize, usize),
+    /// Between the canonical halves.
     NonCanonical,
 }
 
@@ -143,8 +170,8 @@ impl core::fmt::Display for Location {
         match self {
             Location::Region(name) => write!(f, "region `{name}`"),
             Location::Gap(name) => write!(f, "guard gap `{name}`"),
-            Location::Unused(a, b) if a == b => write!(f, "unused root slot {a}"),
-            Location::Unused(a, b) => write!(f, "unused root slots {a}-{b}"),
+            Location::Unused(first, last) if first == last => write!(f, "unused root slot {first}"),
+            Location::Unused(first, last) => write!(f, "unused root slots {first}-{last}"),
             Location::NonCanonical => write!(f, "the non-canonical hole"),
         }
     }

@@ -7,8 +7,9 @@
 //! "system failure", which makes QEMU exit non-zero.
 //!
 //! What it maps, all with the plan's constants:
-//! - the boot superpages that hold the loaded image, identity-mapped, so the code
-//!   that writes `satp` keeps running (dropped right after the jump);
+//! - the plan's identity range, `IDENTITY_START..IDENTITY_END` (the boot superpages
+//!   that hold the loaded image), identity-mapped so the code that writes `satp`
+//!   keeps running (dropped right after the jump);
 //! - the image at its link address, section by section: text r-x, rodata r--,
 //!   data/bss rw-, in 4 KiB pages;
 //! - the intermediate tables above the fixmap's level-0 tables, so
@@ -17,54 +18,38 @@
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use super::fixmap::FIXMAP_TABLES;
+use super::image;
 use super::pte::PteFlags;
-use super::table::{MapError, PageTable, TableAccess, map_range, walk};
-use crate::layout::{
-    BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXADDR_START, L0_TABLE_SPAN, LINK_ADDRESS, LOAD_ADDRESS,
-    SATP_MODE,
+use super::root::ROOT_TABLE;
+use super::table::{MapError, PageTable, TableAccess, level_size, map_range, walk};
+use crate::instret::{self, Phase};
+use crate::plan::{
+    BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXADDR_START, IDENTITY_END, IDENTITY_START, L0_TABLE_SPAN,
+    LINK_ADDRESS, LOAD_ADDRESS, satp_for_root,
 };
 
-/// Tables for the boot mappings and anything mapped before RAM frames are known.
-/// Not zeroed at boot: each table is cleared when handed out.
-pub const POOL_TABLES: usize = 16;
+/// The table level whose leaves are the plan's boot superpages.
+const BOOT_SUPERPAGE_LEVEL: usize = {
+    let mut level = 0;
+    while level_size(level) < BOOT_SUPERPAGE_SIZE {
+        level += 1;
+    }
+    assert!(
+        level_size(level) == BOOT_SUPERPAGE_SIZE,
+        "a boot superpage is one table level's page size"
+    );
+    level
+};
+
+/// Tables below the root for the boot mappings and anything mapped before RAM
+/// frames are known. Not zeroed at boot: each table is cleared when handed out.
+pub const POOL_TABLES: usize = 15;
 #[unsafe(link_section = ".bss.noinit")]
-pub static POOL: [PageTable; POOL_TABLES] = [const { PageTable::new() }; POOL_TABLES];
+static POOL: [PageTable; POOL_TABLES] = [const { PageTable::new() }; POOL_TABLES];
 static POOL_USED: AtomicUsize = AtomicUsize::new(0);
 
-/// What boot_prepare leaves for the kernel. One struct, so code that needs both
-/// (the fixmap walk) computes one base address instead of two.
-pub struct BootState {
-    /// `LINK_ADDRESS - physical load address`: add it to a physical address inside
-    /// the image to get the link address.
-    pub image_offset: AtomicUsize,
-    /// Physical address of the root table.
-    pub root_table: AtomicUsize,
-}
-
-pub static BOOT: BootState = BootState {
-    image_offset: AtomicUsize::new(0),
-    root_table: AtomicUsize::new(0),
-};
-
-unsafe extern "C" {
-    static __image_start: u8;
-    static __image_end: u8;
-    static __text_start: u8;
-    static __text_end: u8;
-    static __rodata_start: u8;
-    static __rodata_end: u8;
-    static __data_start: u8;
-}
-
-/// The address of a linker symbol as the code currently sees it (physical before
-/// the MMU is on, virtual after).
-macro_rules! sym_addr {
-    ($s:ident) => {
-        (&raw const $s) as usize
-    };
-}
-
-/// The next pool table, as the current code sees its address, cleared.
+/// The next pool table, cleared, at its address as the code currently sees it
+/// (physical while the MMU is off, the link address once it is on).
 pub fn pool_alloc() -> Option<&'static PageTable> {
     let used = POOL_USED.load(Ordering::Relaxed);
     let table = POOL.get(used)?;
@@ -73,17 +58,18 @@ pub fn pool_alloc() -> Option<&'static PageTable> {
     Some(table)
 }
 
-pub fn pool_used() -> usize {
-    POOL_USED.load(Ordering::Relaxed)
+/// Boot tables in use, the root included.
+pub fn tables_used() -> usize {
+    1 + POOL_USED.load(Ordering::Relaxed)
 }
 
-/// Table access with the MMU off: a physical address is the pointer.
-struct Physical;
+/// Table access with the MMU off: a table's physical address is its pointer.
+struct MmuOffTables;
 
-impl TableAccess for Physical {
+impl TableAccess for MmuOffTables {
     fn with_table<R>(&mut self, pa: usize, f: impl FnOnce(&PageTable) -> R) -> R {
         // SAFETY: with the MMU off, every table address handed to the walker is the
-        // physical address of a pool table inside the loaded image.
+        // physical address of the root or a pool table inside the loaded image.
         f(unsafe { &*(pa as *const PageTable) })
     }
 
@@ -97,7 +83,9 @@ impl TableAccess for Physical {
 /// What `_start` needs to turn the MMU on and jump to the link address.
 #[repr(C)]
 pub struct BootSwitch {
+    /// The `satp` value that selects the plan's mode and the root table.
     pub satp: usize,
+    /// The image offset: `LINK_ADDRESS - load address` in bytes (wrapping).
     pub offset: usize,
 }
 
@@ -110,8 +98,9 @@ fn early_fail() -> ! {
     }
 }
 
-fn or_fail<T>(r: Result<T, MapError>) -> T {
-    match r {
+/// The mapping's result, or [`early_fail`].
+fn or_fail<T>(result: Result<T, MapError>) -> T {
+    match result {
         Ok(v) => v,
         Err(_) => early_fail(),
     }
@@ -120,51 +109,54 @@ fn or_fail<T>(r: Result<T, MapError>) -> T {
 /// Build the boot page tables (MMU off). Called from `_start`.
 #[unsafe(no_mangle)]
 pub extern "C" fn boot_prepare() -> BootSwitch {
-    let load = sym_addr!(__image_start);
-    if load != LOAD_ADDRESS {
-        // The firmware put us somewhere the plan did not say: every link-time
-        // assumption about the boot superpage would be wrong.
+    let (load, end) = image::bounds();
+    if load != LOAD_ADDRESS || end > IDENTITY_END {
+        // The firmware put us somewhere the plan did not say (or the image outgrew
+        // what the plan identity-maps): every link-time assumption about the boot
+        // superpages would be wrong.
         early_fail();
     }
     let offset = LINK_ADDRESS.wrapping_sub(load);
-    BOOT.image_offset.store(offset, Ordering::Relaxed);
+    image::set_offset(offset);
 
-    let mut a = Physical;
-    let root = or_fail(a.alloc_table());
-    BOOT.root_table.store(root, Ordering::Relaxed);
+    ROOT_TABLE.zero();
+    let root = &ROOT_TABLE as *const PageTable as usize;
+    let mut tables = MmuOffTables;
 
-    // Identity map of the boot superpages that hold the image, for the switch.
-    let end = sym_addr!(__image_end);
-    let id_start = load & !(BOOT_SUPERPAGE_SIZE - 1);
-    let id_end = end.next_multiple_of(BOOT_SUPERPAGE_SIZE);
+    // The plan's identity range (the boot superpages that hold the image), mapped
+    // for the switch.
     or_fail(map_range(
-        &mut a,
+        &mut tables,
         root,
-        id_start,
-        id_start,
-        id_end - id_start,
+        IDENTITY_START,
+        IDENTITY_START,
+        IDENTITY_END - IDENTITY_START,
         PteFlags::R | PteFlags::W | PteFlags::X,
-        1,
+        BOOT_SUPERPAGE_LEVEL,
     ));
+    map_image_sections(&mut tables, root, offset);
+    prepare_fixmap(&mut tables, root);
 
-    // The image at its link address, section by section.
+    instret::mark(Phase::BootTables);
+    BootSwitch {
+        satp: satp_for_root(root),
+        offset,
+    }
+}
+
+/// The image at its link address, section by section, in 4 KiB pages.
+#[inline(always)]
+fn map_image_sections(tables: &mut MmuOffTables, root: usize, offset: usize) {
+    let sections = image::sections();
     let sections = [
-        (
-            sym_addr!(__text_start),
-            sym_addr!(__text_end),
-            PteFlags::KERNEL_RX,
-        ),
-        (
-            sym_addr!(__rodata_start),
-            sym_addr!(__rodata_end),
-            PteFlags::KERNEL_R,
-        ),
-        (sym_addr!(__data_start), end, PteFlags::KERNEL_RW),
+        (sections.text, PteFlags::KERNEL_RX),
+        (sections.rodata, PteFlags::KERNEL_R),
+        (sections.data, PteFlags::KERNEL_RW),
     ];
-    for (start, end, flags) in sections {
+    for ((start, end), flags) in sections {
         if end > start {
             or_fail(map_range(
-                &mut a,
+                tables,
                 root,
                 start.wrapping_add(offset),
                 start,
@@ -174,13 +166,17 @@ pub extern "C" fn boot_prepare() -> BootSwitch {
             ));
         }
     }
+}
 
-    // Tables down to level 1 above every fixmap level-0 table.
-    for t in 0..FIX_TABLES {
+/// Tables down to level 1 above every fixmap level-0 table, and those level-0
+/// tables cleared, so `setup_fixmap_mappings` only installs them.
+#[inline(always)]
+fn prepare_fixmap(tables: &mut MmuOffTables, root: usize) {
+    for table_index in 0..FIX_TABLES {
         or_fail(walk(
-            &mut a,
+            tables,
             root,
-            FIXADDR_START + t * L0_TABLE_SPAN,
+            FIXADDR_START + table_index * L0_TABLE_SPAN,
             1,
             true,
         ));
@@ -188,40 +184,4 @@ pub extern "C" fn boot_prepare() -> BootSwitch {
     for table in &FIXMAP_TABLES {
         table.zero();
     }
-
-    crate::bench::mark(crate::bench::Phase::BootTables);
-    BootSwitch {
-        satp: (SATP_MODE << 60) | (root >> 12),
-        offset,
-    }
-}
-
-/// Physical → link address for memory inside the loaded image.
-pub fn image_va(pa: usize) -> Option<usize> {
-    let offset = BOOT.image_offset.load(Ordering::Relaxed);
-    let start = LINK_ADDRESS.wrapping_sub(offset);
-    let size = sym_addr!(__image_end) - sym_addr!(__image_start);
-    (pa >= start && pa - start < size).then(|| pa.wrapping_add(offset))
-}
-
-/// Link → physical address for memory inside the image (after the MMU is on).
-pub fn image_pa(va: usize) -> usize {
-    va.wrapping_sub(BOOT.image_offset.load(Ordering::Relaxed))
-}
-
-/// Physical range `[start, end)` of the loaded image (after the MMU is on).
-pub fn image_phys_range() -> (usize, usize) {
-    (
-        image_pa(sym_addr!(__image_start)),
-        image_pa(sym_addr!(__image_end)),
-    )
-}
-
-/// The identity range mapped for the switch, to be dropped after the jump.
-pub fn identity_range() -> (usize, usize) {
-    let (start, end) = image_phys_range();
-    (
-        start & !(BOOT_SUPERPAGE_SIZE - 1),
-        end.next_multiple_of(BOOT_SUPERPAGE_SIZE),
-    )
 }

@@ -9,33 +9,17 @@
 
 use core::sync::atomic::AtomicU64;
 
-use super::boot::{BOOT, image_va};
+use super::image;
 use super::pte::{Pte, PteFlags, read_pte, write_pte};
-use super::table::{PageTable, ROOT_LEVEL, index};
-
-use crate::layout::{FIX_TABLES, FIXADDR_START, FixSlot, L0_TABLE_SPAN, PT_ENTRIES};
-use core::sync::atomic::Ordering;
+use super::root::ROOT_TABLE;
+use super::table::{PageTable, index};
+use super::tlb::{flush_all, flush_page};
+use crate::plan::{FIX_TABLES, FIXADDR_START, FixSlot, L0_TABLE_SPAN, PT_ENTRIES, PT_ROOT_LEVEL};
 
 /// The fixmap's level-0 tables, contiguous, so slot `n` is entry `n` of the array
 /// seen as one run of PTEs. Cleared by `boot_prepare`.
 #[unsafe(link_section = ".bss.noinit")]
 pub static FIXMAP_TABLES: [PageTable; FIX_TABLES] = [const { PageTable::new() }; FIX_TABLES];
-
-/// `sfence.vma addr, zero`: drop every cached translation of `addr`, global ones
-/// included. (The riscv crate's `sfence_vma(asid, addr)` passes the ASID in a
-/// register, and with rs2 ≠ x0 the instruction leaves global mappings — which the
-/// kernel's are — in the TLB.)
-#[inline(always)]
-pub fn flush_page(addr: usize) {
-    // SAFETY: sfence.vma only affects address-translation caches.
-    unsafe { core::arch::asm!("sfence.vma {}, zero", in(reg) addr, options(nostack)) };
-}
-
-/// `sfence.vma zero, zero`: drop every cached translation.
-#[inline(always)]
-pub fn flush_all() {
-    riscv::asm::sfence_vma_all();
-}
 
 #[inline(always)]
 fn fixmap_entry(slot: FixSlot) -> &'static AtomicU64 {
@@ -52,39 +36,40 @@ fn fixmap_entry(slot: FixSlot) -> &'static AtomicU64 {
 /// address becomes its link address by adding the image offset: no lookups.
 #[inline(never)]
 pub fn setup_fixmap_mappings() {
-    let offset = BOOT.image_offset.load(Ordering::Relaxed);
+    let offset = image::offset();
     let mut level1 = walk_to_level1(FIXADDR_START, offset);
-    let mut i = index(FIXADDR_START, 1);
-    for (t, table) in FIXMAP_TABLES.iter().enumerate() {
-        if i == PT_ENTRIES {
+    let mut entry_index = index(FIXADDR_START, 1);
+    for (table_index, table) in FIXMAP_TABLES.iter().enumerate() {
+        if entry_index == PT_ENTRIES {
             // The fixmap runs into the next level-1 table (it straddles a 1 GiB line).
-            level1 = walk_to_level1(FIXADDR_START + t * L0_TABLE_SPAN, offset);
-            i = 0;
+            level1 = walk_to_level1(FIXADDR_START + table_index * L0_TABLE_SPAN, offset);
+            entry_index = 0;
         }
-        let slot = level1.entry(i);
-        let old = read_pte(slot);
+        let entry = level1.entry(entry_index);
+        let old = read_pte(entry);
         if old.is_valid() {
-            already_valid(i, old);
+            already_valid(entry_index, old);
         }
         write_pte(
-            slot,
+            entry,
             Pte::table((table as *const PageTable as usize).wrapping_sub(offset)),
         );
-        i += 1;
+        entry_index += 1;
     }
     // Order the table stores before any later access, then drop stale translations.
     riscv::asm::fence();
     flush_all();
 }
 
-/// The level-1 table above `va`, walking down from the root.
+/// The level-1 table above `va`, walking down from the root; `offset` is the image
+/// offset, which turns a boot table's physical address into its link address.
 #[inline(always)]
 fn walk_to_level1(va: usize, offset: usize) -> &'static PageTable {
-    let mut table = BOOT.root_table.load(Ordering::Relaxed).wrapping_add(offset);
-    let mut level = ROOT_LEVEL;
+    let mut table = &ROOT_TABLE as *const PageTable as usize;
+    let mut level = PT_ROOT_LEVEL;
     while level > 1 {
         // SAFETY: `table` is a boot table's link address (boot_prepare builds every
-        // table above the fixmap from the image's pool).
+        // table above the fixmap: the root and tables from the image's pool).
         let pte = read_pte(unsafe { &*(table as *const PageTable) }.entry(index(va, level)));
         if !pte.is_valid() || pte.is_leaf() {
             missing_table(va, level, pte);
@@ -93,7 +78,7 @@ fn walk_to_level1(va: usize, offset: usize) -> &'static PageTable {
         level -= 1;
     }
     debug_assert!(
-        image_va(table.wrapping_sub(offset)).is_some(),
+        image::pa_to_link(table.wrapping_sub(offset)).is_some(),
         "fixmap tables come from the boot pool"
     );
     // SAFETY: as above.

