@@ -143,7 +143,7 @@ fn map_ram((start, end): (usize, usize)) {
 /// The plan top-down, entry by entry of the generated `MAP`.
 fn print_memory_map() {
     println!(
-        "Memory map ({}), top-down, end exclusive:",
+        "Memory map ({}), top-down, last byte inclusive:",
         plan::PAGING_MODE
     );
     for entry in plan::MAP {
@@ -154,19 +154,19 @@ fn print_memory_map() {
 fn print_map_entry(entry: &MapEntry) {
     match entry {
         MapEntry::Region(r) => println!(
-            "  {:#018x}..{:#018x} {:<12} {:<11} {}",
-            r.start, r.end, r.name, r.perms.text, r.description
+            "  {:#018x}..={:#018x} {:<12} {:<11} {}",
+            r.start, r.last, r.name, r.perms.text, r.description
         ),
         MapEntry::Gap(g) => println!(
-            "  {:#018x}..{:#018x} {:<12} {:<11} guard gap between `{}` and `{}`",
-            g.start, g.end, g.name, "---", g.below, g.above
+            "  {:#018x}..={:#018x} {:<12} {:<11} guard gap between `{}` and `{}`",
+            g.start, g.last, g.name, "---", g.below, g.above
         ),
         MapEntry::Unused(u) => println!(
-            "  {:#018x}..={:#018x} {:<11} {:<11} root slots {}-{}",
+            "  {:#018x}..={:#018x} {:<12} {:<11} root slots {}-{}",
             u.start, u.last, "(unused)", "---", u.first_slot, u.last_slot
         ),
         MapEntry::NonCanonical { start, last } => println!(
-            "  {start:#018x}..={last:#018x} {:<11} {:<11} non-canonical: no address here exists",
+            "  {start:#018x}..={last:#018x} {:<12} {:<11} non-canonical: no address here exists",
             "(hole)", "---"
         ),
     }

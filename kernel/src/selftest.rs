@@ -92,7 +92,7 @@ fn fixmap_slots(t: &mut Tally) {
 fn guard_gaps(t: &mut Tally) {
     for g in GAPS {
         let mut ok = true;
-        for addr in [g.start, g.end - 8] {
+        for addr in [g.start, g.last - 7] {
             // SAFETY: probe_load turns a fault into a return value.
             let cause = unsafe { trap::probe_load(addr) };
             ok &= cause == LOAD_PAGE_FAULT
@@ -101,10 +101,10 @@ fn guard_gaps(t: &mut Tally) {
         t.check(
             ok,
             format_args!(
-                "guard gap `{}` ({:#x}..{:#x}): loads at both ends fault; trap handler: {}",
+                "guard gap `{}` ({:#x}..={:#x}): loads at both ends fault; trap handler: {}",
                 g.name,
                 g.start,
-                g.end,
+                g.last,
                 describe(g.start)
             ),
         );
