@@ -125,7 +125,6 @@
 #define FIX_MISC_BEGIN                  8
 #define FIX_MISC_END                    9
 #define FIX_MISC_COUNT                  1
-#define FIX_MISC                        8
 
 #ifndef __ASSEMBLY__
 _Static_assert(FIXADDR_TOP == FIXMAP_ADDR(FIX_LAST + 1),

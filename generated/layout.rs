@@ -491,7 +491,7 @@ const _: () = assert!(FIX_COUNT == FIX_LAST + 1, "slot count agrees with FIX_LAS
 pub const FIX_PMAP_BEGIN: usize = 0;
 pub const FIX_PMAP_END: usize = 8;
 pub const FIX_PMAP_COUNT: usize = 8;
-/// Slot `i` of group `pmap`, or `None` past its 8 slots.
+/// Slot `i` of group `pmap`, or `None` past its 8 slot(s).
 pub const fn pmap_slot(i: usize) -> Option<FixSlot> {
     if i < FIX_PMAP_COUNT { FixSlot::from_index(FIX_PMAP_BEGIN + i) } else { None }
 }
@@ -499,8 +499,10 @@ pub const fn pmap_slot(i: usize) -> Option<FixSlot> {
 pub const FIX_MISC_BEGIN: usize = 8;
 pub const FIX_MISC_END: usize = 9;
 pub const FIX_MISC_COUNT: usize = 1;
-/// The group's one slot.
-pub const FIX_MISC: usize = 8;
+/// Slot `i` of group `misc`, or `None` past its 1 slot(s).
+pub const fn misc_slot(i: usize) -> Option<FixSlot> {
+    if i < FIX_MISC_COUNT { FixSlot::from_index(FIX_MISC_BEGIN + i) } else { None }
+}
 /// Every fixmap slot, by group: pmap × 8, misc × 1.
 #[repr(u16)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -513,7 +515,7 @@ pub enum FixSlot {
     Pmap5 = 5,
     Pmap6 = 6,
     Pmap7 = 7,
-    Misc = 8,
+    Misc0 = 8,
 }
 impl FixSlot {
     /// Every slot in index order.
@@ -526,7 +528,7 @@ impl FixSlot {
         FixSlot::Pmap5,
         FixSlot::Pmap6,
         FixSlot::Pmap7,
-        FixSlot::Misc,
+        FixSlot::Misc0,
     ];
     /// The slot with index `index`, or `None` past `FIX_LAST`.
     pub const fn from_index(index: usize) -> Option<FixSlot> {
@@ -538,7 +540,7 @@ impl FixSlot {
     pub const fn addr(self) -> usize {
         fix_to_virt(self)
     }
-    /// `pmap[3]`, `misc`: the slot as written in the layout.
+    /// `pmap[3]`, `misc[0]`: the group and the slot's position in it.
     pub const fn name(self) -> &'static str {
         match self {
             FixSlot::Pmap0 => "pmap[0]",
@@ -549,9 +551,53 @@ impl FixSlot {
             FixSlot::Pmap5 => "pmap[5]",
             FixSlot::Pmap6 => "pmap[6]",
             FixSlot::Pmap7 => "pmap[7]",
-            FixSlot::Misc => "misc",
+            FixSlot::Misc0 => "misc[0]",
         }
     }
+}
+/// A named run of fixmap slots, `first..first + count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixGroup {
+    pub name: &'static str,
+    /// What the group is for, as consumers name it.
+    pub role: Option<&'static str>,
+    /// Index of the first slot.
+    pub first: usize,
+    /// Slots in the group, at least one.
+    pub count: usize,
+}
+impl FixGroup {
+    /// Slot `i` of the group, or `None` past its end.
+    pub const fn slot(&self, i: usize) -> Option<FixSlot> {
+        if i < self.count { FixSlot::from_index(self.first + i) } else { None }
+    }
+    /// The position of `slot` in the group, or `None` if it is not the group's.
+    pub const fn position(&self, slot: FixSlot) -> Option<usize> {
+        let i = slot.index().wrapping_sub(self.first);
+        if i < self.count { Some(i) } else { None }
+    }
+}
+/// Every fixmap group, in slot order.
+pub const FIX_GROUPS: &[FixGroup] = &[
+    FixGroup {
+        name: "pmap",
+        role: Some("pmap"),
+        first: 0,
+        count: 8,
+    },
+    FixGroup {
+        name: "misc",
+        role: Some("console"),
+        first: 8,
+        count: 1,
+    },
+];
+/// The fixmap groups by role (`role = "…"` in the layout).
+pub mod role {
+    /// The group with role `pmap`: `pmap`.
+    pub const PMAP: super::FixGroup = super::FIX_GROUPS[0];
+    /// The group with role `console`: `misc`.
+    pub const CONSOLE: super::FixGroup = super::FIX_GROUPS[1];
 }
 /// Every region, by ascending address.
 pub const REGIONS: &[Region] = &[

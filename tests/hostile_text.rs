@@ -262,7 +262,6 @@ fn every_accepted_plan_compiles_in_every_output() {
 #[test]
 fn keywords_and_builtins_are_refused_with_a_diagnostic() {
     for (name, gap, defines) in [
-        ("self", "ok_gap", "`Self`"),
         ("ok", "data_segment", "`DATA_SEGMENT_END`"),
         ("ok", "segment", "`SEGMENT_START`"),
         ("ok", "vmlayout_page", "`VMLAYOUT_PAGE_SIZE`"),

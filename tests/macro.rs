@@ -14,9 +14,9 @@ fn expansion_matches_the_plan() {
     assert_eq!(FIXADDR_START, FIXMAP_VIRT_START);
     assert_eq!(FIX_LAST, 8);
     assert_eq!(FIX_PMAP_BEGIN..FIX_PMAP_END, 0..8);
-    assert_eq!(FIX_MISC, 8);
+    assert_eq!(FIX_MISC_BEGIN, 8);
     assert_eq!(FIXADDR_TOP, fixmap_addr(FIX_LAST + 1));
-    assert_eq!(fix_to_virt(FixSlot::Misc), FIXADDR_START + 8 * PAGE_SIZE);
+    assert_eq!(fix_to_virt(FixSlot::Misc0), FIXADDR_START + 8 * PAGE_SIZE);
     assert_eq!(
         virt_to_fix(FIXADDR_START + 3 * PAGE_SIZE + 17),
         Some(FixSlot::Pmap3)

@@ -33,19 +33,42 @@ pub fn layout_path(manifest_dir: &Path, default: &Path, env_value: Option<&str>)
 /// pass the linker script with `-T`, and print the `rerun-if-*` lines. An invalid
 /// layout prints its diagnostics and fails the build.
 pub fn kernel(default_layout: impl AsRef<Path>) -> Plan {
+    build(default_layout.as_ref(), None)
+}
+
+/// Like [`kernel`], and the plan must also meet the kernel's requirements in
+/// `needs` (a TOML file, relative to the crate's manifest directory; see
+/// [`crate::needs`]): a plan that does not fails the build with diagnostics
+/// pointing into the layout, before the kernel's own code is compiled.
+pub fn kernel_needing(default_layout: impl AsRef<Path>, needs: impl AsRef<Path>) -> Plan {
+    build(default_layout.as_ref(), Some(needs.as_ref()))
+}
+
+fn build(default_layout: &Path, needs: Option<&Path>) -> Plan {
     let manifest_dir = PathBuf::from(
         std::env::var_os("CARGO_MANIFEST_DIR").expect("run from a cargo build script"),
     );
     let out_dir =
         PathBuf::from(std::env::var_os("OUT_DIR").expect("run from a cargo build script"));
     let env_value = std::env::var(LAYOUT_ENV).ok();
-    let path = layout_path(&manifest_dir, default_layout.as_ref(), env_value.as_deref());
+    let path = layout_path(&manifest_dir, default_layout, env_value.as_deref());
 
     // Register the inputs before anything can fail, so fixing them triggers a rerun.
     println!("cargo:rerun-if-env-changed={LAYOUT_ENV}");
     println!("cargo:rerun-if-changed={}", path.display());
 
-    let plan = match crate::plan_from_file(&path) {
+    let needs = needs.map(|given| {
+        let n = manifest_dir.join(given);
+        println!("cargo:rerun-if-changed={}", n.display());
+        let mut needs = crate::Needs::from_file(&n).unwrap_or_else(|e| {
+            eprintln!("{e}");
+            std::process::exit(2);
+        });
+        // Diagnostics name the file as the kernel's build.rs does.
+        needs.source = given.display().to_string();
+        needs
+    });
+    let plan = match crate::plan_from_file_for(&path, needs.as_ref()) {
         Ok(plan) => plan,
         Err(e) => {
             eprintln!("{e}");

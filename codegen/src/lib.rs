@@ -18,6 +18,7 @@ pub mod diag;
 pub mod emit;
 pub mod fmt;
 pub mod names;
+pub mod needs;
 pub mod output;
 pub mod paging;
 pub mod parse;
@@ -30,6 +31,7 @@ pub mod validate;
 use std::path::Path;
 
 pub use diag::{Diagnostic, Diagnostics};
+pub use needs::Needs;
 pub use plan::Plan;
 
 /// A layout that failed to validate: its diagnostics, ready to render.
@@ -60,7 +62,22 @@ impl std::error::Error for LayoutError {}
 pub const MAX_LAYOUT_BYTES: usize = 1 << 20;
 
 /// Parse, resolve and validate layout text. `path` is only used in diagnostics.
+///
+/// # Errors
+/// Every problem in the layout, as diagnostics to render.
 pub fn plan_from_str(path: &str, source: &str) -> Result<Plan, LayoutError> {
+    plan_from_str_for(path, source, None)
+}
+
+/// Like [`plan_from_str`], also checking a consumer's requirements (`needs`).
+///
+/// # Errors
+/// Every problem in the layout, and every requirement it does not meet.
+pub fn plan_from_str_for(
+    path: &str,
+    source: &str,
+    needs: Option<&Needs>,
+) -> Result<Plan, LayoutError> {
     let mut diags = Diagnostics::default();
     if source.len() > MAX_LAYOUT_BYTES {
         diags.push(
@@ -80,7 +97,11 @@ pub fn plan_from_str(path: &str, source: &str) -> Result<Plan, LayoutError> {
             diagnostics: diags,
         });
     }
-    let plan = run_pipeline(source, validate::NameRules::Checked, &mut diags);
+    let options = validate::Options {
+        name_rules: validate::NameRules::Checked,
+        needs,
+    };
+    let plan = run_pipeline(source, options, &mut diags);
     match plan {
         Some(plan) if diags.is_empty() => Ok(plan),
         _ => {
@@ -96,18 +117,26 @@ pub fn plan_from_str(path: &str, source: &str) -> Result<Plan, LayoutError> {
 
 /// Parse, resolve and validate `source`, with or without the rules on generated
 /// names.
-fn run_pipeline(source: &str, names: validate::NameRules, diags: &mut Diagnostics) -> Option<Plan> {
+fn run_pipeline(
+    source: &str,
+    options: validate::Options<'_>,
+    diags: &mut Diagnostics,
+) -> Option<Plan> {
     let spec = parse::parse(source, diags);
     let mode = spec.mode.as_ref()?.value;
     let resolved = resolve::resolve(&spec, mode, diags);
-    validate::validate(&spec, mode, resolved, names, diags)
+    validate::validate(&spec, mode, resolved, options, diags)
 }
 
 /// The plan of one of vmlayout's own reference layouts, without the rules on
 /// generated names (they are derived from such plans: see [`names::builtins`]).
 pub(crate) fn plan_without_name_rules(source: &str) -> Result<Plan, String> {
     let mut diags = Diagnostics::default();
-    match run_pipeline(source, validate::NameRules::Skipped, &mut diags) {
+    let options = validate::Options {
+        name_rules: validate::NameRules::Skipped,
+        needs: None,
+    };
+    match run_pipeline(source, options, &mut diags) {
         Some(plan) if diags.is_empty() => Ok(plan),
         _ => Err(diags.render("reference layout", source)),
     }
@@ -132,14 +161,25 @@ impl std::fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 /// Read and plan a layout file.
+///
+/// # Errors
+/// The file cannot be read, or the layout is invalid.
 pub fn plan_from_file(path: &Path) -> Result<Plan, LoadError> {
+    plan_from_file_for(path, None)
+}
+
+/// Like [`plan_from_file`], also checking a consumer's requirements (`needs`).
+///
+/// # Errors
+/// The file cannot be read, the layout is invalid, or it does not meet `needs`.
+pub fn plan_from_file_for(path: &Path, needs: Option<&Needs>) -> Result<Plan, LoadError> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|error| LoadError::Io {
         path: shown.clone(),
         error,
     })?;
     match String::from_utf8(bytes) {
-        Ok(source) => plan_from_str(&shown, &source).map_err(LoadError::Layout),
+        Ok(source) => plan_from_str_for(&shown, &source, needs).map_err(LoadError::Layout),
         Err(e) => {
             // TOML is UTF-8: point at the first byte that is not.
             let valid = e.utf8_error().valid_up_to();

@@ -18,6 +18,10 @@ use vmlayout::{LoadError, Plan, emit, output};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// A consumer's requirements (e.g. kernel/vmlayout-needs.toml): the plan must
+    /// also meet them.
+    #[arg(long, global = true, value_name = "FILE")]
+    needs: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -61,8 +65,15 @@ enum Format {
 const INVALID: u8 = 1;
 const USAGE_OR_IO: u8 = 2;
 
-fn load(path: &Path) -> Result<Plan, ExitCode> {
-    vmlayout::plan_from_file(path).map_err(|e| {
+fn load(path: &Path, needs: Option<&Path>) -> Result<Plan, ExitCode> {
+    let needs = match needs.map(vmlayout::Needs::from_file).transpose() {
+        Ok(needs) => needs,
+        Err(e) => {
+            eprintln!("{e}");
+            return Err(ExitCode::from(USAGE_OR_IO));
+        }
+    };
+    vmlayout::plan_from_file_for(path, needs.as_ref()).map_err(|e| {
         eprintln!("{e}");
         ExitCode::from(match e {
             LoadError::Io { .. } => USAGE_OR_IO,
@@ -80,7 +91,7 @@ fn source_label(path: &Path) -> String {
 fn run(cli: Cli) -> Result<(), ExitCode> {
     match cli.command {
         Command::Check { file } => {
-            let plan = load(&file)?;
+            let plan = load(&file, cli.needs.as_deref())?;
             println!(
                 "{}: ok — {} regions, {} gaps, {} fixmap slots, {}",
                 file.display(),
@@ -91,7 +102,7 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
             );
         }
         Command::Generate { file, out, check } => {
-            let plan = load(&file)?;
+            let plan = load(&file, cli.needs.as_deref())?;
             let artefacts = emit::all(&plan, &source_label(&file));
             if check {
                 let stale = output::stale(&out, &artefacts);
@@ -124,14 +135,14 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
             }
         }
         Command::Map { file } => {
-            let plan = load(&file)?;
+            let plan = load(&file, cli.needs.as_deref())?;
             print!("{}", emit::memory_map::render_terminal(&plan));
         }
         Command::Export {
             file,
             format: Format::Json,
         } => {
-            let plan = load(&file)?;
+            let plan = load(&file, cli.needs.as_deref())?;
             print!("{}", emit::json::render(&plan));
         }
     }

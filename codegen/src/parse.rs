@@ -38,7 +38,7 @@ const REGION_KEYS: &[&str] = &[
 const PLACEMENT_KEYS: &[&str] = &["at", "slot", "slots", "after", "before"];
 const GAP_KEYS: &[&str] = &["size", "name"];
 const FIXMAP_KEYS: &[&str] = &["region", "group"];
-const GROUP_KEYS: &[&str] = &["name", "count", "description"];
+const GROUP_KEYS: &[&str] = &["name", "count", "role", "description"];
 
 /// Longest name accepted: names become constants in three languages.
 pub const MAX_NAME_LEN: usize = 48;
@@ -786,6 +786,7 @@ fn fixmap(t: Table<'_, '_>, diags: &mut Diagnostics) -> FixmapSpec {
                     count: g
                         .required("count", diags)
                         .and_then(|v| uint(v, "count", diags)),
+                    role: g.get("role").and_then(|v| name(v, "role", diags)),
                     description: g
                         .get("description")
                         .and_then(|v| string(v, "description", diags)),

@@ -100,5 +100,8 @@ pub struct FixGroupSpec {
     pub span: Span,
     pub name: Option<Spanned<String>>,
     pub count: Option<Spanned<u64>>,
+    /// What the group is for, as consumers name it (`pmap`, `console`): a consumer
+    /// finds the group by role, whatever the layout calls it.
+    pub role: Option<Spanned<String>>,
     pub description: Option<Spanned<String>>,
 }

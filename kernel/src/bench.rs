@@ -6,7 +6,7 @@
 use crate::instret::{self, Phase};
 use crate::mm::fixmap::{clear_fixmap, set_fixmap};
 use crate::mm::pte::PteFlags;
-use crate::plan::{FIX_PMAP_COUNT, pmap_slot};
+use crate::plan::PMAP;
 
 /// Mean instructions per `set_fixmap` and per `clear_fixmap` call, in tenths of an
 /// instruction, over `calls` calls that map `frame` (a physical address) through
@@ -15,7 +15,7 @@ pub fn fixmap_calls(frame: usize, calls: u64) -> (u64, u64) {
     let overhead = instret::overhead();
     let (mut set, mut clear) = (0, 0);
     for i in 0..calls {
-        let slot = pmap_slot(i as usize % FIX_PMAP_COUNT).expect("in range");
+        let slot = PMAP.slot(i as usize % PMAP.count).expect("in range");
         let t0 = instret::read();
         set_fixmap(slot, frame, PteFlags::KERNEL_RW);
         let t1 = instret::read();

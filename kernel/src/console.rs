@@ -1,11 +1,11 @@
-//! Console output through the ns16550 UART, mapped at the `misc` fixmap slot.
+//! Console output through the ns16550 UART, mapped at the console's fixmap slot (role `console`).
 
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::mm::fixmap::set_fixmap;
 use crate::mm::pte::PteFlags;
-use crate::plan::{FixSlot, PAGE_SIZE};
+use crate::plan::{CONSOLE_SLOT, FixSlot, PAGE_SIZE};
 
 /// The UART registers' virtual address; 0 until mapped.
 static UART: AtomicUsize = AtomicUsize::new(0);
@@ -16,9 +16,9 @@ const LSR: usize = 5;
 const LSR_THR_EMPTY: u8 = 1 << 5;
 
 /// The fixmap slot the UART lives in.
-pub const UART_SLOT: FixSlot = FixSlot::Misc;
+pub const UART_SLOT: FixSlot = CONSOLE_SLOT;
 
-/// Map the UART at `pa` through the `misc` fixmap slot.
+/// Map the UART at `pa` through the console's fixmap slot.
 pub fn init(pa: usize) {
     UART_PA.store(pa, Ordering::Relaxed);
     remap();

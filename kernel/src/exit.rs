@@ -1,12 +1,12 @@
 //! Leaving QEMU with a status through the SiFive test device (found in the DTB,
-//! mapped through the `misc` fixmap slot at the very end): 0x5555 passes,
+//! mapped through the console's fixmap slot at the very end): 0x5555 passes,
 //! `0x3333 | code << 16` fails with `code`. Before the device is known, SBI SRST.
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::mm::fixmap::set_fixmap;
 use crate::mm::pte::PteFlags;
-use crate::plan::{FixSlot, PAGE_SIZE};
+use crate::plan::{CONSOLE_SLOT, PAGE_SIZE};
 
 static TEST_DEVICE: AtomicUsize = AtomicUsize::new(0);
 
@@ -31,15 +31,15 @@ pub fn exit(code: u8) -> ! {
     if pa != 0 {
         crate::console::detach();
         let page = pa & !(PAGE_SIZE - 1);
-        set_fixmap(FixSlot::Misc, page, PteFlags::KERNEL_RW);
+        set_fixmap(CONSOLE_SLOT, page, PteFlags::KERNEL_RW);
         let value: u32 = if code == 0 {
             0x5555
         } else {
             0x3333 | (u32::from(code) << 16)
         };
-        // SAFETY: the misc slot now maps the test device; a 32-bit store ends the VM.
+        // SAFETY: the console slot now maps the test device; a 32-bit store ends the VM.
         unsafe {
-            core::ptr::write_volatile((FixSlot::Misc.addr() + (pa - page)) as *mut u32, value)
+            core::ptr::write_volatile((CONSOLE_SLOT.addr() + (pa - page)) as *mut u32, value)
         };
     }
     if code == 0 {

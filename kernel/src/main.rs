@@ -4,7 +4,7 @@
 //!
 //! Boot: `_start` (entry.rs) → `boot_prepare` (mm/boot.rs, MMU off) → MMU on →
 //! `rust_main` at the link address: trap handler, identity map dropped, fixmap,
-//! DTB into the FDT window, UART through the `misc` slot, direct map with the
+//! DTB into the FDT window, UART through the console slot, direct map with the
 //! largest pages that fit, "All set up", the memory map, self-tests, benchmarks.
 //!
 //! Modules depend on each other without a cycle, and none on this crate root

@@ -20,6 +20,17 @@ pub const DIRECTMAP: Region = match first_region(Purpose::Directmap) {
     None => panic!("the kernel needs a region with purpose = \"directmap\""),
 };
 
+/// The PMAP slots: the fixmap group with role `pmap` (1 to 64 slots; see
+/// vmlayout-needs.toml, which the build checks before this code is compiled).
+pub const PMAP: FixGroup = role::PMAP;
+
+/// The early console's one slot, the fixmap group with role `console`: the UART,
+/// and at the very end the test device.
+pub const CONSOLE_SLOT: FixSlot = match role::CONSOLE.slot(0) {
+    Some(slot) => slot,
+    None => panic!("the console group has one slot"),
+};
+
 /// The boot FDT is mapped into the first window region.
 pub const FDT_WINDOW: Region = match first_region(Purpose::Window) {
     Some(r) => r,

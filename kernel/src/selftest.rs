@@ -9,7 +9,7 @@ use crate::mm::kernel_access::{lookup, phys_to_virt};
 use crate::mm::pmap::{self, PmapError};
 use crate::mm::pte::PteFlags;
 use crate::plan::{
-    FIX_COUNT, FIX_PMAP_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, IMAGE, PAGE_SIZE, UNUSED,
+    FIX_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, IMAGE, PAGE_SIZE, PMAP, UNUSED,
     root_slot_address, virt_to_fix,
 };
 use crate::println;
@@ -232,20 +232,21 @@ fn pmap_errors(t: &mut Tally) {
     let frame = frames::alloc().expect("a frame for the PMAP test");
     let mut mapped = [0usize; 64];
     let mut all_mapped = true;
-    for m in mapped.iter_mut().take(FIX_PMAP_COUNT) {
+    for m in mapped.iter_mut().take(PMAP.count) {
         match pmap::try_map(frame) {
             Ok(va) => *m = va,
             Err(_) => all_mapped = false,
         }
     }
     let exhausted = pmap::try_map(frame);
-    for &va in mapped.iter().take(FIX_PMAP_COUNT) {
+    for &va in mapped.iter().take(PMAP.count) {
         let _ = pmap::try_unmap(va);
     }
     t.check(
         all_mapped && exhausted == Err(PmapError::Exhausted),
         format_args!(
-            "PMAP exhaustion: {FIX_PMAP_COUNT} maps succeed, the next is refused ({:?})",
+            "PMAP exhaustion: {} maps succeed, the next is refused ({:?})",
+            PMAP.count,
             exhausted.err()
         ),
     );

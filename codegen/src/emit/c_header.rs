@@ -200,13 +200,10 @@ fn fixmap(s: &mut String, plan: &Plan) {
         "(FIXADDR_START + (n) * VMLAYOUT_PAGE_SIZE)",
     );
     for g in &f.groups {
-        let c = FixGroupConstants::of(&g.name, g.count);
+        let c = FixGroupConstants::of(&g.name);
         define(s, &c.begin, &g.first.to_string());
         define(s, &c.end, &g.end().to_string());
         define(s, &c.count, &g.count.to_string());
-        if let Some(single) = &c.single {
-            define(s, single, &g.first.to_string());
-        }
     }
 }
 

@@ -93,7 +93,7 @@ fn item_names(plan: &Plan) -> Vec<String> {
         .iter()
         .flat_map(|g| GapConstants::of(&g.name).all().map(String::from));
     let groups = plan.fixmap.groups.iter().flat_map(|g| {
-        let mut names: Vec<String> = FixGroupConstants::of(&g.name, g.count)
+        let mut names: Vec<String> = FixGroupConstants::of(&g.name)
             .all()
             .map(String::from)
             .collect();

@@ -28,6 +28,7 @@ pub fn camel(name: &str) -> String {
 }
 
 /// The constants generated for one fixmap group, by every emitter that names them.
+/// Every group gets the same items whatever its count (one slot or many).
 pub struct FixGroupConstants {
     /// `FIX_<G>_BEGIN`: the group's first slot.
     pub begin: String,
@@ -35,25 +36,21 @@ pub struct FixGroupConstants {
     pub end: String,
     /// `FIX_<G>_COUNT`: slots in the group.
     pub count: String,
-    /// `FIX_<G>`: the slot of a one-slot group.
-    pub single: Option<String>,
 }
 
 impl FixGroupConstants {
-    pub fn of(group: &str, count: u64) -> FixGroupConstants {
+    pub fn of(group: &str) -> FixGroupConstants {
         let g = constant_prefix(group);
         FixGroupConstants {
             begin: format!("FIX_{g}_BEGIN"),
             end: format!("FIX_{g}_END"),
             count: format!("FIX_{g}_COUNT"),
-            single: (count == 1).then(|| format!("FIX_{g}")),
         }
     }
 
     pub fn all(&self) -> impl Iterator<Item = &str> {
         [&self.begin, &self.end, &self.count]
             .into_iter()
-            .chain(&self.single)
             .map(String::as_str)
     }
 }
@@ -64,13 +61,14 @@ pub fn fix_slot_fn(group: &str) -> String {
 }
 
 /// The variant of the generated `FixSlot` enum for slot `index` of a group:
-/// `Misc` for a single-slot group, `Pmap0`…`Pmap7` otherwise.
-pub fn fix_slot_variant(group: &str, index: u64, count: u64) -> String {
-    if count == 1 {
-        camel(group)
-    } else {
-        format!("{}{index}", camel(group))
-    }
+/// `Pmap0`…`Pmap7`, `Misc0` (the same form for every count).
+pub fn fix_slot_variant(group: &str, index: u64) -> String {
+    format!("{}{index}", camel(group))
+}
+
+/// `PMAP` for role `pmap`: the constant in the generated `role` module.
+pub fn role_constant(role: &str) -> String {
+    constant_prefix(role)
 }
 
 /// The constants generated for one region, by every emitter that names them.
@@ -156,17 +154,7 @@ mod tests {
     #[test]
     fn generated_names() {
         assert_eq!(camel("boot_fdt"), "BootFdt");
-        assert_eq!(fix_slot_variant("pmap", 3, 8), "Pmap3");
-        assert_eq!(fix_slot_variant("misc", 0, 1), "Misc");
-        assert!(
-            FixGroupConstants::of("misc", 1)
-                .all()
-                .any(|c| c == "FIX_MISC")
-        );
-        assert!(
-            !FixGroupConstants::of("pmap", 8)
-                .all()
-                .any(|c| c == "FIX_PMAP")
-        );
+        assert_eq!(fix_slot_variant("pmap", 3), "Pmap3");
+        assert_eq!(fix_slot_variant("misc", 0), "Misc0");
     }
 }

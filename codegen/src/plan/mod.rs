@@ -291,6 +291,8 @@ pub struct FixGroup {
     pub first: u64,
     /// Slots in the group, at least one.
     pub count: u64,
+    /// What the group is for, as consumers name it; unique in a plan.
+    pub role: Option<String>,
     pub description: String,
 }
 

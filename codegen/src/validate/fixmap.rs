@@ -194,6 +194,7 @@ fn groups(fx: &FixmapSpec, diags: &mut Diagnostics) -> Option<Groups> {
         ok: true,
     };
     let mut variants: HashMap<String, Span> = HashMap::new();
+    let mut roles: HashMap<String, Span> = HashMap::new();
     let mut next = 0u64;
     for g in &fx.groups {
         let (Some(name), Some(count)) = (&g.name, &g.count) else {
@@ -221,10 +222,12 @@ fn groups(fx: &FixmapSpec, diags: &mut Diagnostics) -> Option<Groups> {
             return None;
         }
         groups.ok &= unique_variants(name, count.value, &mut variants, diags);
+        groups.ok &= unique_role(g.role.as_ref(), &mut roles, diags);
         groups.list.push(FixGroup {
             name: name.value.clone(),
             first: next,
             count: count.value,
+            role: g.role.as_ref().map(|r| r.value.clone()),
             description: g
                 .description
                 .as_ref()
@@ -250,6 +253,29 @@ fn too_many_slots(group: &str, total: u64, span: Span) -> Diagnostic {
     ))
 }
 
+/// A role names one group: consumers find the group by it.
+fn unique_role(
+    role: Option<&Spanned<String>>,
+    roles: &mut HashMap<String, Span>,
+    diags: &mut Diagnostics,
+) -> bool {
+    let Some(role) = role else { return true };
+    if let Some(first) = roles.get(&role.value) {
+        diags.push(
+            Diagnostic::error(
+                format!("two fixmap groups have role `{}`", role.value),
+                role.span.clone(),
+                "second group with this role",
+            )
+            .with_related(first.clone(), "first group with this role")
+            .with_help("a consumer finds a group by its role: give each role to one group"),
+        );
+        return false;
+    }
+    roles.insert(role.value.clone(), role.span.clone());
+    true
+}
+
 /// The group's `FixSlot` variants are not already another group's.
 fn unique_variants(
     name: &Spanned<String>,
@@ -258,7 +284,7 @@ fn unique_variants(
     diags: &mut Diagnostics,
 ) -> bool {
     for i in 0..count {
-        let v = names::fix_slot_variant(&name.value, i, count);
+        let v = names::fix_slot_variant(&name.value, i);
         match variants.get(&v) {
             Some(first) if *first != name.span => {
                 diags.push(

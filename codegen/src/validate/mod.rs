@@ -10,6 +10,7 @@ mod platform;
 mod region;
 
 use crate::diag::Diagnostics;
+use crate::needs::Needs;
 use crate::paging::Mode;
 use crate::plan::assemble::Parts;
 use crate::plan::{Gap, Plan};
@@ -30,12 +31,20 @@ pub enum NameRules {
     Skipped,
 }
 
+/// What validation checks besides the layout's own rules.
+#[derive(Clone, Copy, Debug)]
+pub struct Options<'a> {
+    pub name_rules: NameRules,
+    /// A consumer's requirements, when one is given.
+    pub needs: Option<&'a Needs>,
+}
+
 /// Check every rule; the plan when all pass, else `None` with the problems in `diags`.
 pub fn validate(
     spec: &LayoutSpec,
     mode: Mode,
     resolved: Resolved,
-    name_rules: NameRules,
+    options: Options<'_>,
     diags: &mut Diagnostics,
 ) -> Option<Plan> {
     let platform = platform::platform(spec, mode, diags);
@@ -49,8 +58,11 @@ pub fn validate(
         identity::identity(spec, platform, &resolved, mode, diags);
     }
     let fixmap = fixmap::fixmap(spec, &resolved, diags);
-    if name_rules == NameRules::Checked {
+    if options.name_rules == NameRules::Checked {
         names::constant_names(spec, &resolved, diags);
+    }
+    if let Some(needs) = options.needs {
+        crate::needs::check(needs, spec, &resolved, diags);
     }
     if !diags.is_empty() {
         return None;

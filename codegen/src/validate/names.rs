@@ -42,7 +42,7 @@ fn owners(spec: &LayoutSpec, resolved: &Resolved) -> Vec<(String, String, Span)>
     for g in spec.fixmap.iter().flat_map(|f| &f.groups) {
         if let (Some(n), Some(count)) = (&g.name, &g.count) {
             let owner = format!("fixmap group `{}`", n.value);
-            let constants = names::FixGroupConstants::of(&n.value, count.value);
+            let constants = names::FixGroupConstants::of(&n.value);
             for c in constants
                 .all()
                 .map(String::from)
@@ -52,7 +52,7 @@ fn owners(spec: &LayoutSpec, resolved: &Resolved) -> Vec<(String, String, Span)>
             }
             // Variants live in `FixSlot`'s own namespace: only reserved words matter.
             for i in 0..count.value.min(2) {
-                let variant = names::fix_slot_variant(&n.value, i, count.value);
+                let variant = names::fix_slot_variant(&n.value, i);
                 if names::reserved_in(&variant).is_some() {
                     owners.push((variant, owner.clone(), n.span.clone()));
                 }

@@ -21,7 +21,7 @@ use super::fixmap::FIXMAP_TABLES;
 use super::image;
 use super::pte::PteFlags;
 use super::root::ROOT_TABLE;
-use super::table::{MapError, PageTable, TableAccess, level_size, map_range, walk};
+use super::table::{MapError, Mapping, PageTable, TableAccess, level_size, map_range, walk};
 use crate::instret::{self, Phase};
 use crate::plan::{
     BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXADDR_START, IDENTITY_END, IDENTITY_START, L0_TABLE_SPAN,
@@ -125,15 +125,14 @@ pub extern "C" fn boot_prepare() -> BootSwitch {
 
     // The plan's identity range (the boot superpages that hold the image), mapped
     // for the switch.
-    or_fail(map_range(
-        &mut tables,
-        root,
-        IDENTITY_START,
-        IDENTITY_START,
-        IDENTITY_END - IDENTITY_START,
-        PteFlags::R | PteFlags::W | PteFlags::X,
-        BOOT_SUPERPAGE_LEVEL,
-    ));
+    let identity = Mapping {
+        va: IDENTITY_START,
+        pa: IDENTITY_START,
+        size: IDENTITY_END - IDENTITY_START,
+        flags: PteFlags::R | PteFlags::W | PteFlags::X,
+        max_leaf: BOOT_SUPERPAGE_LEVEL,
+    };
+    or_fail(map_range(&mut tables, root, &identity));
     map_image_sections(&mut tables, root, offset);
     prepare_fixmap(&mut tables, root);
 
@@ -155,15 +154,14 @@ fn map_image_sections(tables: &mut MmuOffTables, root: usize, offset: usize) {
     ];
     for ((start, end), flags) in sections {
         if end > start {
-            or_fail(map_range(
-                tables,
-                root,
-                start.wrapping_add(offset),
-                start,
-                end - start,
+            let section = Mapping {
+                va: start.wrapping_add(offset),
+                pa: start,
+                size: end - start,
                 flags,
-                0,
-            ));
+                max_leaf: 0,
+            };
+            or_fail(map_range(tables, root, &section));
         }
     }
 }

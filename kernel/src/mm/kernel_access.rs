@@ -75,15 +75,14 @@ pub fn map(
     flags: PteFlags,
     max_leaf: usize,
 ) -> Result<(), MapError> {
-    table::map_range(
-        &mut KernelTables,
-        root_table_pa(),
+    let mapping = table::Mapping {
         va,
         pa,
         size,
         flags,
         max_leaf,
-    )?;
+    };
+    table::map_range(&mut KernelTables, root_table_pa(), &mapping)?;
     flush_all();
     Ok(())
 }

@@ -8,9 +8,15 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use super::fixmap::{clear_fixmap, set_fixmap};
 use super::pte::PteFlags;
-use crate::plan::{FIX_PMAP_BEGIN, FIX_PMAP_COUNT, PAGE_SIZE, pmap_slot, virt_to_fix};
+use crate::plan::{PAGE_SIZE, PMAP, virt_to_fix};
 
-const _: () = assert!(FIX_PMAP_COUNT <= 64, "the PMAP bitmap is one 64-bit word");
+/// Slots in the PMAP group.
+const COUNT: usize = PMAP.count;
+
+const _: () = assert!(
+    COUNT >= 1 && COUNT <= 64,
+    "the PMAP bitmap is one 64-bit word"
+);
 
 static IN_USE: AtomicU64 = AtomicU64::new(0);
 
@@ -28,7 +34,7 @@ pub enum PmapError {
 impl fmt::Display for PmapError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PmapError::Exhausted => write!(f, "all {FIX_PMAP_COUNT} PMAP slots are in use"),
+            PmapError::Exhausted => write!(f, "all {COUNT} PMAP slots are in use"),
             PmapError::NotPmap(va) => write!(f, "{va:#x} is not a PMAP address"),
             PmapError::NotInUse(va) => write!(f, "the PMAP slot at {va:#x} is not in use"),
         }
@@ -38,10 +44,10 @@ impl fmt::Display for PmapError {
 /// Map the page holding `pa`; returns the virtual address of `pa` itself.
 pub fn try_map(pa: usize) -> Result<usize, PmapError> {
     let used = IN_USE.load(Ordering::Relaxed);
-    let all = if FIX_PMAP_COUNT == 64 {
+    let all = if COUNT == 64 {
         u64::MAX
     } else {
-        (1u64 << FIX_PMAP_COUNT) - 1
+        (1u64 << COUNT) - 1
     };
     let free = !used & all;
     if free == 0 {
@@ -49,7 +55,7 @@ pub fn try_map(pa: usize) -> Result<usize, PmapError> {
     }
     let i = free.trailing_zeros() as usize;
     IN_USE.store(used | (1 << i), Ordering::Relaxed);
-    let slot = pmap_slot(i).expect("i < FIX_PMAP_COUNT");
+    let slot = PMAP.slot(i).expect("i < COUNT");
     let page = pa & !(PAGE_SIZE - 1);
     set_fixmap(slot, page, PteFlags::KERNEL_RW);
     Ok(slot.addr() + (pa - page))
@@ -58,10 +64,7 @@ pub fn try_map(pa: usize) -> Result<usize, PmapError> {
 /// Unmap the PMAP slot that holds `va`.
 pub fn try_unmap(va: usize) -> Result<(), PmapError> {
     let slot = virt_to_fix(va).ok_or(PmapError::NotPmap(va))?;
-    let i = slot.index().wrapping_sub(FIX_PMAP_BEGIN);
-    if i >= FIX_PMAP_COUNT {
-        return Err(PmapError::NotPmap(va));
-    }
+    let i = PMAP.position(slot).ok_or(PmapError::NotPmap(va))?;
     let used = IN_USE.load(Ordering::Relaxed);
     if used & (1 << i) == 0 {
         return Err(PmapError::NotInUse(va));

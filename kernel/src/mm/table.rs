@@ -140,18 +140,27 @@ fn leaf_level(va: usize, pa: usize, remaining: usize, max_leaf: usize) -> usize 
     level
 }
 
-/// Map `[va, va + size)` to `[pa, pa + size)` (`size` in bytes) with `flags`,
-/// using the largest pages (up to level `max_leaf`) that alignment and size allow.
-/// Refuses to replace an existing mapping.
-pub fn map_range<T: TableAccess>(
-    tables: &mut T,
-    root: usize,
-    va: usize,
-    pa: usize,
-    size: usize,
-    flags: PteFlags,
-    max_leaf: usize,
-) -> Result<(), MapError> {
+/// One range to map: `[va, va + size)` to `[pa, pa + size)` (`size` in bytes) with
+/// `flags`, in leaves no larger than level `max_leaf` (0: 4 KiB pages only).
+#[derive(Clone, Copy, Debug)]
+pub struct Mapping {
+    pub va: usize,
+    pub pa: usize,
+    pub size: usize,
+    pub flags: PteFlags,
+    pub max_leaf: usize,
+}
+
+/// Map `m` using the largest pages (up to level `m.max_leaf`) that alignment and
+/// size allow. Refuses to replace an existing mapping.
+pub fn map_range<T: TableAccess>(tables: &mut T, root: usize, m: &Mapping) -> Result<(), MapError> {
+    let Mapping {
+        va,
+        pa,
+        size,
+        flags,
+        max_leaf,
+    } = *m;
     let mut done = 0;
     while done < size {
         let level = leaf_level(va + done, pa + done, size - done, max_leaf);

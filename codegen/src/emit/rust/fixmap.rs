@@ -6,7 +6,9 @@ use quote::quote;
 
 use super::{dec, ident, lit};
 use crate::emit::escape::visible;
-use crate::names::{FixGroupConstants, RegionConstants, fix_slot_fn, fix_slot_variant};
+use crate::names::{
+    FixGroupConstants, RegionConstants, fix_slot_fn, fix_slot_variant, role_constant,
+};
 use crate::plan::{FixGroup, Fixmap, Plan};
 
 pub(super) fn fixmap(plan: &Plan) -> TokenStream {
@@ -62,12 +64,14 @@ pub(super) fn fixmap(plan: &Plan) -> TokenStream {
         out.extend(group(g));
     }
     out.extend(slot_enum(f));
+    out.extend(groups_by_role(f));
     out
 }
 
-/// One group's `FIX_<G>_BEGIN/_END/_COUNT`, and `FIX_<G>` or `<g>_slot(i)`.
+/// One group's `FIX_<G>_BEGIN/_END/_COUNT` and `<g>_slot(i)`: the same items for
+/// every count.
 fn group(g: &FixGroup) -> TokenStream {
-    let consts = FixGroupConstants::of(&g.name, g.count);
+    let consts = FixGroupConstants::of(&g.name);
     let (begin, end, cnt) = (
         ident(&consts.begin),
         ident(&consts.end),
@@ -81,32 +85,74 @@ fn group(g: &FixGroup) -> TokenStream {
         g.first,
         g.end()
     );
-    let mut out = quote! {
+    let accessor = ident(&fix_slot_fn(&g.name));
+    let accessor_doc = format!(
+        " Slot `i` of group `{}`, or `None` past its {} slot(s).",
+        g.name, g.count
+    );
+    quote! {
         #[doc = #doc]
         pub const #begin: usize = #vb;
         pub const #end: usize = #ve;
         pub const #cnt: usize = #vc;
-    };
-    if let Some(single) = &consts.single {
-        let single = ident(single);
-        out.extend(quote! {
-            #[doc = " The group's one slot."]
-            pub const #single: usize = #vb;
-        });
-    } else {
-        let accessor = ident(&fix_slot_fn(&g.name));
-        let doc = format!(
-            " Slot `i` of group `{}`, or `None` past its {} slots.",
-            g.name, g.count
-        );
-        out.extend(quote! {
-            #[doc = #doc]
-            pub const fn #accessor(i: usize) -> Option<FixSlot> {
-                if i < #cnt { FixSlot::from_index(#begin + i) } else { None }
-            }
-        });
+        #[doc = #accessor_doc]
+        pub const fn #accessor(i: usize) -> Option<FixSlot> {
+            if i < #cnt { FixSlot::from_index(#begin + i) } else { None }
+        }
     }
-    out
+}
+
+/// `FIX_GROUPS`, one `FixGroup` per group in slot order, and the `role` module: a
+/// constant per role, so a consumer finds a group by what it is for.
+fn groups_by_role(f: &Fixmap) -> TokenStream {
+    let rows = f.groups.iter().map(|g| {
+        let (name, first, count) = (&g.name, dec(g.first), dec(g.count));
+        let role = match &g.role {
+            Some(r) => quote!(Some(#r)),
+            None => quote!(None),
+        };
+        quote!(FixGroup { name: #name, role: #role, first: #first, count: #count })
+    });
+    let roles = f.groups.iter().enumerate().filter_map(|(i, g)| {
+        let role = g.role.as_ref()?;
+        let (constant, i) = (ident(&role_constant(role)), dec(i as u64));
+        let doc = format!(" The group with role `{role}`: `{}`.", g.name);
+        Some(quote!(#[doc = #doc] pub const #constant: super::FixGroup = super::FIX_GROUPS[#i];))
+    });
+    quote! {
+        #[doc = " A named run of fixmap slots, `first..first + count`."]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct FixGroup {
+            pub name: &'static str,
+            #[doc = " What the group is for, as consumers name it."]
+            pub role: Option<&'static str>,
+            #[doc = " Index of the first slot."]
+            pub first: usize,
+            #[doc = " Slots in the group, at least one."]
+            pub count: usize,
+        }
+
+        impl FixGroup {
+            #[doc = " Slot `i` of the group, or `None` past its end."]
+            pub const fn slot(&self, i: usize) -> Option<FixSlot> {
+                if i < self.count { FixSlot::from_index(self.first + i) } else { None }
+            }
+
+            #[doc = " The position of `slot` in the group, or `None` if it is not the group's."]
+            pub const fn position(&self, slot: FixSlot) -> Option<usize> {
+                let i = slot.index().wrapping_sub(self.first);
+                if i < self.count { Some(i) } else { None }
+            }
+        }
+
+        #[doc = " Every fixmap group, in slot order."]
+        pub const FIX_GROUPS: &[FixGroup] = &[#(#rows),*];
+
+        #[doc = " The fixmap groups by role (`role = \"…\"` in the layout)."]
+        pub mod role {
+            #(#roles)*
+        }
+    }
 }
 
 /// The `FixSlot` enum: one variant per slot, in slot order.
@@ -115,15 +161,8 @@ fn slot_enum(f: &Fixmap) -> TokenStream {
     let mut names = Vec::new();
     for g in &f.groups {
         for i in 0..g.count {
-            variants.push((
-                ident(&fix_slot_variant(&g.name, i, g.count)),
-                dec(g.first + i),
-            ));
-            names.push(if g.count == 1 {
-                g.name.clone()
-            } else {
-                format!("{}[{i}]", g.name)
-            });
+            variants.push((ident(&fix_slot_variant(&g.name, i)), dec(g.first + i)));
+            names.push(format!("{}[{i}]", g.name));
         }
     }
     let variant_defs = variants.iter().map(|(v, n)| quote!(#v = #n));
@@ -165,7 +204,7 @@ fn slot_enum(f: &Fixmap) -> TokenStream {
                 fix_to_virt(self)
             }
 
-            #[doc = " `pmap[3]`, `misc`: the slot as written in the layout."]
+            #[doc = " `pmap[3]`, `misc[0]`: the group and the slot's position in it."]
             pub const fn name(self) -> &'static str {
                 match self {
                     #(#name_arms),*

@@ -1,0 +1,106 @@
+//! The reference kernel's requirements (kernel/vmlayout-needs.toml): for each one,
+//! the repository's layout changed to miss it fails with a vmlayout diagnostic
+//! that points into the layout and names what to add — never a compiler error in
+//! generated code. Each rendering is snapshotted.
+
+use vmlayout::Needs;
+
+fn needs() -> Needs {
+    let path = vmlayout_tests::repo().join("kernel/vmlayout-needs.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    Needs::parse("kernel/vmlayout-needs.toml", &text).expect("the kernel's requirements parse")
+}
+
+fn layout() -> String {
+    std::fs::read_to_string(vmlayout_tests::repo().join("layout.toml")).unwrap()
+}
+
+/// Plan `text` against the kernel's requirements; the rendered refusal.
+fn refusal(name: &str, text: &str) -> String {
+    let needs = needs();
+    let err = vmlayout::plan_from_str_for(&format!("{name}.toml"), text, Some(&needs))
+        .expect_err("a layout that misses a requirement is refused");
+    for d in err.diagnostics.iter() {
+        assert!(d.span.end <= text.len(), "the span lies inside the layout");
+    }
+    err.render()
+}
+
+#[test]
+fn the_repository_layout_meets_every_requirement() {
+    let needs = needs();
+    assert!(needs.region.len() >= 3 && needs.fixmap_group.len() >= 2);
+    for (_, path) in vmlayout_tests::valid_layouts() {
+        vmlayout::plan_from_file_for(&path, Some(&needs))
+            .unwrap_or_else(|e| panic!("{} meets the kernel's needs:\n{e}", path.display()));
+    }
+}
+
+#[test]
+fn each_missing_region_purpose_is_a_diagnostic() {
+    for need in needs().region.iter().filter(|n| n.purpose != "image") {
+        let text = layout().replacen(
+            &format!("purpose = \"{}\"", need.purpose),
+            "purpose = \"reserved\"",
+            usize::MAX,
+        );
+        let rendered = refusal(&format!("no-{}", need.purpose), &text);
+        assert!(rendered.contains(&format!(
+            "needs a region with `purpose = \"{}\"`",
+            need.purpose
+        )));
+        insta::assert_snapshot!(format!("no-{}", need.purpose), rendered);
+    }
+}
+
+#[test]
+fn each_missing_or_mis_sized_fixmap_role_is_a_diagnostic() {
+    for need in &needs().fixmap_group {
+        let role_line = format!("role = \"{}\"\n", need.role);
+        assert!(
+            layout().contains(&role_line),
+            "the layout gives role `{}`",
+            need.role
+        );
+        let without = layout().replace(&role_line, "");
+        let rendered = refusal(&format!("no-role-{}", need.role), &without);
+        assert!(rendered.contains(&format!(
+            "needs a fixmap group with `role = \"{}\"`",
+            need.role
+        )));
+        insta::assert_snapshot!(format!("no-role-{}", need.role), rendered);
+
+        // One slot more than the kernel can use.
+        let group_start = layout().find(&role_line).unwrap();
+        let count_at = group_start + layout()[group_start..].find("count = ").unwrap();
+        let count_end = count_at + layout()[count_at..].find('\n').unwrap();
+        let mut too_many = layout();
+        too_many.replace_range(
+            count_at..count_end,
+            &format!("count = {}", need.max_slots + 1),
+        );
+        let rendered = refusal(&format!("too-many-{}", need.role), &too_many);
+        assert!(rendered.contains("slot count out of range"), "{rendered}");
+        insta::assert_snapshot!(format!("too-many-{}", need.role), rendered);
+    }
+}
+
+#[test]
+fn a_bad_requirements_file_is_refused() {
+    assert!(Needs::parse("n.toml", "[[region]]\npurpose = \"heap\"\nwhy = \"x\"").is_err());
+    assert!(
+        Needs::parse(
+            "n.toml",
+            "[[fixmap_group]]\nrole = \"p\"\nmin_slots = 0\nmax_slots = 1\nwhy = \"x\""
+        )
+        .is_err()
+    );
+    assert!(
+        Needs::parse(
+            "n.toml",
+            "[[fixmap_group]]\nrole = \"p\"\nmin_slots = 2\nmax_slots = 1\nwhy = \"x\""
+        )
+        .is_err()
+    );
+    assert!(Needs::parse("n.toml", "[[regoin]]\npurpose = \"image\"\nwhy = \"x\"").is_err());
+}
