@@ -40,6 +40,10 @@ pub fn detach() {
 fn put(byte: u8) {
     let base = UART.load(Ordering::Relaxed);
     if base == 0 {
+        // No UART mapping (before the console is set up, or while a self-test
+        // borrows its slot): the firmware's console, so nothing is lost — a failure
+        // before the console exists still says what went wrong.
+        sbi_put(byte);
         return;
     }
     // SAFETY: `base` maps the UART's registers (device memory) while UART != 0.
@@ -47,6 +51,13 @@ fn put(byte: u8) {
         while core::ptr::read_volatile((base + LSR) as *const u8) & LSR_THR_EMPTY == 0 {}
         core::ptr::write_volatile((base + THR) as *mut u8, byte);
     }
+}
+
+/// One byte through SBI's legacy console (extension 0x01), which works at any time,
+/// with the MMU on or off.
+pub fn sbi_put(byte: u8) {
+    #[allow(deprecated)]
+    sbi_rt::legacy::console_putchar(usize::from(byte));
 }
 
 /// The console as a `core::fmt::Write` sink: `\n` goes out as `\r\n`.
@@ -64,8 +75,8 @@ impl Write for Console {
     }
 }
 
-/// Write `args` to the console (dropped until the UART is mapped). `print!` and
-/// `println!` expand to it.
+/// Write `args` to the console (through the firmware until the UART is mapped).
+/// `print!` and `println!` expand to it.
 pub fn print(args: fmt::Arguments<'_>) {
     let _ = Console.write_fmt(args);
 }

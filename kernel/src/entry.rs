@@ -80,13 +80,24 @@ _start:
     # A trap before the real handler is installed: report failure through SBI SRST.
     .balign 4
 .Learly_trap:
-    li      a7, 0x53525354         # SRST
+    # Say so through the firmware's console (legacy putchar), then reset.
+    lla     s3, .Learly_trap_message
+5:  lbu     a0, 0(s3)
+    beqz    a0, 6f
+    li      a7, 1                  # legacy console_putchar
+    ecall
+    addi    s3, s3, 1
+    j       5b
+6:  li      a7, 0x53525354         # SRST
     li      a6, 0                  # system_reset
     li      a0, 0                  # shutdown
     li      a1, 1                  # reason: system failure
     ecall
 4:  wfi
     j       4b
+    .section .rodata.early_trap, "a"
+.Learly_trap_message:
+    .asciz "\nFAIL: stage boot_prepare: a trap before the kernel's trap handler\n"
     "#,
     stack = sym BOOT_STACK,
     stack_size = const STACK_SIZE,

@@ -70,6 +70,13 @@ impl Phase {
     ];
 
     /// The figure's name as `cargo xtask bench` reads it.
+    /// The stage this phase ends, as failure reports and planted failures name it:
+    /// `boot_prepare`, `drop_identity`, `setup_fixmap`, `map_fdt`, `parse_fdt`,
+    /// `console`, `direct_map`.
+    pub fn stage(self) -> &'static str {
+        self.name().trim_start_matches("phase_")
+    }
+
     pub const fn name(self) -> &'static str {
         match self {
             Phase::BootTables => "phase_boot_prepare",
@@ -94,6 +101,18 @@ pub fn mark(phase: Phase) {
 }
 
 /// The instruction count [`mark`] recorded for `phase` (0 if it never ran).
+/// The boot stage running now: the first phase not yet marked (`boot_prepare`,
+/// `drop_identity`, … `direct_map`), or `after_boot` once every phase is marked.
+/// Names the stage in failure reports.
+pub fn stage_in_progress() -> &'static str {
+    for phase in Phase::ALL {
+        if marked_at(phase) == 0 {
+            return phase.stage();
+        }
+    }
+    "after_boot"
+}
+
 pub fn marked_at(phase: Phase) -> u64 {
     MARKS[phase as usize].load(Ordering::Relaxed)
 }

@@ -29,6 +29,7 @@ mod exit;
 mod instret;
 mod mm;
 mod plan;
+mod plant;
 mod platform;
 mod selftest;
 mod trap;
@@ -55,6 +56,7 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
         set_up.ram.0, set_up.ram.1, set_up.dtb_size
     );
     print_memory_map();
+    plant::panic_at("after_boot");
     let passed = selftest::run();
     report_benchmarks(set_up.setup_fixmap, entry_to_all_set_up, entry_instret);
     finish(passed)
@@ -76,20 +78,26 @@ struct SetUp {
 #[inline(always)]
 fn set_up(dtb_pa: usize) -> SetUp {
     trap::install();
+    plant::panic_at("drop_identity");
     kernel_access::unmap(IDENTITY_START, IDENTITY_END - IDENTITY_START)
         .unwrap_or_else(|e| panic!("dropping the identity map: {e:?}"));
     instret::mark(Phase::IdentityDropped);
+    plant::panic_at("setup_fixmap");
 
     let setup_fixmap = instret::count(fixmap::setup_fixmap_mappings);
     instret::mark(Phase::Fixmap);
+    plant::panic_at("map_fdt");
 
     let dtb = platform::map_fdt(dtb_pa);
     instret::mark(Phase::FdtMapped);
+    plant::panic_at("parse_fdt");
     let (image_start, _) = mm::image::phys_range();
     let platform = platform::parse(dtb, image_start);
     instret::mark(Phase::FdtParsed);
+    plant::panic_at("console");
     console::init(platform.uart);
     instret::mark(Phase::Console);
+    plant::panic_at("direct_map");
     if let Some(device) = platform.test_device {
         exit::init(device);
     }
@@ -196,6 +204,9 @@ fn finish(passed: bool) -> ! {
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    println!("\nFAIL: panic: {info}");
+    println!(
+        "\nFAIL: panic in stage {}: {info}",
+        instret::stage_in_progress()
+    );
     exit::exit(exit::code::PANIC);
 }

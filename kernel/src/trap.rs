@@ -220,7 +220,8 @@ extern "C" fn trap_handler(frame: &mut TrapFrame) {
         }
     }
     crate::println!(
-        "\nFAIL: unexpected trap: {} (scause {scause:#x}) at sepc {:#x}, stval {stval:#x} in {}",
+        "\nFAIL: unexpected trap in stage {}: {} (scause {scause:#x}) at sepc {:#x}, stval {stval:#x} in {}",
+        crate::instret::stage_in_progress(),
         cause_name(scause),
         frame.sepc,
         describe(stval)

@@ -5,7 +5,8 @@
 use std::fmt::Write as _;
 
 use crate::boot;
-use crate::test::{plans, verdict};
+use crate::test::plans;
+use crate::verdict::verdict;
 use crate::{repo, setup};
 
 struct Figure {
@@ -92,15 +93,11 @@ pub fn run() -> Result<u8, String> {
         } else {
             name
         };
-        let build = boot::build_kernel(&plan, &[])?;
-        if !build.ok {
-            return Err(format!(
-                "the kernel did not build for {}:\n{}",
-                plan.display(),
-                build.stderr
-            ));
-        }
-        let b = boot::boot(&boot::kernel_elf(), false)?;
+        let build = boot::build_kernel(&plan, &[], &[])?;
+        let elf = build
+            .elf()
+            .map_err(|why| format!("{}: {why}", plan.display()))?;
+        let b = boot::boot(elf, false)?;
         verdict(&b).map_err(|why| {
             format!(
                 "{}: the boot failed ({why}); figures from a failing boot are meaningless",
@@ -109,7 +106,7 @@ pub fn run() -> Result<u8, String> {
         })?;
         columns.push((name, figures(&b.output)));
     }
-    let _ = boot::build_kernel(&repo().join("layout.toml"), &[]);
+    let _ = boot::build_kernel(&repo().join("layout.toml"), &[], &[]);
 
     let get =
         |col: &[(String, f64)], key: &str| col.iter().find(|(k, _)| k == key).map(|(_, v)| *v);

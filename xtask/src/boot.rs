@@ -12,24 +12,51 @@ use crate::setup::{self, QEMU, TARGET};
 pub const TIMEOUT: Duration = Duration::from_secs(60);
 const OUTPUT_CAP: usize = 1 << 20;
 
-/// The kernel ELF for a release build.
-pub fn kernel_elf() -> PathBuf {
-    repo()
-        .join("kernel/target")
-        .join(TARGET)
-        .join("release/vmlayout-kernel")
-}
-
 pub struct Build {
     pub ok: bool,
     pub stderr: String,
+    /// The kernel ELF cargo reported building (wherever the target directory is).
+    pub elf: Option<PathBuf>,
 }
 
-/// `cargo build --release` of the kernel with `VMLAYOUT_FILE = layout`.
-pub fn build_kernel(layout: &Path, features: &[&str]) -> Result<Build, String> {
+impl Build {
+    /// The ELF, or why there is none.
+    pub fn elf(&self) -> Result<&Path, String> {
+        if !self.ok {
+            return Err(format!("the kernel did not build:\n{}", self.stderr));
+        }
+        self.elf
+            .as_deref()
+            .ok_or_else(|| "cargo reported no kernel executable".to_string())
+    }
+}
+
+/// The executable a `--message-format=json` build reported for the kernel.
+fn reported_executable(stdout: &str) -> Option<PathBuf> {
+    stdout.lines().rev().find_map(|line| {
+        let message: serde_json::Value = serde_json::from_str(line).ok()?;
+        (message["reason"] == "compiler-artifact" && message["target"]["name"] == "vmlayout-kernel")
+            .then(|| message["executable"].as_str().map(PathBuf::from))
+            .flatten()
+    })
+}
+
+/// `cargo build --release` of the kernel with `VMLAYOUT_FILE = layout` and `env`
+/// set; cargo says where the ELF went, so a target directory set anywhere (the
+/// environment, a cargo config) is followed.
+pub fn build_kernel(
+    layout: &Path,
+    features: &[&str],
+    env: &[(&str, &str)],
+) -> Result<Build, String> {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(repo().join("kernel"))
-        .args(["build", "--release", "--target", TARGET]);
+    cmd.current_dir(repo().join("kernel")).args([
+        "build",
+        "--release",
+        "--target",
+        TARGET,
+        "--message-format=json-render-diagnostics",
+    ]);
     if !features.is_empty() {
         cmd.args(["--features", &features.join(",")]);
     }
@@ -43,10 +70,14 @@ pub fn build_kernel(layout: &Path, features: &[&str]) -> Result<Build, String> {
         cmd.env_remove(var);
     }
     cmd.env("VMLAYOUT_FILE", layout);
+    // Always set, so the kernel rebuilds when a planted failure comes or goes.
+    cmd.env("VMLAYOUT_PLANT_FAILURE", "");
+    cmd.envs(env.iter().copied());
     let output = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
     Ok(Build {
         ok: output.status.success(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        elf: reported_executable(&String::from_utf8_lossy(&output.stdout)),
     })
 }
 
@@ -124,37 +155,41 @@ pub fn boot(elf: &Path, echo: bool) -> Result<Boot, String> {
     Ok(Boot { status, output })
 }
 
-/// `cargo xtask run`: build for `layout`, boot, exit with the kernel's status.
+/// `cargo xtask run`: build for `layout`, boot, and exit 0 only when the kernel
+/// reported success; otherwise 1, naming the boot stage that failed.
 pub fn run(layout: &Path) -> Result<u8, String> {
     setup::ensure_all()?;
     eprintln!("xtask: building the kernel for {}", layout.display());
-    let build = build_kernel(layout, &[])?;
+    let build = build_kernel(layout, &[], &[])?;
     if !build.ok {
         eprint!("{}", build.stderr);
         return Err("the kernel did not build".into());
     }
-    let boot = boot(&kernel_elf(), true)?;
-    match boot.status {
-        Some(code) => {
-            eprintln!("xtask: QEMU exited with status {code}");
-            Ok(u8::try_from(code).unwrap_or(1))
+    let boot = boot(build.elf()?, true)?;
+    let status = boot
+        .status
+        .map_or("none (timed out)".to_string(), |c| c.to_string());
+    match crate::verdict::verdict(&boot) {
+        Ok((passed, _)) => {
+            eprintln!("xtask: the kernel passed its {passed} self-tests (QEMU status {status})");
+            Ok(0)
         }
-        None => Err(format!(
-            "the kernel did not finish within {} s",
-            TIMEOUT.as_secs()
-        )),
+        Err(failure) => {
+            eprintln!("xtask: the boot FAILED: {failure} (QEMU status {status})");
+            Ok(1)
+        }
     }
 }
 
 /// `cargo xtask gdb`: build, then boot halted with the gdb stub on :1234.
 pub fn gdb(layout: &Path) -> Result<u8, String> {
     setup::ensure_all()?;
-    let build = build_kernel(layout, &[])?;
+    let build = build_kernel(layout, &[], &[])?;
     if !build.ok {
         eprint!("{}", build.stderr);
         return Err("the kernel did not build".into());
     }
-    let elf = kernel_elf();
+    let elf = build.elf()?.to_path_buf();
     println!("QEMU waits for gdb on localhost:1234. In another terminal run:");
     println!(
         "    gdb-multiarch {} -ex 'target remote localhost:1234' -ex 'break rust_main' -ex continue",

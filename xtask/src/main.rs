@@ -11,6 +11,7 @@ mod boot;
 mod fuzz;
 mod setup;
 mod test;
+mod verdict;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

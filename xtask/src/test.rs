@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::boot::{self, Boot};
+use crate::verdict::verdict;
 use crate::{repo, setup};
 
 /// The plans every test run boots: the default and everything in tests/layouts/.
@@ -21,39 +22,6 @@ pub fn plans() -> Vec<PathBuf> {
     plans.sort();
     plans.insert(0, repo().join("layout.toml"));
     plans
-}
-
-/// Why a boot does not count as a pass, if it does not.
-pub fn verdict(boot: &Boot) -> Result<(usize, usize), String> {
-    let out = &boot.output;
-    let Some(status) = boot.status else {
-        return Err("timed out".into());
-    };
-    if !out.contains("All set up") {
-        return Err("never printed \"All set up\"".into());
-    }
-    let summary = out
-        .lines()
-        .find_map(|l| l.strip_prefix("self-tests: "))
-        .ok_or("no self-test summary")?;
-    let numbers: Vec<usize> = summary
-        .split(|c: char| !c.is_ascii_digit())
-        .filter_map(|n| n.parse().ok())
-        .collect();
-    let (passed, failed) = match numbers[..] {
-        [p, f, ..] => (p, f),
-        _ => return Err(format!("unreadable summary: {summary}")),
-    };
-    let pass_lines = out.lines().filter(|l| l.starts_with("PASS ")).count();
-    if status != 0
-        || failed != 0
-        || out.lines().any(|l| l.starts_with("FAIL"))
-        || pass_lines != passed
-        || passed == 0
-    {
-        return Err(format!("status {status}, {passed} passed, {failed} failed"));
-    }
-    Ok((passed, failed))
 }
 
 fn host_tests() -> Result<(), String> {
@@ -95,15 +63,18 @@ pub fn run() -> Result<u8, String> {
             .to_string();
         record(
             name,
-            boot_plan(&plan, &[])
-                .and_then(|b| verdict(&b).map(|(p, _)| format!("{p} self-tests passed"))),
+            boot_plan(&plan, &[], &[]).and_then(|b| {
+                verdict(&b)
+                    .map(|(p, _)| format!("{p} self-tests passed"))
+                    .map_err(|f| f.to_string())
+            }),
         );
     }
 
     // Negative: an image region smaller than the image fails at link time, naming the field.
     let tiny = repo().join("tests/negative/image-region-too-small.toml");
     record("negative: image region smaller than the image".into(), {
-        let build = boot::build_kernel(&tiny, &[])?;
+        let build = boot::build_kernel(&tiny, &[], &[])?;
         let wanted = "vmlayout: the kernel image is larger than region `image`: raise the size of region `image`";
         if build.ok {
             Err("the kernel linked".into())
@@ -119,7 +90,11 @@ pub fn run() -> Result<u8, String> {
 
     // Negative: a kernel built to fail a self-test must make its boot fail.
     record("negative: a failing self-test fails the boot".into(), {
-        let boot = boot_plan(&repo().join("layout.toml"), &["inject-selftest-failure"])?;
+        let boot = boot_plan(
+            &repo().join("layout.toml"),
+            &["inject-selftest-failure"],
+            &[],
+        )?;
         match verdict(&boot) {
             Ok(_) => Err("the boot passed although a self-test was made to fail".into()),
             Err(why) if boot.status.is_some_and(|s| s != 0) => {
@@ -129,16 +104,44 @@ pub fn run() -> Result<u8, String> {
         }
     });
 
+    // Negative: a failure planted at each boot stage fails the boot, and the verdict
+    // names that stage (QEMU's own status is 0 for the early ones: see verdict.rs).
+    for stage in STAGES {
+        record(format!("negative: a failure planted in stage {stage}"), {
+            let env = [("VMLAYOUT_PLANT_FAILURE", stage)];
+            let boot = boot_plan(&repo().join("layout.toml"), &[], &env)?;
+            match verdict(&boot) {
+                Ok(_) => Err("the boot passed".into()),
+                Err(f) if f.stage.as_deref() == Some(stage) => Ok(format!("failed {f}")),
+                Err(f) => Err(format!("failed, but not naming stage {stage}: {f}")),
+            }
+        });
+    }
+
     // Leave the default kernel built, so `cargo xtask run` does not start with a stale one.
-    let _ = boot::build_kernel(&repo().join("layout.toml"), &[]);
+    let _ = boot::build_kernel(&repo().join("layout.toml"), &[], &[]);
     println!("\nboot tests: {passed} passed, {failed} failed");
     Ok(if failed == 0 { 0 } else { 1 })
 }
 
-fn boot_plan(plan: &std::path::Path, features: &[&str]) -> Result<Boot, String> {
-    let build = boot::build_kernel(plan, features)?;
-    if !build.ok {
-        return Err(format!("the kernel did not build:\n{}", build.stderr));
-    }
-    boot::boot(&boot::kernel_elf(), false)
+/// The kernel's boot stages, as it names them in a FAIL line and as
+/// `VMLAYOUT_PLANT_FAILURE` takes them (kernel/src/plant.rs).
+const STAGES: [&str; 8] = [
+    "boot_prepare",
+    "drop_identity",
+    "setup_fixmap",
+    "map_fdt",
+    "parse_fdt",
+    "console",
+    "direct_map",
+    "after_boot",
+];
+
+fn boot_plan(
+    plan: &std::path::Path,
+    features: &[&str],
+    env: &[(&str, &str)],
+) -> Result<Boot, String> {
+    let build = boot::build_kernel(plan, features, env)?;
+    boot::boot(build.elf()?, false)
 }

@@ -89,9 +89,20 @@ pub struct BootSwitch {
     pub offset: usize,
 }
 
-/// Reset the machine reporting a failure (QEMU exits non-zero). Usable with the MMU
-/// off: an `ecall` needs no addresses.
-fn early_fail() -> ! {
+/// Say why through the firmware's console, then reset the machine reporting a
+/// failure. Usable with the MMU off: the message is reached PC-relatively and an
+/// `ecall` needs no addresses. (OpenSBI 1.1 on QEMU turns a "system failure" reset
+/// into exit status 0; `cargo xtask` reads the FAIL line, so the failure still
+/// counts as one.)
+fn early_fail(why: &[u8]) -> ! {
+    for &byte in b"\nFAIL: stage boot_prepare: "
+        .iter()
+        .chain(why)
+        .chain(b"\n")
+    {
+        #[allow(deprecated)]
+        sbi_rt::legacy::console_putchar(usize::from(byte));
+    }
     sbi_rt::system_reset(sbi_rt::Shutdown, sbi_rt::SystemFailure);
     loop {
         riscv::asm::wfi();
@@ -102,19 +113,24 @@ fn early_fail() -> ! {
 fn or_fail<T>(result: Result<T, MapError>) -> T {
     match result {
         Ok(v) => v,
-        Err(_) => early_fail(),
+        Err(_) => early_fail(b"a boot mapping failed"),
     }
 }
 
 /// Build the boot page tables (MMU off). Called from `_start`.
 #[unsafe(no_mangle)]
 pub extern "C" fn boot_prepare() -> BootSwitch {
+    if crate::plant::at("boot_prepare") {
+        early_fail(b"planted failure (VMLAYOUT_PLANT_FAILURE=boot_prepare)");
+    }
     let (load, end) = image::bounds();
-    if load != LOAD_ADDRESS || end > IDENTITY_END {
-        // The firmware put us somewhere the plan did not say (or the image outgrew
-        // what the plan identity-maps): every link-time assumption about the boot
-        // superpages would be wrong.
-        early_fail();
+    if load != LOAD_ADDRESS {
+        // The firmware put us somewhere the plan did not say: every link-time
+        // assumption about the boot superpages would be wrong.
+        early_fail(b"the image is not at the plan's load_address");
+    }
+    if end > IDENTITY_END {
+        early_fail(b"the image ends past the plan's identity range (platform.image_max_size)");
     }
     let offset = LINK_ADDRESS.wrapping_sub(load);
     image::set_offset(offset);
