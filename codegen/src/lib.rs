@@ -97,11 +97,7 @@ pub fn plan_from_str_for(
             diagnostics: diags,
         });
     }
-    let options = validate::Options {
-        name_rules: validate::NameRules::Checked,
-        needs,
-    };
-    let plan = run_pipeline(source, options, &mut diags);
+    let plan = run_pipeline(source, needs, &mut diags);
     match plan {
         Some(plan) if diags.is_empty() => Ok(plan),
         _ => {
@@ -115,31 +111,12 @@ pub fn plan_from_str_for(
     }
 }
 
-/// Parse, resolve and validate `source`, with or without the rules on generated
-/// names.
-fn run_pipeline(
-    source: &str,
-    options: validate::Options<'_>,
-    diags: &mut Diagnostics,
-) -> Option<Plan> {
+/// Parse, resolve and validate `source`, checking `needs` when given.
+fn run_pipeline(source: &str, needs: Option<&Needs>, diags: &mut Diagnostics) -> Option<Plan> {
     let spec = parse::parse(source, diags);
     let mode = spec.mode.as_ref()?.value;
     let resolved = resolve::resolve(&spec, mode, diags);
-    validate::validate(&spec, mode, resolved, options, diags)
-}
-
-/// The plan of one of vmlayout's own reference layouts, without the rules on
-/// generated names (they are derived from such plans: see [`names::builtins`]).
-pub(crate) fn plan_without_name_rules(source: &str) -> Result<Plan, String> {
-    let mut diags = Diagnostics::default();
-    let options = validate::Options {
-        name_rules: validate::NameRules::Skipped,
-        needs: None,
-    };
-    match run_pipeline(source, options, &mut diags) {
-        Some(plan) if diags.is_empty() => Ok(plan),
-        _ => Err(diags.render("reference layout", source)),
-    }
+    validate::validate(&spec, mode, resolved, needs, diags)
 }
 
 /// Why a layout file could not be turned into a plan.

@@ -107,7 +107,8 @@ pub(crate) fn check(
 ) {
     for need in &needs.region {
         let purpose = Purpose::from_name(&need.purpose).expect("checked when parsed");
-        if !resolved.regions.iter().any(|r| r.is(purpose)) {
+        let knock_on = resolved.regions.iter().any(|r| r.purpose_invalid);
+        if !knock_on && !resolved.regions.iter().any(|r| r.is(purpose)) {
             diags.push(
                 Diagnostic::error(
                     format!(

@@ -1,6 +1,7 @@
 //! One module per generated artefact. Every emitter reads the resolved [`Plan`] and
 //! formats it; none computes an address of its own.
 
+pub mod builtins;
 pub mod c_header;
 pub(crate) mod escape;
 pub mod json;

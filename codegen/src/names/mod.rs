@@ -2,10 +2,8 @@
 //! to reject layouts whose names would collide once turned into constants, with a
 //! language's reserved words, or with what an emitter defines on its own.
 
-mod builtins;
 mod reserved;
 
-pub use builtins::builtins;
 pub use reserved::reserved_in;
 
 /// `FDT` for region `fdt`: the prefix of `FDT_VIRT_START` etc.

@@ -49,6 +49,11 @@ pub enum Declared<T> {
 }
 
 impl<T> Declared<T> {
+    /// The key was written (valid or not).
+    pub fn is_given(&self) -> bool {
+        !matches!(self, Declared::Absent)
+    }
+
     fn from_spec(value: Option<&Spanned<T>>, written: bool) -> Declared<T>
     where
         T: Clone,
@@ -85,6 +90,9 @@ pub struct ResolvedRegion {
     /// `None` for a region whose name was missing or invalid (reported).
     pub name: Option<Spanned<String>>,
     pub purpose: Option<Spanned<Purpose>>,
+    /// `purpose` was written but is not a purpose (reported): rules that count
+    /// regions by purpose stay silent rather than report a knock-on error.
+    pub purpose_invalid: bool,
     /// `None` when its size or placement failed (reported).
     pub extent: Option<Extent>,
     /// Alignment in bytes as written; validation checks it is a power of two ≥ 4 KiB.
@@ -488,6 +496,7 @@ fn declared(r: &RegionSpec, extent: Option<Extent>, align: Declared<u64>) -> Res
     ResolvedRegion {
         name: r.name.clone(),
         purpose: r.purpose.clone(),
+        purpose_invalid: r.purpose.is_none() && r.mentions("purpose"),
         extent,
         align,
         perms: Declared::from_spec(r.perms.as_ref(), r.mentions("perms")),

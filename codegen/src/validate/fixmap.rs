@@ -86,8 +86,9 @@ fn check_top(
                 "slots reach the top",
             )
             .with_help(format!(
-                "FIXADDR_TOP (one past the last slot) must fit in 64 bits: start region `{}` at least one page lower",
-                placed.name
+                "FIXADDR_TOP (one past the last slot) must fit in 64 bits: start region `{}` one level-0 table lower, at {}, or give it fewer slots",
+                placed.name,
+                hex(placed.start - L0_TABLE_SPAN)
             )),
         );
     }
@@ -325,10 +326,18 @@ fn check_base(target: &ResolvedRegion, placed: &Placed<'_>, diags: &mut Diagnost
             target.spans.placement.clone(),
             "misaligned fixmap",
         )
-        .with_help(format!(
-            "the fixmap installs whole level-0 tables: start region `{}` at a 2 MiB boundary (add `align = \"2M\"`)",
-            placed.name
-        )),
+        .with_help(if target.align.is_given() {
+            format!(
+                "the fixmap installs whole level-0 tables: start region `{}` at a 2 MiB boundary, such as {}",
+                placed.name,
+                hex(placed.start.next_multiple_of(L0_TABLE_SPAN))
+            )
+        } else {
+            format!(
+                "the fixmap installs whole level-0 tables: start region `{}` at a 2 MiB boundary (add `align = \"2M\"`)",
+                placed.name
+            )
+        }),
     );
     false
 }

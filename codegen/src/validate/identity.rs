@@ -34,7 +34,7 @@ pub(super) fn identity(
                 format!("the identity mapping needs {}..{}", hex(start), hex(end)),
             )
             .with_help(format!(
-                "{mode} virtual addresses in the low half end at {}: use a mode with more VA bits",
+                "the identity range must end below {}, where {mode}'s low half ends: lower `load_address` or `image_max_size`, or use a mode with more VA bits",
                 hex(mode.low_half_end())
             )),
         );

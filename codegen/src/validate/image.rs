@@ -16,7 +16,8 @@ pub(super) fn image(
 ) -> Option<String> {
     let mut declared = resolved.regions.iter().filter(|r| r.is(Purpose::Image));
     let Some(first) = declared.next() else {
-        if !(resolved.regions.is_empty() && spec.regions_given) {
+        let knock_on = resolved.regions.iter().any(|r| r.purpose_invalid);
+        if !knock_on && !(resolved.regions.is_empty() && spec.regions_given) {
             diags.push(no_image(spec));
         } // else `region` itself was malformed, and reported
         return None;

@@ -22,29 +22,13 @@ pub use fixmap::MAX_FIXMAP_SLOTS;
 /// Boot mappings of the image use level-1 leaves (2 MiB superpages).
 pub const BOOT_SUPERPAGE: u64 = 2 << 20;
 
-/// Whether validation applies the rules on generated names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NameRules {
-    Checked,
-    /// Only for vmlayout's reference layouts, from which the emitters' own names are
-    /// derived (the rules need those names).
-    Skipped,
-}
-
-/// What validation checks besides the layout's own rules.
-#[derive(Clone, Copy, Debug)]
-pub struct Options<'a> {
-    pub name_rules: NameRules,
-    /// A consumer's requirements, when one is given.
-    pub needs: Option<&'a Needs>,
-}
-
-/// Check every rule; the plan when all pass, else `None` with the problems in `diags`.
+/// Check every rule, and `needs` (a consumer's requirements) when given; the plan
+/// when all pass, else `None` with the problems in `diags`.
 pub fn validate(
     spec: &LayoutSpec,
     mode: Mode,
     resolved: Resolved,
-    options: Options<'_>,
+    needs: Option<&Needs>,
     diags: &mut Diagnostics,
 ) -> Option<Plan> {
     let platform = platform::platform(spec, mode, diags);
@@ -58,10 +42,8 @@ pub fn validate(
         identity::identity(spec, platform, &resolved, mode, diags);
     }
     let fixmap = fixmap::fixmap(spec, &resolved, diags);
-    if options.name_rules == NameRules::Checked {
-        names::constant_names(spec, &resolved, diags);
-    }
-    if let Some(needs) = options.needs {
+    names::constant_names(spec, &resolved, diags);
+    if let Some(needs) = needs {
         crate::needs::check(needs, spec, &resolved, diags);
     }
     if !diags.is_empty() {

@@ -81,7 +81,7 @@ fn report_collisions(owners: &[(String, String, Span)], diags: &mut Diagnostics)
             }
             continue;
         }
-        if names::builtins().contains(constant.as_str()) {
+        if crate::emit::builtins::builtins().contains(constant.as_str()) {
             if reported.insert((span.start, usize::MAX)) {
                 diags.push(
                     Diagnostic::error(

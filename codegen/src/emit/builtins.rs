@@ -2,69 +2,93 @@
 //! from what they actually emit, never kept by hand: each emitter renders a
 //! reference plan per paging mode, every name it defines is collected, and the
 //! names the plan's own regions, gaps and slot groups contribute are taken out.
+//! Validation asks for them; the reference plan is built here, so the emitters
+//! depend on no stage before the plan.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use super::{FixGroupConstants, GapConstants, RegionConstants, fix_slot_fn};
-use crate::emit;
-use crate::paging::Mode;
-use crate::plan::Plan;
+use crate::names::{FixGroupConstants, GapConstants, RegionConstants, fix_slot_fn};
+use crate::paging::{L0_TABLE_SPAN, Mode, PAGE_SIZE};
+use crate::plan::assemble::Parts;
+use crate::plan::{FixGroup, Fixmap, Gap, Perms, Plan, Platform, Purpose, Region};
 
-/// A small valid layout; `{mode}` is replaced by each paging mode's name.
-const REFERENCE: &str = r#"
-[paging]
-mode = "{mode}"
-
-[platform]
-load_address = "0x8020_0000"
-identity_size = "4K"
-image_max_size = "2M"
-
-[[region]]
-name = "image"
-purpose = "image"
-description = "image"
-at = "slot(511)"
-size = "2M"
-
-[[region]]
-name = "fixmap"
-purpose = "fixmap"
-description = "fixmap"
-after = "image"
-gap = { size = "2M", name = "guard" }
-size = "2M"
-align = "2M"
-perms = "rw"
-
-[fixmap]
-region = "fixmap"
-
-[[fixmap.group]]
-name = "one"
-count = 1
-description = "one"
-
-[[fixmap.group]]
-name = "many"
-count = 2
-description = "many"
-"#;
+/// A small plan in `mode`, built directly (it depends on no other stage): an image
+/// and a fixmap region at the start of root slot 511 with a guard gap between
+/// them, and two slot groups, one with a role.
+fn reference_plan(mode: Mode) -> Plan {
+    let two_mib = L0_TABLE_SPAN;
+    let image_start = mode.slot_address(511).expect("slot 511 exists");
+    let region = |name: &str, purpose, start: u64, perms| Region {
+        name: name.into(),
+        purpose,
+        start,
+        size: two_mib,
+        last: start + two_mib - 1,
+        align: two_mib,
+        perms,
+        description: name.into(),
+        first_slot: 511,
+        last_slot: 511,
+    };
+    let fixmap_start = image_start + 2 * two_mib;
+    let group = |name: &str, first, count, role: Option<&str>| FixGroup {
+        name: name.into(),
+        first,
+        count,
+        role: role.map(String::from),
+        description: name.into(),
+    };
+    let rw = Perms {
+        read: true,
+        write: true,
+        global: true,
+        ..Perms::NONE
+    };
+    Plan::assemble(Parts {
+        mode,
+        platform: Platform {
+            load_address: 0x8020_0000,
+            identity_size: PAGE_SIZE,
+            image_max_size: two_mib,
+            boot_superpage: two_mib,
+            identity_start: 0x8020_0000,
+            identity_end: 0x8040_0000,
+        },
+        regions: vec![
+            region("image", Purpose::Image, image_start, Perms::SECTIONS),
+            region("fixmap", Purpose::Fixmap, fixmap_start, rw),
+        ],
+        gaps: vec![Gap {
+            name: "guard".into(),
+            start: image_start + two_mib,
+            size: two_mib,
+            last: fixmap_start - 1,
+            below: "image".into(),
+            above: "fixmap".into(),
+            first_slot: 511,
+            last_slot: 511,
+        }],
+        fixmap: Fixmap {
+            region: "fixmap".into(),
+            base: fixmap_start,
+            tables: 1,
+            last: 2,
+            top: fixmap_start + 3 * PAGE_SIZE,
+            groups: vec![group("one", 0, 1, Some("role")), group("many", 1, 2, None)],
+        },
+        image: "image".into(),
+    })
+}
 
 /// Every name an emitter defines that no layout item contributes: Rust items at
 /// module level, C macros, linker-script symbols. Computed once.
-///
-/// # Panics
-/// If the reference layout does not plan (a bug in vmlayout, caught by its tests).
 pub fn builtins() -> &'static BTreeSet<String> {
     static BUILTINS: OnceLock<BTreeSet<String>> = OnceLock::new();
     BUILTINS.get_or_init(|| {
         let mut names = BTreeSet::new();
         for mode in Mode::ALL {
-            let source = REFERENCE.replace("{mode}", mode.name());
-            let plan = crate::plan_without_name_rules(&source)
-                .unwrap_or_else(|e| panic!("the reference layout plans: {e}"));
+            let plan = reference_plan(mode);
             names.extend(defined_names(&plan));
             for own in item_names(&plan) {
                 names.remove(&own);
@@ -76,9 +100,9 @@ pub fn builtins() -> &'static BTreeSet<String> {
 
 /// Every name the emitters define for `plan`.
 fn defined_names(plan: &Plan) -> BTreeSet<String> {
-    let mut names = rust_items(emit::rust::tokens(plan));
-    names.extend(c_macros(&emit::c_header::render(plan, "layout.toml")));
-    names.extend(linker_symbols(&emit::linker::render(plan, "layout.toml")));
+    let mut names = rust_items(super::rust::tokens(plan));
+    names.extend(c_macros(&super::c_header::render(plan, "layout.toml")));
+    names.extend(linker_symbols(&super::linker::render(plan, "layout.toml")));
     names
 }
 
