@@ -16,8 +16,10 @@ pub(super) fn image(
 ) -> Option<String> {
     let mut declared = resolved.regions.iter().filter(|r| r.is(Purpose::Image));
     let Some(first) = declared.next() else {
-        let knock_on = resolved.regions.iter().any(|r| r.purpose_invalid);
-        if !knock_on && !(resolved.regions.is_empty() && spec.regions_given) {
+        // An invalid purpose or a malformed `region` was reported already.
+        let knock_on = resolved.regions.iter().any(|r| r.purpose_invalid)
+            || (resolved.regions.is_empty() && spec.regions_given);
+        if !knock_on {
             diags.push(no_image(spec));
         } // else `region` itself was malformed, and reported
         return None;
