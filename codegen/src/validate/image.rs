@@ -21,7 +21,7 @@ pub(super) fn image(
             || (resolved.regions.is_empty() && spec.regions_given);
         if !knock_on {
             diags.push(no_image(spec));
-        } // else `region` itself was malformed, and reported
+        }
         return None;
     };
     let extra: Vec<&ResolvedRegion> = declared.collect();

@@ -77,7 +77,7 @@ fn group(g: &FixGroup) -> TokenStream {
         ident(&consts.end),
         ident(&consts.count),
     );
-    let (vb, ve, vc) = (dec(g.first), dec(g.end()), dec(g.count));
+    let (begin_value, end_value, count_value) = (dec(g.first), dec(g.end()), dec(g.count));
     let doc = format!(
         " Fixmap group `{}`: {}. Slots {}..{} (END exclusive).",
         g.name,
@@ -92,9 +92,9 @@ fn group(g: &FixGroup) -> TokenStream {
     );
     quote! {
         #[doc = #doc]
-        pub const #begin: usize = #vb;
-        pub const #end: usize = #ve;
-        pub const #cnt: usize = #vc;
+        pub const #begin: usize = #begin_value;
+        pub const #end: usize = #end_value;
+        pub const #cnt: usize = #count_value;
         #[doc = #accessor_doc]
         pub const fn #accessor(i: usize) -> Option<FixSlot> {
             if i < #cnt { FixSlot::from_index(#begin + i) } else { None }

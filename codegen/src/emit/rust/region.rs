@@ -24,9 +24,10 @@ pub(super) fn region(plan: &Plan, r: &Region) -> TokenStream {
         ident(&names.last_slot),
         ident(&names.perms),
     );
-    let (vs, vz, vl, va) = (lit(r.start), lit(r.size), lit(r.last), lit(r.align));
-    let (sf, sl) = (dec(r.first_slot), dec(r.last_slot));
-    let pr = perms(&r.perms);
+    let (start_value, size_value, last_value, align_value) =
+        (lit(r.start), lit(r.size), lit(r.last), lit(r.align));
+    let (first_slot_value, last_slot_value) = (dec(r.first_slot), dec(r.last_slot));
+    let perms_value = perms(&r.perms);
     let root = plan.paging.root_level;
     let slots = slot_range(r.first_slot, r.last_slot);
     let doc = format!(
@@ -40,17 +41,17 @@ pub(super) fn region(plan: &Plan, r: &Region) -> TokenStream {
     );
     let mut out = quote! {
         #[doc = #doc]
-        pub const #start: usize = #vs;
-        pub const #size: usize = #vz;
+        pub const #start: usize = #start_value;
+        pub const #size: usize = #size_value;
         #[doc = " Last byte (inclusive)."]
-        pub const #last: usize = #vl;
+        pub const #last: usize = #last_value;
         pub const #range: core::ops::RangeInclusive<usize> = #start..=#last;
-        pub const #align: usize = #va;
+        pub const #align: usize = #align_value;
         #[doc = " First root-table slot the region touches."]
-        pub const #first_slot: usize = #sf;
+        pub const #first_slot: usize = #first_slot_value;
         #[doc = " Last root-table slot the region touches (inclusive)."]
-        pub const #last_slot: usize = #sl;
-        pub const #perm_name: Perms = #pr;
+        pub const #last_slot: usize = #last_slot_value;
+        pub const #perm_name: Perms = #perms_value;
         const _: () = assert!(#start + (#size - 1) == #last, "region bounds agree");
         const _: () = assert!(#start % #align == 0, "region start meets its alignment");
         const _: () = assert!(#size % PAGE_SIZE == 0, "region is whole pages");
@@ -67,10 +68,10 @@ fn exclusive_end(end: &str, last: &str, value: Option<u64>) -> TokenStream {
     let (end, last_ident) = (ident(end), ident(last));
     match value {
         Some(v) => {
-            let v = lit(v);
+            let end_value = lit(v);
             quote! {
                 #[doc = " Exclusive end."]
-                pub const #end: usize = #v;
+                pub const #end: usize = #end_value;
                 const _: () = assert!(#last_ident + 1 == #end, "exclusive end follows the last byte");
             }
         }
@@ -90,7 +91,7 @@ fn exclusive_end(end: &str, last: &str, value: Option<u64>) -> TokenStream {
 pub(super) fn gap(g: &Gap) -> TokenStream {
     let names = GapConstants::of(&g.name);
     let (start, size, last) = (ident(&names.start), ident(&names.size), ident(&names.last));
-    let (vs, vz, vl) = (lit(g.start), lit(g.size), lit(g.last));
+    let (start_value, size_value, last_value) = (lit(g.start), lit(g.size), lit(g.last));
     let doc = format!(
         " Guard gap `{}`: {} between `{}` and `{}`; never mapped.",
         g.name,
@@ -100,11 +101,11 @@ pub(super) fn gap(g: &Gap) -> TokenStream {
     );
     let mut out = quote! {
         #[doc = #doc]
-        pub const #start: usize = #vs;
+        pub const #start: usize = #start_value;
         #[doc = " Size of the gap."]
-        pub const #size: usize = #vz;
+        pub const #size: usize = #size_value;
         #[doc = " Last byte of the gap (inclusive)."]
-        pub const #last: usize = #vl;
+        pub const #last: usize = #last_value;
         const _: () = assert!(#start + (#size - 1) == #last, "gap bounds agree");
     };
     out.extend(exclusive_end(&names.end, &names.last, g.end()));

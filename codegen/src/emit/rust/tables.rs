@@ -29,8 +29,8 @@ pub(super) fn tables(plan: &Plan) -> TokenStream {
             first_slot,
             last_slot,
         } => {
-            let (s, l, fs, ls) = (lit(*start), lit(*last), dec(*first_slot), dec(*last_slot));
-            Some(quote!(Unused { start: #s, last: #l, first_slot: #fs, last_slot: #ls }))
+            let (start, last, first_slot, last_slot) = (lit(*start), lit(*last), dec(*first_slot), dec(*last_slot));
+            Some(quote!(Unused { start: #start, last: #last, first_slot: #first_slot, last_slot: #last_slot }))
         }
         _ => None,
     });
@@ -107,8 +107,8 @@ fn map(plan: &Plan) -> Vec<TokenStream> {
                 quote!(MapEntry::Unused(UNUSED[#i]))
             }
             MapEntry::NonCanonical { start, last } => {
-                let (s, l) = (lit(*start), lit(*last));
-                quote!(MapEntry::NonCanonical { start: #s, last: #l })
+                let (start, last) = (lit(*start), lit(*last));
+                quote!(MapEntry::NonCanonical { start: #start, last: #last })
             }
         })
         .collect()
@@ -122,13 +122,13 @@ pub(super) fn checks(plan: &Plan) -> TokenStream {
         .iter()
         .map(|r| {
             let names = RegionConstants::of(&r.name);
-            let (s, e) = (ident(&names.start), ident(&names.last));
-            (r.start, quote!(#s), quote!(#e))
+            let (start, last) = (ident(&names.start), ident(&names.last));
+            (r.start, quote!(#start), quote!(#last))
         })
         .chain(plan.gaps.iter().map(|g| {
             let names = GapConstants::of(&g.name);
-            let (s, e) = (ident(&names.start), ident(&names.last));
-            (g.start, quote!(#s), quote!(#e))
+            let (start, last) = (ident(&names.start), ident(&names.last));
+            (g.start, quote!(#start), quote!(#last))
         }))
         .collect();
     items.sort_by_key(|(start, _, _)| *start);
