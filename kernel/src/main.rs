@@ -52,9 +52,12 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
     let entry_to_all_set_up = instret::read() - entry_instret;
 
     println!(
-        "hart {hart}, RAM {:#x}..{:#x}, DTB at {dtb_pa:#x} ({} bytes)",
-        set_up.ram.0, set_up.ram.1, set_up.dtb_size
+        "hart {hart}, DTB at {dtb_pa:#x} ({} bytes), RAM mapped from {:#x}:",
+        set_up.dtb_size, set_up.directmap_pa_base
     );
+    for (start, end) in set_up.ram.iter() {
+        println!("  RAM {start:#x}..{end:#x}");
+    }
     print_memory_map();
     plant::panic_at("after_boot");
     let passed = selftest::run();
@@ -64,8 +67,10 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
 
 /// What [`set_up`] found and measured.
 struct SetUp {
-    /// The RAM bank that holds the image, `(start, end)` physical.
-    ram: (usize, usize),
+    /// Every RAM bank.
+    ram: platform::RamBanks,
+    /// The physical address the direct map's start maps.
+    directmap_pa_base: usize,
     /// The DTB's size in bytes.
     dtb_size: usize,
     /// Instructions `setup_fixmap_mappings` took, the call included.
@@ -101,28 +106,75 @@ fn set_up(dtb_pa: usize) -> SetUp {
     if let Some(device) = platform.test_device {
         exit::init(device);
     }
+    let mapped = DirectMapped::for_banks(&platform.ram);
     // Frames start past the identity range: it holds the image's superpages, which
     // the direct map aliases read-only, so nothing the kernel writes may live there.
-    frames::init(IDENTITY_END, platform.ram.1, dtb_pa, dtb_pa + dtb.len());
-    map_ram(platform.ram);
+    let frames_end = platform.image_bank.1.min(mapped.pa_limit);
+    if IDENTITY_END >= frames_end {
+        panic!(
+            "no mapped RAM above the identity range (it ends at {IDENTITY_END:#x}, RAM at {frames_end:#x}): lower platform.image_max_size in the layout"
+        );
+    }
+    frames::init(IDENTITY_END, frames_end, dtb_pa, dtb_pa + dtb.len());
+    map_ram(&platform.ram, &mapped);
     instret::mark(Phase::DirectMap);
     SetUp {
         ram: platform.ram,
+        directmap_pa_base: mapped.pa_base,
         dtb_size: dtb.len(),
         setup_fixmap,
     }
 }
 
-/// Map the RAM bank `(start, end)` at `DIRECTMAP.start + pa` with the largest pages
-/// that fit. The identity range, which holds the image's superpages, is mapped
-/// read-only (a writable alias of the text would undo W^X); the rest read-write.
-fn map_ram((start, end): (usize, usize)) {
-    if end > DIRECTMAP.size {
-        panic!(
-            "RAM ends at {end:#x}, past the {} direct map (`{}`, {} bytes): grow it in the layout",
-            DIRECTMAP.name, DIRECTMAP.name, DIRECTMAP.size
-        );
+/// The physical range the direct map covers, `[pa_base, pa_limit)`.
+#[derive(Clone, Copy)]
+struct DirectMapped {
+    pa_base: usize,
+    pa_limit: usize,
+}
+
+impl DirectMapped {
+    /// Relative to the lowest bank: physical `pa` at `DIRECTMAP.start + (pa -
+    /// pa_base)`, `pa_base` the lowest bank's start aligned down to
+    /// [`DIRECTMAP_BASE_ALIGN`], as Linux's `va_pa_offset` and Xen's direct-map
+    /// offset do.
+    fn for_banks(banks: &platform::RamBanks) -> DirectMapped {
+        let pa_base = banks.lowest() & !(DIRECTMAP_BASE_ALIGN - 1);
+        DirectMapped {
+            pa_base,
+            pa_limit: pa_base.saturating_add(DIRECTMAP.size),
+        }
     }
+}
+
+/// The size of the direct map's largest leaf, to which the physical base is aligned
+/// down: a level-2 leaf (1 GiB), present in every mode.
+const DIRECTMAP_BASE_ALIGN: usize = mm::table::level_size(2);
+
+/// Map every RAM bank into the direct map as `mapped` says. RAM the direct map
+/// cannot hold is left unmapped, with a warning.
+fn map_ram(banks: &platform::RamBanks, mapped: &DirectMapped) {
+    let DirectMapped { pa_base, pa_limit } = *mapped;
+    for (start, end) in banks.iter() {
+        if end > pa_limit {
+            println!(
+                "warning: RAM {:#x}..{end:#x} lies beyond the direct map `{}` ({} bytes from {pa_base:#x}): left unmapped",
+                start.max(pa_limit),
+                DIRECTMAP.name,
+                DIRECTMAP.size
+            );
+        }
+        if start < pa_limit {
+            map_bank(start, end.min(pa_limit), pa_base);
+        }
+    }
+    set_directmap_ready(pa_base);
+}
+
+/// Map `[start, end)` with the largest pages that fit. The identity range, which
+/// holds the image's superpages, is mapped read-only (a writable alias of the text
+/// would undo W^X); the rest read-write.
+fn map_bank(start: usize, end: usize, pa_base: usize) {
     let inside = |pa: usize| pa.clamp(start, end);
     let pieces = [
         (start, inside(IDENTITY_START), PteFlags::KERNEL_RW),
@@ -136,7 +188,7 @@ fn map_ram((start, end): (usize, usize)) {
     for (from, to, flags) in pieces {
         if to > from {
             kernel_access::map(
-                DIRECTMAP.start + from,
+                DIRECTMAP.start + (from - pa_base),
                 from,
                 to - from,
                 flags,
@@ -145,7 +197,6 @@ fn map_ram((start, end): (usize, usize)) {
             .unwrap_or_else(|e| panic!("mapping RAM into `{}`: {e:?}", DIRECTMAP.name));
         }
     }
-    set_directmap_ready();
 }
 
 /// The plan top-down, entry by entry of the generated `MAP`.

@@ -18,10 +18,47 @@ use crate::plan::PAGE_SIZE;
 
 const FDT_MAGIC: u32 = 0xd00d_feed;
 
+/// The most RAM banks the kernel maps (the first `reg` entry of each memory node).
+pub const MAX_RAM_BANKS: usize = 8;
+
+/// The RAM banks the DTB reports, each `[start, end)` physical, in DTB order.
+#[derive(Clone, Copy)]
+pub struct RamBanks {
+    banks: [(usize, usize); MAX_RAM_BANKS],
+    count: usize,
+}
+
+impl RamBanks {
+    const EMPTY: RamBanks = RamBanks {
+        banks: [(0, 0); MAX_RAM_BANKS],
+        count: 0,
+    };
+
+    fn push(&mut self, bank: (usize, usize)) {
+        if self.count == MAX_RAM_BANKS {
+            panic!("the DTB reports more than {MAX_RAM_BANKS} RAM banks");
+        }
+        self.banks[self.count] = bank;
+        self.count += 1;
+    }
+
+    /// Every bank, `(start, end)`.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.banks[..self.count].iter().copied()
+    }
+
+    /// The lowest physical address of any bank.
+    pub fn lowest(&self) -> usize {
+        self.iter().map(|(start, _)| start).min().unwrap_or(0)
+    }
+}
+
 /// What the boot needs from the DTB, as physical addresses.
 pub struct Platform {
+    /// Every RAM bank.
+    pub ram: RamBanks,
     /// The RAM bank that holds the image, `[start, end)`.
-    pub ram: (usize, usize),
+    pub image_bank: (usize, usize),
     /// The ns16550 UART's registers.
     pub uart: usize,
     /// The SiFive test device's registers, if the machine has one.
@@ -132,7 +169,8 @@ pub fn parse(dtb: &'static [u8], image_pa: usize) -> Platform {
         address: 2,
         size: 1,
     }; MAX_DEPTH];
-    let (mut ram, mut uart, mut test_device) = (None, None, None);
+    let (mut image_bank, mut uart, mut test_device) = (None, None, None);
+    let mut ram = RamBanks::EMPTY;
     let mut tokens = tree.parse_iter();
     while let Some(token) = tokens
         .next()
@@ -178,8 +216,11 @@ pub fn parse(dtb: &'static [u8], image_pa: usize) -> Platform {
             ParsedTok::EndNode => {
                 let node = nodes[depth];
                 if let Some((address, size)) = node.reg {
-                    if node.is_memory && address <= image_pa && image_pa - address < size {
-                        ram = Some((address, address + size));
+                    if node.is_memory {
+                        ram.push((address, address + size));
+                        if address <= image_pa && image_pa - address < size {
+                            image_bank = Some((address, address + size));
+                        }
                     }
                     if node.is_uart {
                         uart.get_or_insert(address);
@@ -189,7 +230,7 @@ pub fn parse(dtb: &'static [u8], image_pa: usize) -> Platform {
                     }
                 }
                 depth = depth.saturating_sub(1);
-                if ram.is_some() && uart.is_some() && test_device.is_some() {
+                if image_bank.is_some() && uart.is_some() && test_device.is_some() {
                     break; // everything the boot needs is known: skip the rest of the blob
                 }
             }
@@ -197,7 +238,8 @@ pub fn parse(dtb: &'static [u8], image_pa: usize) -> Platform {
         }
     }
     Platform {
-        ram: ram.unwrap_or_else(|| {
+        ram,
+        image_bank: image_bank.unwrap_or_else(|| {
             panic!("no memory node in the DTB covers the image at {image_pa:#x}")
         }),
         uart: uart.unwrap_or_else(|| panic!("no ns16550 UART in the DTB")),

@@ -9,8 +9,8 @@ use crate::mm::kernel_access::{lookup, phys_to_virt};
 use crate::mm::pmap::{self, PmapError};
 use crate::mm::pte::PteFlags;
 use crate::plan::{
-    FIX_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, IMAGE, PAGE_SIZE, PMAP, UNUSED,
-    root_slot_address, virt_to_fix,
+    FIX_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, IMAGE, PAGE_SIZE, PMAP, Purpose, REGIONS,
+    UNUSED, root_slot_address, virt_to_fix,
 };
 use crate::println;
 use crate::trap::{
@@ -43,6 +43,7 @@ pub fn run() -> bool {
     };
     fixmap_slots(&mut t);
     guard_gaps(&mut t);
+    reserved_regions(&mut t);
     unused_slots(&mut t);
     w_xor_x(&mut t);
     image_sections(&mut t);
@@ -85,6 +86,31 @@ fn fixmap_slots(t: &mut Tally) {
     match bad {
         None => t.check(true, format_args!("fixmap: all {FIX_COUNT} slots map a frame, write, read back through the direct map, and fault once cleared")),
         Some((slot, why)) => t.check(false, format_args!("fixmap: slot {} ({}): {why}", slot.index(), slot.name())),
+    }
+}
+
+/// Regions planned but not mapped at boot (`purpose = "reserved"`): a load from the
+/// first and the last 8 bytes of each faults — for a region that ends at 2^64, the
+/// very last doubleword of the address space — and the handler names the region.
+fn reserved_regions(t: &mut Tally) {
+    for r in REGIONS.iter().filter(|r| r.purpose == Purpose::Reserved) {
+        let mut ok = true;
+        for addr in [r.start, r.last - 7] {
+            // SAFETY: probe_load turns a fault into a return value.
+            let cause = unsafe { trap::probe_load(addr) };
+            ok &= cause == LOAD_PAGE_FAULT
+                && describe(trap::last_fault_addr()) == Location::Region(r.name);
+        }
+        t.check(
+            ok,
+            format_args!(
+                "reserved region `{}` ({:#x}..={:#x}): loads at both ends fault; trap handler: {}",
+                r.name,
+                r.start,
+                r.last,
+                describe(r.last)
+            ),
+        );
     }
 }
 

@@ -87,7 +87,10 @@ pub struct Boot {
     pub output: String,
 }
 
-pub fn qemu_command(elf: &Path) -> Command {
+/// QEMU's RAM for a boot unless a test says otherwise.
+pub const MEMORY: &str = "128M";
+
+pub fn qemu_command(elf: &Path, memory: &str) -> Command {
     let mut cmd = Command::new(QEMU);
     cmd.args([
         "-machine",
@@ -96,7 +99,7 @@ pub fn qemu_command(elf: &Path) -> Command {
         "-bios",
         "default",
         "-m",
-        "128M",
+        memory,
         "-smp",
         "1",
     ])
@@ -105,9 +108,14 @@ pub fn qemu_command(elf: &Path) -> Command {
     cmd
 }
 
-/// Boot `elf`, echoing its output when `echo` is set.
+/// Boot `elf` with [`MEMORY`] of RAM, echoing its output when `echo` is set.
 pub fn boot(elf: &Path, echo: bool) -> Result<Boot, String> {
-    let mut child = qemu_command(elf)
+    boot_with(elf, echo, MEMORY)
+}
+
+/// Boot `elf` with `memory` of RAM (QEMU's `-m`).
+pub fn boot_with(elf: &Path, echo: bool, memory: &str) -> Result<Boot, String> {
+    let mut child = qemu_command(elf, memory)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -206,7 +214,7 @@ pub fn gdb(layout: &Path) -> Result<u8, String> {
         // Debian's plain `gdb` has no RISC-V target: it attaches but cannot read registers.
         println!("gdb-multiarch is not installed: `apt-get install -y gdb-multiarch` (as root).");
     }
-    let status = qemu_command(&elf)
+    let status = qemu_command(&elf, MEMORY)
         .args(["-s", "-S"])
         .status()
         .map_err(|e| format!("cannot start {QEMU}: {e}"))?;

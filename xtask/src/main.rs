@@ -11,6 +11,7 @@ mod boot;
 mod fuzz;
 mod setup;
 mod test;
+mod variants;
 mod verdict;
 
 use std::path::{Path, PathBuf};

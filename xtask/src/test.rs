@@ -71,6 +71,13 @@ pub fn run() -> Result<u8, String> {
         );
     }
 
+    for (i, variant) in crate::variants::VARIANTS.iter().enumerate() {
+        record(
+            format!("variant: {}", variant.name),
+            boot_variant(i, variant),
+        );
+    }
+
     // Negative: an image region smaller than the image fails at link time, naming the field.
     let tiny = repo().join("tests/negative/image-region-too-small.toml");
     record("negative: image region smaller than the image".into(), {
@@ -136,6 +143,18 @@ const STAGES: [&str; 8] = [
     "direct_map",
     "after_boot",
 ];
+
+/// Build and boot one derived plan; its verdict, and the line it must print.
+fn boot_variant(index: usize, variant: &crate::variants::Variant) -> Result<String, String> {
+    let layout = variant.write(index)?;
+    let build = boot::build_kernel(&layout, &[], &[])?;
+    let boot = boot::boot_with(build.elf()?, false, variant.memory)?;
+    let (passed, _) = verdict(&boot).map_err(|f| f.to_string())?;
+    if !boot.output.contains(variant.expect) {
+        return Err(format!("the output lacks {:?}", variant.expect));
+    }
+    Ok(format!("{passed} self-tests passed, -m {}", variant.memory))
+}
 
 fn boot_plan(
     plan: &std::path::Path,

@@ -1,6 +1,6 @@
 //! Table access once the MMU is on, and the kernel's mapping helpers.
 
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::boot::pool_alloc;
 use super::frames;
@@ -12,18 +12,24 @@ use super::table::{self, MapError, PageTable, TableAccess};
 use super::tlb::{flush_all, flush_page};
 use crate::plan::DIRECTMAP;
 
-/// Set once RAM is mapped at `DIRECTMAP.start + pa`.
+/// Set once RAM is mapped at `DIRECTMAP.start + (pa - DIRECTMAP_PA_BASE)`.
 static DIRECTMAP_READY: AtomicBool = AtomicBool::new(false);
 
-/// Record that the direct map now covers RAM: tables in RAM are reached through it.
-pub fn set_directmap_ready() {
+/// The physical address `DIRECTMAP.start` maps: the lowest RAM bank's start,
+/// aligned down to the direct map's largest leaf (as Linux's `va_pa_offset`).
+static DIRECTMAP_PA_BASE: AtomicUsize = AtomicUsize::new(0);
+
+/// Record that the direct map now covers RAM from physical `pa_base` on: tables in
+/// RAM are reached through it.
+pub fn set_directmap_ready(pa_base: usize) {
+    DIRECTMAP_PA_BASE.store(pa_base, Ordering::Relaxed);
     DIRECTMAP_READY.store(true, Ordering::Release);
 }
 
-/// The direct-map address of `pa` (RAM only, once the direct map exists).
+/// The direct-map address of `pa` (mapped RAM only, once the direct map exists).
 pub fn phys_to_virt(pa: usize) -> usize {
     debug_assert!(DIRECTMAP_READY.load(Ordering::Relaxed));
-    DIRECTMAP.start + pa
+    DIRECTMAP.start + (pa - DIRECTMAP_PA_BASE.load(Ordering::Relaxed))
 }
 
 /// Table access with the MMU on: reaches a table by the cheapest way available —
