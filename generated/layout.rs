@@ -182,6 +182,9 @@ pub const BOOT_SUPERPAGE_SIZE: usize = 0x20_0000;
 pub const IDENTITY_START: usize = 0x8020_0000;
 /// Exclusive end of the identity range.
 pub const IDENTITY_END: usize = 0x8040_0000;
+/// The most RAM the platform can have, in bytes, when the layout states it
+/// (`platform.max_ram`); every direct map holds it.
+pub const MAX_RAM: Option<usize> = None;
 /// `directmap` (directmap): direct map of physical RAM. 192 GiB at 0xffff_ffc0_0000_0000, L2 slot 256-447, rw-.
 pub const DIRECTMAP_VIRT_START: usize = 0xffff_ffc0_0000_0000;
 pub const DIRECTMAP_VIRT_SIZE: usize = 0x30_0000_0000;

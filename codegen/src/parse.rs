@@ -19,7 +19,7 @@ type Value<'i> = TomlSpanned<DeValue<'i>>;
 
 const ROOT_KEYS: &[&str] = &["paging", "platform", "region", "fixmap"];
 const PAGING_KEYS: &[&str] = &["mode"];
-const PLATFORM_KEYS: &[&str] = &["load_address", "identity_size", "image_max_size"];
+const PLATFORM_KEYS: &[&str] = &["load_address", "identity_size", "image_max_size", "max_ram"];
 const REGION_KEYS: &[&str] = &[
     "name",
     "purpose",
@@ -284,7 +284,7 @@ fn article(type_str: &str) -> String {
 
 fn help_for(key: &str) -> String {
     match key {
-        "size" | "identity_size" | "image_max_size" | "align" => {
+        "size" | "identity_size" | "image_max_size" | "max_ram" | "align" => {
             format!("write `{key} = \"2M\"` (units K, M, G, T; or `\"3 slots\"` for root slots)")
         }
         "at" | "load_address" => format!(
@@ -546,6 +546,7 @@ fn platform(t: Table<'_, '_>, diags: &mut Diagnostics) -> PlatformSpec {
         image_max_size: t
             .required("image_max_size", diags)
             .and_then(|v| size(v, "image_max_size", diags)),
+        max_ram: t.get("max_ram").and_then(|v| size(v, "max_ram", diags)),
     }
 }
 

@@ -28,6 +28,8 @@ pub struct PlatformSpec {
     pub load_address: Option<Spanned<AddrExpr>>,
     pub identity_size: Option<Spanned<SizeExpr>>,
     pub image_max_size: Option<Spanned<SizeExpr>>,
+    /// The most RAM the platform can have (optional): every direct map must hold it.
+    pub max_ram: Option<Spanned<SizeExpr>>,
 }
 
 #[derive(Clone, Debug)]

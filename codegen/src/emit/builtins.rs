@@ -54,6 +54,7 @@ fn reference_plan(mode: Mode) -> Plan {
             boot_superpage: two_mib,
             identity_start: 0x8020_0000,
             identity_end: 0x8040_0000,
+            max_ram: Some(1 << 30),
         },
         regions: vec![
             region("image", Purpose::Image, image_start, Perms::SECTIONS),

@@ -160,6 +160,9 @@ fn platform(s: &mut String, plan: &Plan) {
     define(s, "VMLAYOUT_IDENTITY_SIZE", &addr(p.identity_size));
     define(s, "VMLAYOUT_IMAGE_MAX_SIZE", &addr(p.image_max_size));
     define(s, "VMLAYOUT_BOOT_SUPERPAGE_SIZE", &addr(p.boot_superpage));
+    if let Some(max_ram) = p.max_ram {
+        define(s, "VMLAYOUT_MAX_RAM", &addr(max_ram));
+    }
 }
 
 fn regions_and_gaps(s: &mut String, plan: &Plan) {

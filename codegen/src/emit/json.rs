@@ -26,6 +26,8 @@ pub fn value(plan: &Plan) -> Value {
             "identity_size": hex_plain(plan.platform.identity_size),
             "image_max_size": hex_plain(plan.platform.image_max_size),
             "boot_superpage": hex_plain(plan.platform.boot_superpage),
+            "identity": [hex_plain(plan.platform.identity_start), hex_plain(plan.platform.identity_end)],
+            "max_ram": plan.platform.max_ram.map(hex_plain),
         },
         "regions": plan.regions.iter().map(|r| json!({
             "name": r.name,

@@ -212,6 +212,8 @@ pub struct Platform {
     /// `load_address`. `identity_start` is inclusive, `identity_end` exclusive.
     pub identity_start: u64,
     pub identity_end: u64,
+    /// The most RAM the platform can have, in bytes, when the layout says.
+    pub max_ram: Option<u64>,
 }
 
 impl Platform {

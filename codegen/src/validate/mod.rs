@@ -40,6 +40,7 @@ pub fn validate(
     let image = image::image(spec, &resolved, platform.as_ref(), diags);
     if let Some(platform) = &platform {
         identity::identity(spec, platform, &resolved, mode, diags);
+        platform::direct_maps_hold_ram(spec, platform, &resolved, diags);
     }
     let fixmap = fixmap::fixmap(spec, &resolved, diags);
     names::constant_names(spec, &resolved, diags);

@@ -5,7 +5,8 @@ use super::BOOT_SUPERPAGE;
 use crate::diag::{Diagnostic, Diagnostics, Spanned};
 use crate::fmt::{hex, human_size};
 use crate::paging::{Mode, PAGE_SIZE};
-use crate::plan::Platform;
+use crate::plan::{Platform, Purpose};
+use crate::resolve::Resolved;
 use crate::resolve::size_bytes;
 use crate::spec::{LayoutSpec, PlatformSpec};
 use crate::units::{AddrExpr, SizeExpr};
@@ -20,6 +21,10 @@ pub(super) fn platform(spec: &LayoutSpec, mode: Mode, diags: &mut Diagnostics) -
     let identity_size = size_field(p.identity_size.as_ref(), "identity_size", mode, diags);
     let image_max_size = size_field(p.image_max_size.as_ref(), "image_max_size", mode, diags);
     let (load_address, image_max_size) = (load?, image_max_size?);
+    let max_ram = p
+        .max_ram
+        .as_ref()
+        .map(|m| size_field(Some(m), "max_ram", mode, diags));
     let (identity_start, identity_end) = identity(p, load_address, image_max_size, diags)?;
     Some(Platform {
         load_address,
@@ -28,6 +33,7 @@ pub(super) fn platform(spec: &LayoutSpec, mode: Mode, diags: &mut Diagnostics) -
         boot_superpage: BOOT_SUPERPAGE,
         identity_start,
         identity_end,
+        max_ram: max_ram.map(|m| m.ok_or(())).transpose().ok()?,
     })
 }
 
@@ -105,4 +111,43 @@ fn identity(
         );
     }
     range
+}
+
+/// Every direct map holds `platform.max_ram` bytes of RAM, when the layout states
+/// it: the kernel maps RAM relative to its lowest bank, so a direct map smaller
+/// than the platform's RAM leaves some of it unmapped.
+pub(super) fn direct_maps_hold_ram(
+    spec: &LayoutSpec,
+    platform: &Platform,
+    resolved: &Resolved,
+    diags: &mut Diagnostics,
+) {
+    let Some(max_ram) = platform.max_ram else {
+        return;
+    };
+    let span = spec
+        .platform
+        .as_ref()
+        .and_then(|p| p.max_ram.as_ref())
+        .map_or(0..0, |m| m.span.clone());
+    for (r, name, extent) in resolved.placed() {
+        if r.is(Purpose::Directmap) && extent.size < max_ram {
+            diags.push(
+                Diagnostic::error(
+                    format!(
+                        "direct map `{name}` ({}) cannot hold platform.max_ram ({})",
+                        human_size(extent.size),
+                        human_size(max_ram)
+                    ),
+                    r.spans.size.clone().unwrap_or_else(|| r.spans.placement.clone()),
+                    "smaller than the platform's RAM",
+                )
+                .with_related(span.clone(), "the most RAM the platform can have")
+                .with_help(format!(
+                    "grow `{name}` to at least {} (RAM is mapped relative to its lowest bank, aligned down to 1 GiB: allow for that), or lower max_ram",
+                    human_size(max_ram)
+                )),
+            );
+        }
+    }
 }

@@ -90,6 +90,13 @@ pub(super) fn platform(plan: &Plan) -> TokenStream {
         lit(p.boot_superpage),
     );
     let (identity_start, identity_end) = (lit(p.identity_start), lit(p.identity_end));
+    let max_ram = match p.max_ram {
+        Some(bytes) => {
+            let bytes = lit(bytes);
+            quote!(Some(#bytes))
+        }
+        None => quote!(None),
+    };
     let image = ident(&RegionConstants::of(&plan.image().name).start);
     quote! {
         #[doc = " Physical address the firmware loads the image at."]
@@ -107,5 +114,8 @@ pub(super) fn platform(plan: &Plan) -> TokenStream {
         pub const IDENTITY_START: usize = #identity_start;
         #[doc = " Exclusive end of the identity range."]
         pub const IDENTITY_END: usize = #identity_end;
+        #[doc = " The most RAM the platform can have, in bytes, when the layout states it"]
+        #[doc = " (`platform.max_ram`); every direct map holds it."]
+        pub const MAX_RAM: Option<usize> = #max_ram;
     }
 }
