@@ -27,6 +27,8 @@ pub enum Purpose {
     Directmap,
     /// Planned, not mapped at boot.
     Reserved,
+    /// Kept for the boot identity mapping; not mapped after boot.
+    Identity,
 }
 /// One region of the plan, for run-time use (maps, fault reports). Bytes
 /// `start..=last`: a region may end at the top of the address space.
@@ -177,14 +179,42 @@ pub const IDENTITY_SIZE: usize = 0x1000;
 pub const IMAGE_MAX_SIZE: usize = 0x20_0000;
 /// Page size of the boot mappings: link and load address agree modulo it.
 pub const BOOT_SUPERPAGE_SIZE: usize = 0x20_0000;
-/// Start of the physical range the boot code identity-maps while it turns the MMU on:
-/// the boot superpages that can hold an image of `IMAGE_MAX_SIZE` at `LOAD_ADDRESS`.
+/// Start of the physical range the boot code may identity-map while it turns the MMU
+/// on: the boot superpages that can hold an image of `IMAGE_MAX_SIZE` at any allowed
+/// load address.
 pub const IDENTITY_START: usize = 0x8020_0000;
 /// Exclusive end of the identity range.
 pub const IDENTITY_END: usize = 0x8040_0000;
 /// The most RAM the platform can have, in bytes, when the layout states it
 /// (`platform.max_ram`); every direct map holds it.
 pub const MAX_RAM: Option<usize> = None;
+/// The load addresses a loader may choose: `LOAD_FIRST`, `LOAD_FIRST + LOAD_ALIGN`,
+/// … up to `LOAD_LAST` (inclusive); `LOAD_ADDRESS` is one of them.
+pub const LOAD_FIRST: usize = 0x8020_0000;
+pub const LOAD_LAST: usize = 0x8020_0000;
+pub const LOAD_ALIGN: usize = 0x20_0000;
+/// Whether the image may run loaded at physical address `pa`.
+pub const fn is_load_address(pa: usize) -> bool {
+    pa >= LOAD_FIRST && pa <= LOAD_LAST && (pa - LOAD_FIRST) % LOAD_ALIGN == 0
+}
+/// The physical range `[start, end)` the boot code identity-maps for an image loaded
+/// at `load` (an allowed load address): whole boot superpages around `IMAGE_MAX_SIZE`
+/// bytes from `load`. It lies inside `IDENTITY_START..IDENTITY_END`.
+pub const fn identity_range(load: usize) -> (usize, usize) {
+    let start = load / BOOT_SUPERPAGE_SIZE * BOOT_SUPERPAGE_SIZE;
+    (start, (load + IMAGE_MAX_SIZE).next_multiple_of(BOOT_SUPERPAGE_SIZE))
+}
+const _: () = assert!(
+    is_load_address(LOAD_ADDRESS), "the default load address is allowed"
+);
+const _: () = assert!(
+    identity_range(LOAD_FIRST).0 == IDENTITY_START,
+    "identity ranges start in the identity range"
+);
+const _: () = assert!(
+    identity_range(LOAD_LAST).1 == IDENTITY_END,
+    "identity ranges end in the identity range"
+);
 /// `directmap` (directmap): direct map of physical RAM. 192 GiB at 0xffff_ffc0_0000_0000, L2 slot 256-447, rw-.
 pub const DIRECTMAP_VIRT_START: usize = 0xffff_ffc0_0000_0000;
 pub const DIRECTMAP_VIRT_SIZE: usize = 0x30_0000_0000;

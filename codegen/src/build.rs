@@ -16,6 +16,11 @@ use crate::plan::Plan;
 /// --layout`); a relative path is taken from the crate's manifest directory.
 pub const LAYOUT_ENV: &str = "VMLAYOUT_FILE";
 
+/// Environment variable that links the image to load at another address the
+/// plan's `load_range` allows (hex with `0x`, or decimal), as a loader that
+/// chose it would.
+pub const LOAD_AT_ENV: &str = "VMLAYOUT_LOAD_AT";
+
 /// The layout file to use: `$VMLAYOUT_FILE` if set, else `default`, either one
 /// relative to `manifest_dir`.
 pub fn layout_path(manifest_dir: &Path, default: &Path, env_value: Option<&str>) -> PathBuf {
@@ -55,6 +60,7 @@ fn build(default_layout: &Path, needs: Option<&Path>) -> Plan {
 
     // Register the inputs before anything can fail, so fixing them triggers a rerun.
     println!("cargo:rerun-if-env-changed={LAYOUT_ENV}");
+    println!("cargo:rerun-if-env-changed={LOAD_AT_ENV}");
     println!("cargo:rerun-if-changed={}", path.display());
 
     let needs = needs.map(|given| {
@@ -75,6 +81,13 @@ fn build(default_layout: &Path, needs: Option<&Path>) -> Plan {
             std::process::exit(1);
         }
     };
+    let plan = match load_at() {
+        Some(load) => plan.loaded_at(load).unwrap_or_else(|e| {
+            eprintln!("error: {LOAD_AT_ENV}: {e}");
+            std::process::exit(1);
+        }),
+        None => plan,
+    };
     let shown = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -87,6 +100,23 @@ fn build(default_layout: &Path, needs: Option<&Path>) -> Plan {
     let script = out_dir.join("layout.ld");
     println!("cargo:rustc-link-arg=-T{}", script.display());
     plan
+}
+
+/// The address `$VMLAYOUT_LOAD_AT` asks for, if set (exits on a malformed one).
+fn load_at() -> Option<u64> {
+    let text = std::env::var(LOAD_AT_ENV).ok().filter(|v| !v.is_empty())?;
+    let digits = text.replace('_', "");
+    let parsed = match digits.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => digits.parse(),
+    };
+    match parsed {
+        Ok(load) => Some(load),
+        Err(e) => {
+            eprintln!("error: {LOAD_AT_ENV}={text}: {e}");
+            std::process::exit(1);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ use crate::diag::{Diagnostic, Diagnostics, Span, Spanned, did_you_mean};
 use crate::paging::Mode;
 use crate::plan::{Perms, Purpose};
 use crate::spec::{
-    FixGroupSpec, FixmapSpec, GapSpec, LayoutSpec, Placement, PlatformSpec, RegionSpec,
+    FixGroupSpec, FixmapSpec, GapSpec, LayoutSpec, LoadRangeSpec, Placement, PlatformSpec,
+    RegionSpec,
 };
 use crate::units::{self, AddrExpr, SizeExpr};
 
@@ -19,7 +20,14 @@ type Value<'i> = TomlSpanned<DeValue<'i>>;
 
 const ROOT_KEYS: &[&str] = &["paging", "platform", "region", "fixmap"];
 const PAGING_KEYS: &[&str] = &["mode"];
-const PLATFORM_KEYS: &[&str] = &["load_address", "identity_size", "image_max_size", "max_ram"];
+const PLATFORM_KEYS: &[&str] = &[
+    "load_address",
+    "load_range",
+    "identity_size",
+    "image_max_size",
+    "max_ram",
+];
+const LOAD_RANGE_KEYS: &[&str] = &["first", "last", "align"];
 const REGION_KEYS: &[&str] = &[
     "name",
     "purpose",
@@ -547,7 +555,36 @@ fn platform(t: Table<'_, '_>, diags: &mut Diagnostics) -> PlatformSpec {
             .required("image_max_size", diags)
             .and_then(|v| size(v, "image_max_size", diags)),
         max_ram: t.get("max_ram").and_then(|v| size(v, "max_ram", diags)),
+        load_range: t.get("load_range").and_then(|v| load_range(v, diags)),
     }
+}
+
+/// `load_range = { first = "…", last = "…", align = "2M" }`.
+fn load_range(value: &Value<'_>, diags: &mut Diagnostics) -> Option<LoadRangeSpec> {
+    let DeValue::Table(table) = value.get_ref() else {
+        type_error(
+            diags,
+            "load_range",
+            "a table { first, last, align }",
+            value.get_ref(),
+            value.span(),
+        );
+        return None;
+    };
+    let t = Table::new(table, value.span(), "`load_range`", LOAD_RANGE_KEYS, diags);
+    let first = t
+        .required("first", diags)
+        .and_then(|v| address(v, "first", diags));
+    let last = t
+        .required("last", diags)
+        .and_then(|v| address(v, "last", diags));
+    let align = t.get("align").and_then(|v| size(v, "align", diags));
+    Some(LoadRangeSpec {
+        span: value.span(),
+        first: first?,
+        last: last?,
+        align,
+    })
 }
 
 fn purpose(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Spanned<Purpose>> {

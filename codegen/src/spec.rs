@@ -30,6 +30,18 @@ pub struct PlatformSpec {
     pub image_max_size: Option<Spanned<SizeExpr>>,
     /// The most RAM the platform can have (optional): every direct map must hold it.
     pub max_ram: Option<Spanned<SizeExpr>>,
+    /// The load addresses a loader may choose (optional; `load_address` only without).
+    pub load_range: Option<LoadRangeSpec>,
+}
+
+/// `load_range = { first, last, align }`: load addresses `first`, `first + align`,
+/// … up to `last` (inclusive).
+#[derive(Clone, Debug)]
+pub struct LoadRangeSpec {
+    pub span: Span,
+    pub first: Spanned<AddrExpr>,
+    pub last: Spanned<AddrExpr>,
+    pub align: Option<Spanned<SizeExpr>>,
 }
 
 #[derive(Clone, Debug)]

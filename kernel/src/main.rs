@@ -38,7 +38,7 @@ use instret::Phase;
 use mm::kernel_access::{self, set_directmap_ready};
 use mm::pte::PteFlags;
 use mm::{fixmap, frames};
-use plan::{DIRECTMAP, IDENTITY_END, IDENTITY_START, MapEntry, PT_ROOT_LEVEL};
+use plan::{DIRECTMAP, MapEntry, PT_ROOT_LEVEL};
 
 /// `_start` (entry.rs) calls it by this signature.
 const _: entry::KernelMain = rust_main;
@@ -52,8 +52,10 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
     let entry_to_all_set_up = instret::read() - entry_instret;
 
     println!(
-        "hart {hart}, DTB at {dtb_pa:#x} ({} bytes), RAM mapped from {:#x}:",
-        set_up.dtb_size, set_up.directmap_pa_base
+        "hart {hart}, image loaded at {:#x}, DTB at {dtb_pa:#x} ({} bytes), RAM mapped from {:#x}:",
+        mm::image::phys_range().0,
+        set_up.dtb_size,
+        set_up.directmap_pa_base
     );
     for (start, end) in set_up.ram.iter() {
         println!("  RAM {start:#x}..{end:#x}");
@@ -84,7 +86,8 @@ struct SetUp {
 fn set_up(dtb_pa: usize) -> SetUp {
     trap::install();
     plant::panic_at("drop_identity");
-    kernel_access::unmap(IDENTITY_START, IDENTITY_END - IDENTITY_START)
+    let (identity_start, identity_end) = mm::image::identity_range();
+    kernel_access::unmap(identity_start, identity_end - identity_start)
         .unwrap_or_else(|e| panic!("dropping the identity map: {e:?}"));
     instret::mark(Phase::IdentityDropped);
     plant::panic_at("setup_fixmap");
@@ -110,12 +113,13 @@ fn set_up(dtb_pa: usize) -> SetUp {
     // Frames start past the identity range: it holds the image's superpages, which
     // the direct map aliases read-only, so nothing the kernel writes may live there.
     let frames_end = platform.image_bank.1.min(mapped.pa_limit);
-    if IDENTITY_END >= frames_end {
+    let (_, identity_end) = mm::image::identity_range();
+    if identity_end >= frames_end {
         panic!(
-            "no mapped RAM above the identity range (it ends at {IDENTITY_END:#x}, RAM at {frames_end:#x}): lower platform.image_max_size in the layout"
+            "no mapped RAM above the identity range (it ends at {identity_end:#x}, RAM at {frames_end:#x}): lower platform.image_max_size in the layout"
         );
     }
-    frames::init(IDENTITY_END, frames_end, dtb_pa, dtb_pa + dtb.len());
+    frames::init(identity_end, frames_end, dtb_pa, dtb_pa + dtb.len());
     map_ram(&platform.ram, &mapped);
     instret::mark(Phase::DirectMap);
     SetUp {
@@ -175,15 +179,16 @@ fn map_ram(banks: &platform::RamBanks, mapped: &DirectMapped) {
 /// holds the image's superpages, is mapped read-only (a writable alias of the text
 /// would undo W^X); the rest read-write.
 fn map_bank(start: usize, end: usize, pa_base: usize) {
+    let (identity_start, identity_end) = mm::image::identity_range();
     let inside = |pa: usize| pa.clamp(start, end);
     let pieces = [
-        (start, inside(IDENTITY_START), PteFlags::KERNEL_RW),
+        (start, inside(identity_start), PteFlags::KERNEL_RW),
         (
-            inside(IDENTITY_START),
-            inside(IDENTITY_END),
+            inside(identity_start),
+            inside(identity_end),
             PteFlags::KERNEL_R,
         ),
-        (inside(IDENTITY_END), end, PteFlags::KERNEL_RW),
+        (inside(identity_end), end, PteFlags::KERNEL_RW),
     ];
     for (from, to, flags) in pieces {
         if to > from {

@@ -93,7 +93,10 @@ fn fixmap_slots(t: &mut Tally) {
 /// first and the last 8 bytes of each faults — for a region that ends at 2^64, the
 /// very last doubleword of the address space — and the handler names the region.
 fn reserved_regions(t: &mut Tally) {
-    for r in REGIONS.iter().filter(|r| r.purpose == Purpose::Reserved) {
+    for r in REGIONS
+        .iter()
+        .filter(|r| matches!(r.purpose, Purpose::Reserved | Purpose::Identity))
+    {
         let mut ok = true;
         for addr in [r.start, r.last - 7] {
             // SAFETY: probe_load turns a fault into a return value.

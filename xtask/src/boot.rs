@@ -70,8 +70,10 @@ pub fn build_kernel(
         cmd.env_remove(var);
     }
     cmd.env("VMLAYOUT_FILE", layout);
-    // Always set, so the kernel rebuilds when a planted failure comes or goes.
+    // Always set, so the kernel rebuilds when a planted failure or another load
+    // address comes or goes, and a user's environment does not leak in.
     cmd.env("VMLAYOUT_PLANT_FAILURE", "");
+    cmd.env("VMLAYOUT_LOAD_AT", "");
     cmd.envs(env.iter().copied());
     let output = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
     Ok(Build {

@@ -147,7 +147,12 @@ const STAGES: [&str; 8] = [
 /// Build and boot one derived plan; its verdict, and the line it must print.
 fn boot_variant(index: usize, variant: &crate::variants::Variant) -> Result<String, String> {
     let layout = variant.write(index)?;
-    let build = boot::build_kernel(&layout, &[], &[])?;
+    let env: Vec<(&str, &str)> = variant
+        .load_at
+        .map(|at| ("VMLAYOUT_LOAD_AT", at))
+        .into_iter()
+        .collect();
+    let build = boot::build_kernel(&layout, &[], &env)?;
     let boot = boot::boot_with(build.elf()?, false, variant.memory)?;
     let (passed, _) = verdict(&boot).map_err(|f| f.to_string())?;
     if !boot.output.contains(variant.expect) {

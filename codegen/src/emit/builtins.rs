@@ -55,6 +55,9 @@ fn reference_plan(mode: Mode) -> Plan {
             identity_start: 0x8020_0000,
             identity_end: 0x8040_0000,
             max_ram: Some(1 << 30),
+            load_first: 0x8020_0000,
+            load_last: 0x8020_0000,
+            load_align: two_mib,
         },
         regions: vec![
             region("image", Purpose::Image, image_start, Perms::SECTIONS),

@@ -36,6 +36,9 @@ fn header(s: &mut String, plan: &Plan, source: &str) {
 
         __vmlayout_link_address = {link};
         __vmlayout_load_address = {load};
+        __vmlayout_load_first = {load_first};
+        __vmlayout_load_last = {load_last};
+        __vmlayout_load_align = {load_align};
         __vmlayout_image_region_size = {region_size};
         __vmlayout_image_max_size = {max_size};
         __vmlayout_identity_size = {identity_size};
@@ -47,6 +50,9 @@ fn header(s: &mut String, plan: &Plan, source: &str) {
         name = image.name,
         link = hex_plain(image.start),
         load = hex_plain(p.load_address),
+        load_first = hex_plain(p.load_first),
+        load_last = hex_plain(p.load_last),
+        load_align = hex_plain(p.load_align),
         region_size = hex_plain(image.size),
         max_size = hex_plain(p.image_max_size),
         identity_size = hex_plain(p.identity_size),
@@ -107,6 +113,9 @@ fn assertions(s: &mut String, plan: &Plan, source: &str) {
         ASSERT(SIZEOF(.got) == 0,
                "vmlayout: .got is not empty: the boot code runs before relocation; build with -C relocation-model=static")
         ASSERT(__image_start == __vmlayout_link_address, "vmlayout: the image must start at the image region")
+        ASSERT(__vmlayout_load_address >= __vmlayout_load_first && __vmlayout_load_address <= __vmlayout_load_last
+               && (__vmlayout_load_address - __vmlayout_load_first) % __vmlayout_load_align == 0,
+               "vmlayout: the load address is not one platform.load_range in {source} allows")
         "#
     );
 }

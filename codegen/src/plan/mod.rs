@@ -22,15 +22,19 @@ pub enum Purpose {
     Directmap,
     /// Reserved for later use (frame table, vmap, …): planned, not mapped at boot.
     Reserved,
+    /// Kept for the boot identity mapping: the identity range of every load address
+    /// the platform allows must lie inside it. Not mapped after boot.
+    Identity,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 5] = [
+    pub const ALL: [Purpose; 6] = [
         Purpose::Image,
         Purpose::Fixmap,
         Purpose::Window,
         Purpose::Directmap,
         Purpose::Reserved,
+        Purpose::Identity,
     ];
 
     pub fn name(self) -> &'static str {
@@ -40,6 +44,7 @@ impl Purpose {
             Purpose::Window => "window",
             Purpose::Directmap => "directmap",
             Purpose::Reserved => "reserved",
+            Purpose::Identity => "identity",
         }
     }
 
@@ -55,6 +60,7 @@ impl Purpose {
             Purpose::Window => "A window onto boot-time data such as the FDT.",
             Purpose::Directmap => "A linear map of physical RAM.",
             Purpose::Reserved => "Planned, not mapped at boot.",
+            Purpose::Identity => "Kept for the boot identity mapping; not mapped after boot.",
         }
     }
 
@@ -66,6 +72,7 @@ impl Purpose {
             Purpose::Window => "Window",
             Purpose::Directmap => "Directmap",
             Purpose::Reserved => "Reserved",
+            Purpose::Identity => "Identity",
         }
     }
 }
@@ -214,6 +221,12 @@ pub struct Platform {
     pub identity_end: u64,
     /// The most RAM the platform can have, in bytes, when the layout says.
     pub max_ram: Option<u64>,
+    /// The load addresses a loader may choose: `load_first`, `load_first +
+    /// load_align`, … up to `load_last` (inclusive). Without `load_range` in the
+    /// layout, `load_address` alone (and `load_align` the boot superpage).
+    pub load_first: u64,
+    pub load_last: u64,
+    pub load_align: u64,
 }
 
 impl Platform {
@@ -370,6 +383,27 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The same plan with the image loaded at `load`, another load address the
+    /// platform allows (`load_range`): what a loader that chose it links with.
+    ///
+    /// # Errors
+    /// `load` is not one of the allowed load addresses.
+    pub fn loaded_at(&self, load: u64) -> Result<Plan, String> {
+        let p = &self.platform;
+        let allowed = load >= p.load_first
+            && load <= p.load_last
+            && (load - p.load_first).is_multiple_of(p.load_align);
+        if !allowed {
+            return Err(format!(
+                "{load:#x} is not a load address the plan allows ({:#x}, {:#x} + {:#x}, … up to {:#x})",
+                p.load_first, p.load_first, p.load_align, p.load_last
+            ));
+        }
+        let mut plan = self.clone();
+        plan.platform.load_address = load;
+        Ok(plan)
+    }
+
     pub fn image(&self) -> &Region {
         &self.regions[self.image]
     }

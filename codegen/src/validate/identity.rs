@@ -4,7 +4,7 @@
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::fmt::{hex, human_size};
 use crate::paging::Mode;
-use crate::plan::Platform;
+use crate::plan::{Platform, Purpose};
 use crate::resolve::Resolved;
 use crate::spec::LayoutSpec;
 
@@ -40,7 +40,11 @@ pub(super) fn identity(
         );
         return;
     }
+    inside_identity_areas(spec, platform, resolved, diags);
     for (r, name, p) in resolved.placed() {
+        if r.is(Purpose::Identity) {
+            continue; // kept for the identity mapping: judged above
+        }
         if p.start < end && start <= p.last {
             diags.push(
                 Diagnostic::error(
@@ -61,5 +65,69 @@ pub(super) fn identity(
                 .with_help("move the region, or the load address, so the two do not meet"),
             );
         }
+    }
+}
+
+/// With regions of purpose `identity`, the identity range of every allowed load
+/// address lies inside one of them. The ranges grow with the load address, so the
+/// lowest and the highest allowed address are the ones that can escape: each that
+/// does is named.
+fn inside_identity_areas(
+    spec: &LayoutSpec,
+    platform: &Platform,
+    resolved: &Resolved,
+    diags: &mut Diagnostics,
+) {
+    let areas: Vec<(&str, crate::resolve::Extent)> = resolved
+        .placed()
+        .filter(|(r, _, _)| r.is(Purpose::Identity))
+        .map(|(_, name, extent)| (name, extent))
+        .collect();
+    if areas.is_empty() {
+        return;
+    }
+    let p = spec.platform.as_ref();
+    let span = p
+        .and_then(|p| {
+            p.load_range
+                .as_ref()
+                .map(|r| r.span.clone())
+                .or_else(|| p.load_address.as_ref().map(|l| l.span.clone()))
+        })
+        .unwrap_or(0..0);
+    let mut loads = vec![platform.load_first];
+    if platform.load_last != platform.load_first {
+        loads.push(platform.load_last);
+    }
+    for load in loads {
+        let Some((start, end)) =
+            Platform::identity_range(load, platform.image_max_size, platform.boot_superpage)
+        else {
+            continue; // reported with the platform
+        };
+        let contained = areas
+            .iter()
+            .any(|(_, a)| a.start <= start && end - 1 <= a.last);
+        if contained {
+            continue;
+        }
+        let names = areas
+            .iter()
+            .map(|(n, _)| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        diags.push(
+            Diagnostic::error(
+                format!(
+                    "load address {} would be identity-mapped at {}..{}, outside the identity area {names}",
+                    hex(load),
+                    hex(start),
+                    hex(end)
+                ),
+                span.clone(),
+                "identity mapping outside the identity area",
+            )
+            .with_help("move the load address (or load_range) so its image lies inside the identity area, or grow the area"),
+        );
     }
 }

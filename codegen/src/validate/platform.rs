@@ -25,7 +25,11 @@ pub(super) fn platform(spec: &LayoutSpec, mode: Mode, diags: &mut Diagnostics) -
         .max_ram
         .as_ref()
         .map(|m| size_field(Some(m), "max_ram", mode, diags));
-    let (identity_start, identity_end) = identity(p, load_address, image_max_size, diags)?;
+    let range = load_range(p, load_address, mode, diags)?;
+    // The identity ranges of every allowed load address, from the lowest's start to
+    // the highest's end: what the rules on the identity mapping judge.
+    let (identity_start, _) = identity(p, range.first, image_max_size, diags)?;
+    let (_, identity_end) = identity(p, range.last, image_max_size, diags)?;
     Some(Platform {
         load_address,
         identity_size: identity_size?,
@@ -34,7 +38,91 @@ pub(super) fn platform(spec: &LayoutSpec, mode: Mode, diags: &mut Diagnostics) -
         identity_start,
         identity_end,
         max_ram: max_ram.map(|m| m.ok_or(())).transpose().ok()?,
+        load_first: range.first,
+        load_last: range.last,
+        load_align: range.align,
     })
+}
+
+/// The load addresses a loader may choose.
+struct LoadRange {
+    first: u64,
+    last: u64,
+    align: u64,
+}
+
+/// `load_range`, checked: both ends page aligned and in order, the alignment a
+/// multiple of the boot superpage (every load address must sit at the link
+/// address's offset in it), `load_address` one of the allowed addresses. Without
+/// `load_range`, `load_address` alone.
+fn load_range(
+    p: &PlatformSpec,
+    load: u64,
+    mode: Mode,
+    diags: &mut Diagnostics,
+) -> Option<LoadRange> {
+    let Some(r) = &p.load_range else {
+        return Some(LoadRange {
+            first: load,
+            last: load,
+            align: BOOT_SUPERPAGE,
+        });
+    };
+    let first = load_address(&r.first, mode, diags);
+    let last = load_address(&r.last, mode, diags);
+    let align = match &r.align {
+        Some(a) => size_bytes(a, "align", mode, diags).and_then(|bytes| {
+            if bytes != 0 && bytes.is_multiple_of(BOOT_SUPERPAGE) {
+                return Some(bytes);
+            }
+            diags.push(
+                Diagnostic::error(
+                    format!("load_range.align ({}) is not a multiple of the {} boot superpage", human_size(bytes), human_size(BOOT_SUPERPAGE)),
+                    a.span.clone(),
+                    "misaligned load addresses",
+                )
+                .with_help("the image is mapped with 2 MiB boot superpages, so every load address sits at the link address's offset in one: use \"2M\" or a multiple"),
+            );
+            None
+        }),
+        None => Some(BOOT_SUPERPAGE),
+    };
+    let (first, last, align) = (first?, last?, align?);
+    if first > last {
+        diags.push(
+            Diagnostic::error(
+                format!(
+                    "load_range runs backwards: first {} is above last {}",
+                    hex(first),
+                    hex(last)
+                ),
+                r.span.clone(),
+                "backwards",
+            )
+            .with_help("swap `first` and `last`"),
+        );
+        return None;
+    }
+    let allowed = load >= first && load <= last && (load - first).is_multiple_of(align);
+    if !allowed {
+        let span = p
+            .load_address
+            .as_ref()
+            .map_or(r.span.clone(), |l| l.span.clone());
+        diags.push(
+            Diagnostic::error(
+                format!("load_address {} is not one of the load addresses load_range allows", hex(load)),
+                span,
+                "outside load_range",
+            )
+            .with_related(r.span.clone(), format!("{}, {} + {}, … up to {}", hex(first), hex(first), human_size(align), hex(last)))
+            .with_help("make load_address one of them (the address the firmware uses by default), or widen load_range"),
+        );
+        return None;
+    }
+    // Every allowed address is first + k·align ≤ last: the highest one.
+    let last = first + (last - first) / align * align;
+    Some(LoadRange { first, last, align })
 }
 
 /// The load address: any address expression, page aligned.

@@ -218,6 +218,8 @@ fn perms(
             None
         }
         (_, Purpose::Image) => Some((Perms::SECTIONS, true)),
+        // Mapped only by the boot code, for the switch; nothing after boot.
+        (Declared::Absent, Purpose::Identity) => Some((Perms::NONE, true)),
         (Declared::Given(perms), _) => {
             let wx = perms.value.write && perms.value.exec && !r.allow_wx;
             if wx {

@@ -7,7 +7,8 @@
 //! "system failure", which makes QEMU exit non-zero.
 //!
 //! What it maps, all with the plan's constants:
-//! - the plan's identity range, `IDENTITY_START..IDENTITY_END` (the boot superpages
+//! - the identity range of the address the image was loaded at, from the plan's
+//!   `identity_range` (inside `IDENTITY_START..IDENTITY_END`; the boot superpages
 //!   that hold the loaded image), identity-mapped so the code that writes `satp`
 //!   keeps running (dropped right after the jump);
 //! - the image at its link address, section by section: text r-x, rodata r--,
@@ -24,8 +25,8 @@ use super::root::ROOT_TABLE;
 use super::table::{MapError, Mapping, PageTable, TableAccess, level_size, map_range, walk};
 use crate::instret::{self, Phase};
 use crate::plan::{
-    BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXADDR_START, IDENTITY_END, IDENTITY_START, L0_TABLE_SPAN,
-    LINK_ADDRESS, LOAD_ADDRESS, satp_for_root,
+    BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXADDR_START, L0_TABLE_SPAN, LINK_ADDRESS, identity_range,
+    is_load_address, satp_for_root,
 };
 
 /// The table level whose leaves are the plan's boot superpages.
@@ -124,13 +125,14 @@ pub extern "C" fn boot_prepare() -> BootSwitch {
         early_fail(b"planted failure (VMLAYOUT_PLANT_FAILURE=boot_prepare)");
     }
     let (load, end) = image::bounds();
-    if load != LOAD_ADDRESS {
-        // The firmware put us somewhere the plan did not say: every link-time
+    if !is_load_address(load) {
+        // The firmware put us somewhere the plan does not allow: every link-time
         // assumption about the boot superpages would be wrong.
-        early_fail(b"the image is not at the plan's load_address");
+        early_fail(b"the image is not at a load address the plan allows");
     }
-    if end > IDENTITY_END {
-        early_fail(b"the image ends past the plan's identity range (platform.image_max_size)");
+    let (identity_start, identity_end) = identity_range(load);
+    if end > identity_end {
+        early_fail(b"the image ends past its identity range (platform.image_max_size)");
     }
     let offset = LINK_ADDRESS.wrapping_sub(load);
     image::set_offset(offset);
@@ -142,9 +144,9 @@ pub extern "C" fn boot_prepare() -> BootSwitch {
     // The plan's identity range (the boot superpages that hold the image), mapped
     // for the switch.
     let identity = Mapping {
-        va: IDENTITY_START,
-        pa: IDENTITY_START,
-        size: IDENTITY_END - IDENTITY_START,
+        va: identity_start,
+        pa: identity_start,
+        size: identity_end - identity_start,
         flags: PteFlags::R | PteFlags::W | PteFlags::X,
         max_leaf: BOOT_SUPERPAGE_LEVEL,
     };

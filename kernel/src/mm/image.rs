@@ -83,7 +83,13 @@ pub fn link_to_pa(va: usize) -> usize {
     va.wrapping_sub(offset())
 }
 
-/// Physical range `(start, end)` of the loaded image (once the MMU is on).
+/// The physical range `[start, end)` the boot code identity-mapped for the address
+/// the image was loaded at (whole boot superpages; after the MMU is on).
+pub fn identity_range() -> (usize, usize) {
+    crate::plan::identity_range(phys_range().0)
+}
+
+/// Physical range `[start, end)` of the loaded image (after the MMU is on).
 pub fn phys_range() -> (usize, usize) {
     let (start, end) = bounds();
     (link_to_pa(start), link_to_pa(end))

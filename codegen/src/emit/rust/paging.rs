@@ -90,6 +90,8 @@ pub(super) fn platform(plan: &Plan) -> TokenStream {
         lit(p.boot_superpage),
     );
     let (identity_start, identity_end) = (lit(p.identity_start), lit(p.identity_end));
+    let (load_first, load_last, load_align) =
+        (lit(p.load_first), lit(p.load_last), lit(p.load_align));
     let max_ram = match p.max_ram {
         Some(bytes) => {
             let bytes = lit(bytes);
@@ -109,13 +111,36 @@ pub(super) fn platform(plan: &Plan) -> TokenStream {
         pub const IMAGE_MAX_SIZE: usize = #max;
         #[doc = " Page size of the boot mappings: link and load address agree modulo it."]
         pub const BOOT_SUPERPAGE_SIZE: usize = #sp;
-        #[doc = " Start of the physical range the boot code identity-maps while it turns the MMU on:"]
-        #[doc = " the boot superpages that can hold an image of `IMAGE_MAX_SIZE` at `LOAD_ADDRESS`."]
+        #[doc = " Start of the physical range the boot code may identity-map while it turns the MMU"]
+        #[doc = " on: the boot superpages that can hold an image of `IMAGE_MAX_SIZE` at any allowed"]
+        #[doc = " load address."]
         pub const IDENTITY_START: usize = #identity_start;
         #[doc = " Exclusive end of the identity range."]
         pub const IDENTITY_END: usize = #identity_end;
         #[doc = " The most RAM the platform can have, in bytes, when the layout states it"]
         #[doc = " (`platform.max_ram`); every direct map holds it."]
         pub const MAX_RAM: Option<usize> = #max_ram;
+        #[doc = " The load addresses a loader may choose: `LOAD_FIRST`, `LOAD_FIRST + LOAD_ALIGN`,"]
+        #[doc = " … up to `LOAD_LAST` (inclusive); `LOAD_ADDRESS` is one of them."]
+        pub const LOAD_FIRST: usize = #load_first;
+        pub const LOAD_LAST: usize = #load_last;
+        pub const LOAD_ALIGN: usize = #load_align;
+
+        #[doc = " Whether the image may run loaded at physical address `pa`."]
+        pub const fn is_load_address(pa: usize) -> bool {
+            pa >= LOAD_FIRST && pa <= LOAD_LAST && (pa - LOAD_FIRST) % LOAD_ALIGN == 0
+        }
+
+        #[doc = " The physical range `[start, end)` the boot code identity-maps for an image loaded"]
+        #[doc = " at `load` (an allowed load address): whole boot superpages around `IMAGE_MAX_SIZE`"]
+        #[doc = " bytes from `load`. It lies inside `IDENTITY_START..IDENTITY_END`."]
+        pub const fn identity_range(load: usize) -> (usize, usize) {
+            let start = load / BOOT_SUPERPAGE_SIZE * BOOT_SUPERPAGE_SIZE;
+            (start, (load + IMAGE_MAX_SIZE).next_multiple_of(BOOT_SUPERPAGE_SIZE))
+        }
+
+        const _: () = assert!(is_load_address(LOAD_ADDRESS), "the default load address is allowed");
+        const _: () = assert!(identity_range(LOAD_FIRST).0 == IDENTITY_START, "identity ranges start in the identity range");
+        const _: () = assert!(identity_range(LOAD_LAST).1 == IDENTITY_END, "identity ranges end in the identity range");
     }
 }
