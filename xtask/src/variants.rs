@@ -34,7 +34,7 @@ size = "2M"
 perms = "rw"
 "#;
 
-pub const VARIANTS: [Variant; 5] = [
+pub const VARIANTS: [Variant; 7] = [
     Variant {
         name: "a direct map of one root slot (RAM mapped relative to its base)",
         from: "slots = [256, 447]",
@@ -70,6 +70,24 @@ pub const VARIANTS: [Variant; 5] = [
         expect: "PASS reserved region `log` (0xffffffffffe00000..=0xffffffffffffffff)",
         load_at: None,
         base: "layout.toml",
+    },
+    Variant {
+        name: "sv48 with a reserved region ending at 2^64",
+        from: "",
+        to: LOG_AT_THE_TOP,
+        memory: "128M",
+        expect: "PASS reserved region `log` (0xffffffffffe00000..=0xffffffffffffffff)",
+        load_at: None,
+        base: "tests/layouts/sv48.toml",
+    },
+    Variant {
+        name: "sv57 with a reserved region ending at 2^64",
+        from: "",
+        to: LOG_AT_THE_TOP,
+        memory: "128M",
+        expect: "PASS reserved region `log` (0xffffffffffe00000..=0xffffffffffffffff)",
+        load_at: None,
+        base: "tests/layouts/sv57.toml",
     },
     Variant {
         name: "sv48 with an identity area, loaded at 0x8060_0000 of its load_range",
