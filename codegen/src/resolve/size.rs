@@ -102,21 +102,38 @@ pub(super) fn gap_size(r: &RegionSpec, mode: Mode, diags: &mut Diagnostics) -> O
     match r.placement.as_ref().map(|p| &p.value) {
         Some(Placement::After { gap: Some(g), .. } | Placement::Before { gap: Some(g), .. }) => {
             let bytes = size_bytes(&g.size, "gap", mode, diags)?;
-            check_gap_size(name, bytes, g.size.span.clone(), diags).then_some(bytes)
+            let step = region_alignment(r, mode);
+            check_gap_size(name, bytes, step, g.size.span.clone(), diags).then_some(bytes)
         }
         _ => Some(0),
     }
 }
 
+/// The alignment region `r` asks for, when it is a valid one (else a page): a
+/// gap that moves the region keeps it aligned when it is a multiple of it.
+fn region_alignment(r: &RegionSpec, mode: Mode) -> u64 {
+    let bytes = r.align.as_ref().and_then(|a| match a.value {
+        SizeExpr::Bytes(b) => Some(b),
+        SizeExpr::Slots(n) => n.checked_mul(mode.root_slot_size()),
+    });
+    bytes
+        .filter(|b| b.is_power_of_two() && *b >= PAGE_SIZE)
+        .unwrap_or(PAGE_SIZE)
+}
+
 /// A guard gap must be whole, non-zero pages; checked before it moves a region.
-fn check_gap_size(region: &str, bytes: u64, span: Span, diags: &mut Diagnostics) -> bool {
-    check_pages(
-        bytes,
-        span,
-        diags,
-        format!("the gap next to region `{region}`"),
-        "remove `gap` to place the regions back to back, or give the gap a size such as \"2M\"",
-    )
+/// The rounding help keeps to `step`, the moved region's alignment.
+fn check_gap_size(
+    region: &str,
+    bytes: u64,
+    step: u64,
+    span: Span,
+    diags: &mut Diagnostics,
+) -> bool {
+    let what = format!("the gap next to region `{region}`");
+    let zero_help =
+        "remove `gap` to place the regions back to back, or give the gap a size such as \"2M\"";
+    check_pages(bytes, step, span, diags, what, zero_help)
 }
 
 /// Sizes must be whole, non-zero pages. Checked before placement so a bad size does
@@ -124,6 +141,7 @@ fn check_gap_size(region: &str, bytes: u64, span: Span, diags: &mut Diagnostics)
 fn check_size(name: &str, bytes: u64, span: Span, diags: &mut Diagnostics) -> bool {
     check_pages(
         bytes,
+        PAGE_SIZE,
         span,
         diags,
         format!("region `{name}`"),
@@ -134,6 +152,7 @@ fn check_size(name: &str, bytes: u64, span: Span, diags: &mut Diagnostics) -> bo
 /// `what` must be a non-zero whole number of pages.
 fn check_pages(
     bytes: u64,
+    step: u64,
     span: Span,
     diags: &mut Diagnostics,
     what: String,
@@ -156,17 +175,18 @@ fn check_pages(
                 span,
                 "not a page multiple",
             )
-            .with_help(rounding_help(bytes)),
+            .with_help(rounding_help(bytes, step)),
         );
         return false;
     }
     true
 }
 
-/// "round it to A or B": the page multiples around `bytes`, without overflowing.
-fn rounding_help(bytes: u64) -> String {
-    let down = bytes / PAGE_SIZE * PAGE_SIZE;
-    match (down, down.checked_add(PAGE_SIZE)) {
+/// "round it to A or B": the multiples of `step` (a power of two, at least a page)
+/// around `bytes`, without overflowing.
+fn rounding_help(bytes: u64, step: u64) -> String {
+    let down = bytes / step * step;
+    match (down, down.checked_add(step)) {
         (0, Some(up)) => format!("round it to {}", hex(up)),
         (down, Some(up)) => format!("round it to {} or {}", hex(down), hex(up)),
         (down, None) => format!("round it down to {}", hex(down)),

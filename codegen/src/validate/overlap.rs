@@ -106,6 +106,11 @@ fn overlap(a: &Item<'_>, b: &Item<'_>, items: &[Item<'_>], mode: Mode) -> Diagno
     )
     .with_related(a.span.clone(), format!("`{}` ends at {a_end}", a.name))
     .with_help(match free_start_above(a, b, items, mode) {
+        // A gap follows from the placement of the region beside it: no address to give.
+        _ if b.kind == "gap" => format!(
+            "gap `{}` lies where its neighbours' placement puts it: move `{}`, or place the regions beside the gap elsewhere",
+            b.name, a.name
+        ),
         Some(start) => format!(
             "move `{}` to start at {}, the first free place above `{}` that holds it, or shrink `{}`",
             b.name,
