@@ -118,6 +118,7 @@
 #define FIX_LAST                        8
 #define FIX_COUNT                       9
 #define FIX_TABLES                      1
+#define FIXMAP_TABLES_START             VMLAYOUT_UL(0xffffffffc0a00000)
 #define FIXMAP_ADDR(n)                  (FIXADDR_START + (n) * VMLAYOUT_PAGE_SIZE)
 #define FIX_PMAP_BEGIN                  0
 #define FIX_PMAP_END                    8
@@ -129,8 +130,8 @@
 #ifndef __ASSEMBLY__
 _Static_assert(FIXADDR_TOP == FIXMAP_ADDR(FIX_LAST + 1),
                "FIXADDR_TOP is one past the last slot");
-_Static_assert(FIXADDR_START % (VMLAYOUT_PT_ENTRIES * VMLAYOUT_PAGE_SIZE) == 0,
-               "the fixmap base is aligned to one level-0 table");
+_Static_assert(FIXMAP_TABLES_START % (VMLAYOUT_PT_ENTRIES * VMLAYOUT_PAGE_SIZE) == 0,
+               "the fixmap tables start at a level-0 table boundary");
 _Static_assert(FIX_LAST < FIX_TABLES * VMLAYOUT_PT_ENTRIES,
                "the fixmap slots fit the installed tables");
 #endif

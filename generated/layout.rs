@@ -480,38 +480,37 @@ pub const FDT_GUARD_END: usize = 0xffff_ffff_c0a0_0000;
 const _: () = assert!(
     FDT_GUARD_LAST + 1 == FDT_GUARD_END, "exclusive end follows the last byte"
 );
-/// Address of fixmap slot 0 (the fixmap region's start).
+/// The lowest fixmap slot's address (slot 0 counting up, `FIX_LAST` counting down).
 pub const FIXADDR_START: usize = 0xffff_ffff_c0a0_0000;
-/// Exclusive end of the fixmap slots: `fixmap_addr(FIX_LAST + 1)`.
+/// Exclusive end of the fixmap slots.
 pub const FIXADDR_TOP: usize = 0xffff_ffff_c0a0_9000;
 /// Index of the last fixmap slot (inclusive).
 pub const FIX_LAST: usize = 8;
-/// Number of fixmap slots.
+/// Number of fixmap slots, holes included.
 pub const FIX_COUNT: usize = 9;
 /// Level-0 tables the fixmap installs (one per 512 slots).
 pub const FIX_TABLES: usize = 1;
-/// The virtual address of fixmap slot `slot`; a slot past `FIX_LAST + 1` (the end) is a
-/// compile-time error in const context and a panic otherwise.
-pub const fn fixmap_addr(slot: usize) -> usize {
-    assert!(slot <= FIX_LAST + 1, "fixmap slot out of range");
-    FIXADDR_START + slot * PAGE_SIZE
-}
+/// The first address the fixmap's level-0 tables map; they cover
+/// `FIXMAP_TABLES_START..FIXMAP_TABLES_START + FIX_TABLES * L0_TABLE_SPAN`.
+pub const FIXMAP_TABLES_START: usize = 0xffff_ffff_c0a0_0000;
+/// Which way slot numbers run: `"up"` from FIXADDR_START (Xen, Arm) or `"down"`
+/// from FIXADDR_TOP (Linux).
+pub const FIX_ORDER: &str = "up";
 /// The virtual address a fixmap slot maps.
 pub const fn fix_to_virt(slot: FixSlot) -> usize {
     fixmap_addr(slot as usize)
 }
-/// The fixmap slot whose page holds `vaddr`, or `None` outside the fixmap slots.
-pub const fn virt_to_fix(vaddr: usize) -> Option<FixSlot> {
-    if vaddr < FIXADDR_START || vaddr >= FIXADDR_TOP {
-        return None;
-    }
-    FixSlot::from_index((vaddr - FIXADDR_START) >> PAGE_SHIFT)
-}
 const _: () = assert!(
-    FIXADDR_START % L0_TABLE_SPAN == 0, "fixmap base is aligned to one level-0 table"
+    FIXMAP_TABLES_START % L0_TABLE_SPAN == 0,
+    "the fixmap tables start at a level-0 table boundary"
 );
 const _: () = assert!(
-    FIXADDR_TOP == fixmap_addr(FIX_LAST + 1), "FIXADDR_TOP is one past the last slot"
+    FIXMAP_TABLES_START >= FIXMAP_VIRT_START,
+    "the fixmap tables start inside the fixmap region"
+);
+const _: () = assert!(
+    FIXMAP_TABLES_START + (FIX_TABLES * L0_TABLE_SPAN - 1) <= FIXMAP_VIRT_LAST,
+    "the fixmap tables end inside the fixmap region"
 );
 const _: () = assert!(
     FIXADDR_TOP - 1 <= FIXMAP_VIRT_LAST, "fixmap slots fit the fixmap region"
@@ -520,6 +519,32 @@ const _: () = assert!(
     FIX_LAST < FIX_TABLES * PT_ENTRIES, "fixmap slots fit the installed tables"
 );
 const _: () = assert!(FIX_COUNT == FIX_LAST + 1, "slot count agrees with FIX_LAST");
+/// The virtual address of fixmap slot `slot`, counting up from FIXADDR_START;
+/// `FIX_LAST + 1` gives FIXADDR_TOP. A slot past that is a compile-time error in
+/// const context and a panic otherwise.
+pub const fn fixmap_addr(slot: usize) -> usize {
+    assert!(slot <= FIX_LAST + 1, "fixmap slot out of range");
+    FIXADDR_START + slot * PAGE_SIZE
+}
+/// The fixmap slot whose page holds `vaddr`, or `None` outside the mapped slots.
+pub const fn virt_to_fix(vaddr: usize) -> Option<FixSlot> {
+    if vaddr < FIXADDR_START || vaddr >= FIXADDR_TOP {
+        return None;
+    }
+    FixSlot::from_index((vaddr - FIXADDR_START) >> PAGE_SHIFT)
+}
+/// The index of slot `slot`'s entry in the level-0 tables, seen as one run of
+/// `FIX_TABLES * PT_ENTRIES` entries from `FIXMAP_TABLES_START` (`slot` at most
+/// `FIX_LAST`; no check, for the fixmap's fast path).
+pub const fn fix_table_entry(slot: usize) -> usize {
+    slot + ((FIXADDR_START - FIXMAP_TABLES_START) >> PAGE_SHIFT)
+}
+const _: () = assert!(
+    FIXADDR_START % L0_TABLE_SPAN == 0, "fixmap base is aligned to one level-0 table"
+);
+const _: () = assert!(
+    FIXADDR_TOP == fixmap_addr(FIX_LAST + 1), "FIXADDR_TOP is one past the last slot"
+);
 /// Fixmap group `pmap`: PMAP: temporary mappings before the direct map exists. Slots 0..8 (END exclusive).
 pub const FIX_PMAP_BEGIN: usize = 0;
 pub const FIX_PMAP_END: usize = 8;
@@ -536,7 +561,11 @@ pub const FIX_MISC_COUNT: usize = 1;
 pub const fn misc_slot(i: usize) -> Option<FixSlot> {
     if i < FIX_MISC_COUNT { FixSlot::from_index(FIX_MISC_BEGIN + i) } else { None }
 }
-/// Every fixmap slot, by group: pmap × 8, misc × 1.
+/// Fixmap slots that can be mapped (`FIX_COUNT` less the holes).
+pub const FIX_MAPPABLE: usize = 9;
+/// The slots of hole groups: never mapped, so a load from one faults.
+pub const FIX_HOLES: &[usize] = &[];
+/// Every fixmap slot that can be mapped, by group: pmap × 8, misc × 1.
 #[repr(u16)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FixSlot {
@@ -551,8 +580,8 @@ pub enum FixSlot {
     Misc0 = 8,
 }
 impl FixSlot {
-    /// Every slot in index order.
-    pub const ALL: [FixSlot; FIX_COUNT] = [
+    /// Every slot that can be mapped, in index order.
+    pub const ALL: [FixSlot; FIX_MAPPABLE] = [
         FixSlot::Pmap0,
         FixSlot::Pmap1,
         FixSlot::Pmap2,
@@ -563,9 +592,20 @@ impl FixSlot {
         FixSlot::Pmap7,
         FixSlot::Misc0,
     ];
-    /// The slot with index `index`, or `None` past `FIX_LAST`.
+    /// Slot `index`, or `None` for a hole or past `FIX_LAST`.
     pub const fn from_index(index: usize) -> Option<FixSlot> {
-        if index < FIX_COUNT { Some(FixSlot::ALL[index]) } else { None }
+        const BY_INDEX: [Option<FixSlot>; FIX_COUNT] = [
+            Some(FixSlot::Pmap0),
+            Some(FixSlot::Pmap1),
+            Some(FixSlot::Pmap2),
+            Some(FixSlot::Pmap3),
+            Some(FixSlot::Pmap4),
+            Some(FixSlot::Pmap5),
+            Some(FixSlot::Pmap6),
+            Some(FixSlot::Pmap7),
+            Some(FixSlot::Misc0),
+        ];
+        if index < FIX_COUNT { BY_INDEX[index] } else { None }
     }
     pub const fn index(self) -> usize {
         self as usize

@@ -9,7 +9,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::diag::{Diagnostic, Diagnostics, Span, Spanned, did_you_mean};
 use crate::paging::Mode;
-use crate::plan::{Perms, Purpose};
+use crate::plan::{Perms, Purpose, SlotOrder};
 use crate::spec::{
     FixGroupSpec, FixmapSpec, GapSpec, LayoutSpec, LoadRangeSpec, Placement, PlatformSpec,
     RegionSpec,
@@ -45,8 +45,8 @@ const REGION_KEYS: &[&str] = &[
 ];
 const PLACEMENT_KEYS: &[&str] = &["at", "slot", "slots", "after", "before"];
 const GAP_KEYS: &[&str] = &["size", "name"];
-const FIXMAP_KEYS: &[&str] = &["region", "group"];
-const GROUP_KEYS: &[&str] = &["name", "count", "role", "description"];
+const FIXMAP_KEYS: &[&str] = &["region", "order", "group"];
+const GROUP_KEYS: &[&str] = &["name", "count", "role", "hole", "description"];
 
 /// Longest name accepted: names become constants in three languages.
 pub const MAX_NAME_LEN: usize = 48;
@@ -805,6 +805,22 @@ fn slots(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Placement> {
     Some(Placement::Slots(first?.value, last?.value))
 }
 
+/// `order = "up"` or `"down"`.
+fn slot_order(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Spanned<SlotOrder>> {
+    let text = string(value, "order", diags)?;
+    match text.value.as_str() {
+        "up" => Some(Spanned::new(SlotOrder::Up, text.span)),
+        "down" => Some(Spanned::new(SlotOrder::Down, text.span)),
+        other => {
+            diags.push(
+                Diagnostic::error(format!("unknown slot order `{other}`"), text.span, "not an order")
+                    .with_help("write `order = \"up\"` (slot 0 at FIXADDR_START, as Xen and Arm) or `\"down\"` (slot 0 below FIXADDR_TOP, as Linux)"),
+            );
+            None
+        }
+    }
+}
+
 fn fixmap(t: Table<'_, '_>, diags: &mut Diagnostics) -> FixmapSpec {
     let region = t
         .required("region", diags)
@@ -825,6 +841,7 @@ fn fixmap(t: Table<'_, '_>, diags: &mut Diagnostics) -> FixmapSpec {
                         .required("count", diags)
                         .and_then(|v| uint(v, "count", diags)),
                     role: g.get("role").and_then(|v| name(v, "role", diags)),
+                    hole: g.get("hole").and_then(|v| boolean(v, "hole", diags)),
                     description: g
                         .get("description")
                         .and_then(|v| string(v, "description", diags)),
@@ -834,6 +851,7 @@ fn fixmap(t: Table<'_, '_>, diags: &mut Diagnostics) -> FixmapSpec {
     }
     FixmapSpec {
         span: t.span.clone(),
+        order: t.get("order").and_then(|v| slot_order(v, diags)),
         region,
         groups,
         groups_span,

@@ -104,6 +104,8 @@ pub struct GapSpec {
 pub struct FixmapSpec {
     pub span: Span,
     pub region: Option<Spanned<String>>,
+    /// `order = "up" | "down"`; up when absent.
+    pub order: Option<Spanned<crate::plan::SlotOrder>>,
     pub groups: Vec<FixGroupSpec>,
     /// Span of the `group` key, for errors about the group list as a whole.
     pub groups_span: Span,
@@ -117,5 +119,7 @@ pub struct FixGroupSpec {
     /// What the group is for, as consumers name it (`pmap`, `console`): a consumer
     /// finds the group by role, whatever the layout calls it.
     pub role: Option<Spanned<String>>,
+    /// `hole = true`: the group's slots are never mapped.
+    pub hole: Option<Spanned<bool>>,
     pub description: Option<Spanned<String>>,
 }

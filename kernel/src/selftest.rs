@@ -9,8 +9,8 @@ use crate::mm::kernel_access::{lookup, phys_to_virt};
 use crate::mm::pmap::{self, PmapError};
 use crate::mm::pte::PteFlags;
 use crate::plan::{
-    FIX_COUNT, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, IMAGE, PAGE_SIZE, PMAP, Purpose, REGIONS,
-    UNUSED, root_slot_address, virt_to_fix,
+    FIX_HOLES, FIX_MAPPABLE, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, IMAGE, PAGE_SIZE, PMAP,
+    Purpose, REGIONS, UNUSED, fixmap_addr, root_slot_address, virt_to_fix,
 };
 use crate::println;
 use crate::trap::{
@@ -48,6 +48,7 @@ pub fn run() -> bool {
     w_xor_x(&mut t);
     image_sections(&mut t);
     virt_to_fix_bounds(&mut t);
+    fixmap_holes(&mut t);
     pmap_errors(&mut t);
     println!("self-tests: {} passed, {} failed", t.passed, t.failed);
     t.failed == 0
@@ -84,7 +85,7 @@ fn fixmap_slots(t: &mut Tally) {
         }
     }
     match bad {
-        None => t.check(true, format_args!("fixmap: all {FIX_COUNT} slots map a frame, write, read back through the direct map, and fault once cleared")),
+        None => t.check(true, format_args!("fixmap: all {FIX_MAPPABLE} mappable slots map a frame, write, read back through the direct map, and fault once cleared")),
         Some((slot, why)) => t.check(false, format_args!("fixmap: slot {} ({}): {why}", slot.index(), slot.name())),
     }
 }
@@ -239,6 +240,24 @@ fn image_sections(t: &mut Tally) {
     );
 }
 
+/// Hole slots are never mapped: a load from each faults.
+fn fixmap_holes(t: &mut Tally) {
+    if FIX_HOLES.is_empty() {
+        return;
+    }
+    let all_fault = FIX_HOLES.iter().all(|&hole| {
+        // SAFETY: probe_load turns a fault into a return value.
+        unsafe { trap::probe_load(fixmap_addr(hole)) == LOAD_PAGE_FAULT }
+    });
+    t.check(
+        all_fault,
+        format_args!(
+            "fixmap holes: a load from each of the {} hole slot(s) faults",
+            FIX_HOLES.len()
+        ),
+    );
+}
+
 fn virt_to_fix_bounds(t: &mut Tally) {
     let outside = [
         0,
@@ -249,8 +268,20 @@ fn virt_to_fix_bounds(t: &mut Tally) {
         usize::MAX,
     ];
     let rejects = outside.iter().all(|&a| virt_to_fix(a).is_none());
-    let accepts = virt_to_fix(FIXADDR_START) == Some(FixSlot::ALL[0])
-        && virt_to_fix(FIXADDR_TOP - 1) == Some(FixSlot::ALL[FIX_COUNT - 1]);
+    // Both ends of the slots hold slots (holes excepted): the lowest and highest
+    // addresses of mappable slots give them back.
+    let by_address = |pick: fn(usize, usize) -> bool| {
+        FixSlot::ALL
+            .iter()
+            .copied()
+            .reduce(|a, b| if pick(b.addr(), a.addr()) { b } else { a })
+    };
+    let (lowest, highest) = (by_address(|x, y| x < y), by_address(|x, y| x > y));
+    let accepts = lowest.is_some_and(|s| virt_to_fix(s.addr()) == Some(s))
+        && highest.is_some_and(|s| virt_to_fix(s.addr() + PAGE_SIZE - 1) == Some(s))
+        && FIX_HOLES
+            .iter()
+            .all(|&h| virt_to_fix(fixmap_addr(h)).is_none());
     t.check(rejects && accepts, format_args!(
         "virt_to_fix: rejects {} addresses outside {FIXADDR_START:#x}..{FIXADDR_TOP:#x}, accepts both ends inside",
         outside.len()

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use crate::names::{FixGroupConstants, GapConstants, RegionConstants, fix_slot_fn};
 use crate::paging::{L0_TABLE_SPAN, Mode, PAGE_SIZE};
 use crate::plan::assemble::Parts;
-use crate::plan::{FixGroup, Fixmap, Gap, Perms, Plan, Platform, Purpose, Region};
+use crate::plan::{FixGroup, Fixmap, Gap, Perms, Plan, Platform, Purpose, Region, SlotOrder};
 
 /// A small plan in `mode`, built directly (it depends on no other stage): an image
 /// and a fixmap region at the start of root slot 511 with a guard gap between
@@ -37,6 +37,7 @@ fn reference_plan(mode: Mode) -> Plan {
         first,
         count,
         role: role.map(String::from),
+        hole: name == "unused",
         description: name.into(),
     };
     let rw = Perms {
@@ -75,11 +76,17 @@ fn reference_plan(mode: Mode) -> Plan {
         }],
         fixmap: Fixmap {
             region: "fixmap".into(),
+            order: SlotOrder::Up,
             base: fixmap_start,
+            tables_start: fixmap_start,
             tables: 1,
-            last: 2,
-            top: fixmap_start + 3 * PAGE_SIZE,
-            groups: vec![group("one", 0, 1, Some("role")), group("many", 1, 2, None)],
+            last: 3,
+            top: fixmap_start + 4 * PAGE_SIZE,
+            groups: vec![
+                group("one", 0, 1, Some("role")),
+                group("many", 1, 2, None),
+                group("unused", 3, 1, None),
+            ],
         },
         image: "image".into(),
     })

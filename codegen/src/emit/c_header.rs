@@ -9,7 +9,7 @@ use indoc::{formatdoc, writedoc};
 use super::table::{RowKind, rows};
 use crate::fmt::hex_plain;
 use crate::names::{FixGroupConstants, GapConstants, RegionConstants};
-use crate::plan::Plan;
+use crate::plan::{Plan, SlotOrder};
 
 const GUARD: &str = "VMLAYOUT_LAYOUT_H";
 
@@ -22,7 +22,7 @@ pub fn render(plan: &Plan, source: &str) -> String {
     platform(&mut s, plan);
     regions_and_gaps(&mut s, plan);
     fixmap(&mut s, plan);
-    closing(&mut s);
+    closing(&mut s, plan);
     s
 }
 
@@ -197,12 +197,16 @@ fn fixmap(s: &mut String, plan: &Plan) {
     define(s, "FIX_LAST", &f.last.to_string());
     define(s, "FIX_COUNT", &f.slot_count().to_string());
     define(s, "FIX_TABLES", &f.tables.to_string());
-    define(
-        s,
-        "FIXMAP_ADDR(n)",
-        "(FIXADDR_START + (n) * VMLAYOUT_PAGE_SIZE)",
-    );
+    define(s, "FIXMAP_TABLES_START", &addr(f.tables_start));
+    let slot_address = match f.order {
+        SlotOrder::Up => "(FIXADDR_START + (n) * VMLAYOUT_PAGE_SIZE)",
+        SlotOrder::Down => "(FIXADDR_TOP - ((n) + 1) * VMLAYOUT_PAGE_SIZE)",
+    };
+    define(s, "FIXMAP_ADDR(n)", slot_address);
     for g in &f.groups {
+        if g.hole {
+            let _ = writeln!(s, "/* {}: a hole, never mapped */", g.name);
+        }
         let c = FixGroupConstants::of(&g.name);
         define(s, &c.begin, &g.first.to_string());
         define(s, &c.end, &g.end().to_string());
@@ -211,15 +215,22 @@ fn fixmap(s: &mut String, plan: &Plan) {
 }
 
 /// Compile-time checks for C, then the end of the include guard.
-fn closing(s: &mut String) {
+fn closing(s: &mut String, plan: &Plan) {
+    let ends = match plan.fixmap.order {
+        SlotOrder::Up => {
+            "_Static_assert(FIXADDR_TOP == FIXMAP_ADDR(FIX_LAST + 1),\n               \"FIXADDR_TOP is one past the last slot\");"
+        }
+        SlotOrder::Down => {
+            "_Static_assert(FIXADDR_START == FIXMAP_ADDR(FIX_LAST),\n               \"FIXADDR_START is the last slot's page\");"
+        }
+    };
     s.push_str(&formatdoc!(
         r#"
 
         #ifndef __ASSEMBLY__
-        _Static_assert(FIXADDR_TOP == FIXMAP_ADDR(FIX_LAST + 1),
-                       "FIXADDR_TOP is one past the last slot");
-        _Static_assert(FIXADDR_START % (VMLAYOUT_PT_ENTRIES * VMLAYOUT_PAGE_SIZE) == 0,
-                       "the fixmap base is aligned to one level-0 table");
+        {ends}
+        _Static_assert(FIXMAP_TABLES_START % (VMLAYOUT_PT_ENTRIES * VMLAYOUT_PAGE_SIZE) == 0,
+                       "the fixmap tables start at a level-0 table boundary");
         _Static_assert(FIX_LAST < FIX_TABLES * VMLAYOUT_PT_ENTRIES,
                        "the fixmap slots fit the installed tables");
         #endif

@@ -308,6 +308,8 @@ pub struct FixGroup {
     pub count: u64,
     /// What the group is for, as consumers name it; unique in a plan.
     pub role: Option<String>,
+    /// Slots that are never mapped (a hole, as Linux's FIX_HOLE).
+    pub hole: bool,
     pub description: String,
 }
 
@@ -326,8 +328,14 @@ impl FixGroup {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fixmap {
     pub region: String,
-    /// FIXADDR_START: the address of slot 0.
+    /// Which way slot numbers run.
+    pub order: SlotOrder,
+    /// FIXADDR_START: the lowest slot's address (slot 0 counting up, the last slot
+    /// counting down).
     pub base: u64,
+    /// The first address the fixmap's level-0 tables map: they cover
+    /// `tables_start..tables_start + tables × 2 MiB`, inside the fixmap region.
+    pub tables_start: u64,
     /// Number of level-0 tables needed to map every slot.
     pub tables: u64,
     /// FIX_LAST: the index of the last slot (inclusive).
@@ -337,13 +345,49 @@ pub struct Fixmap {
     pub groups: Vec<FixGroup>,
 }
 
+/// Which way fixmap slot numbers run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotOrder {
+    /// Slot 0 at FIXADDR_START, numbers growing upwards (Xen, Arm).
+    Up,
+    /// Slot 0 just below FIXADDR_TOP, numbers growing downwards (Linux).
+    Down,
+}
+
+impl SlotOrder {
+    pub fn name(self) -> &'static str {
+        match self {
+            SlotOrder::Up => "up",
+            SlotOrder::Down => "down",
+        }
+    }
+}
+
 impl Fixmap {
     pub fn slot_count(&self) -> u64 {
         self.last + 1
     }
 
+    /// The address slot `slot` maps (0 to FIX_LAST; FIX_LAST + 1 gives the end the
+    /// order runs to: FIXADDR_TOP counting up, FIXADDR_START - 4 KiB counting down).
     pub fn slot_address(&self, slot: u64) -> u64 {
-        self.base + slot * paging::PAGE_SIZE
+        match self.order {
+            SlotOrder::Up => self.base + slot * paging::PAGE_SIZE,
+            SlotOrder::Down => self.top.wrapping_sub((slot + 1) * paging::PAGE_SIZE),
+        }
+    }
+
+    /// The index of slot `slot`'s entry in the level-0 tables, seen as one run of
+    /// `tables × 512` entries from `tables_start`.
+    pub fn table_entry(&self, slot: u64) -> u64 {
+        (self.slot_address(slot) - self.tables_start) / paging::PAGE_SIZE
+    }
+
+    /// Whether slot `slot` is in a hole group (never mapped).
+    pub fn is_hole(&self, slot: u64) -> bool {
+        self.groups
+            .iter()
+            .any(|g| g.hole && slot >= g.first && slot < g.end())
     }
 }
 

@@ -7,7 +7,7 @@ use crate::diag::{Diagnostic, Diagnostics, Span, Spanned, did_you_mean};
 use crate::fmt::{hex, human_size};
 use crate::names;
 use crate::paging::{ENTRIES_PER_TABLE, L0_TABLE_SPAN, PAGE_SIZE};
-use crate::plan::{FixGroup, Fixmap, Purpose};
+use crate::plan::{FixGroup, Fixmap, Purpose, SlotOrder};
 use crate::resolve::{Resolved, ResolvedRegion};
 use crate::spec::{FixmapSpec, LayoutSpec};
 
@@ -30,36 +30,112 @@ pub(super) fn fixmap(
     let target = fixmap_region(region_name, &resolved.regions, diags)?;
     let groups = groups(fx, diags)?;
     let (name, extent) = target.placed()?;
+    let order = fx.order.as_ref().map_or(SlotOrder::Up, |o| o.value);
     let placed = Placed {
         name,
         start: extent.start,
         size: extent.size,
+        end: extent.end(),
+        order,
     };
     let slots = groups.list.last().map_or(0, FixGroup::end);
+    let tables = slots.div_ceil(ENTRIES_PER_TABLE);
     let base_ok = check_base(target, &placed, diags);
     let fits = check_capacity(fx, target, &placed, slots, diags);
     if !(groups.ok && base_ok && fits) {
         return None;
     }
-    let top = check_top(target, &placed, slots, diags)?;
+    let (base, top, tables_start) = anchor(target, &placed, slots, diags)?;
+    if !check_table_span(target, &placed, tables, tables_start, diags) {
+        return None;
+    }
     let fixmap = Fixmap {
         region: name.to_string(),
-        base: placed.start,
-        tables: slots.div_ceil(ENTRIES_PER_TABLE),
+        order,
+        base,
+        tables_start,
+        tables,
         last: slots - 1,
         top,
         groups: groups.list,
     };
-    assert_eq!(
-        fixmap.top,
-        fixmap.slot_address(fixmap.last + 1),
-        "FIXADDR_TOP is the address of slot FIX_LAST + 1"
-    );
     assert!(
-        fixmap.top - 1 <= extent.last,
+        fixmap.base >= extent.start && fixmap.top - 1 <= extent.last,
         "every slot lies inside the fixmap region"
     );
     Some(fixmap)
+}
+
+/// FIXADDR_START, FIXADDR_TOP and the first address the level-0 tables map: the
+/// slots sit at the region's start counting up, at its end counting down.
+fn anchor(
+    target: &ResolvedRegion,
+    placed: &Placed<'_>,
+    slots: u64,
+    diags: &mut Diagnostics,
+) -> Option<(u64, u64, u64)> {
+    let bytes = slots * PAGE_SIZE;
+    match placed.order {
+        SlotOrder::Up => {
+            let top = check_top(target, placed, slots, diags)?;
+            Some((placed.start, top, placed.start))
+        }
+        SlotOrder::Down => {
+            let Some(top) = placed.end else {
+                diags.push(
+                    Diagnostic::error(
+                        "a fixmap counting down needs FIXADDR_TOP, the end of its region, below 2^64",
+                        target.spans.placement.clone(),
+                        "ends at the top of the address space",
+                    )
+                    .with_help(format!(
+                        "move region `{}` down by one level-0 table (2 MiB), or count the slots up",
+                        placed.name
+                    )),
+                );
+                return None;
+            };
+            let tables = slots.div_ceil(ENTRIES_PER_TABLE);
+            Some((top - bytes, top, top - tables * L0_TABLE_SPAN))
+        }
+    }
+}
+
+/// The level-0 tables the fixmap installs stay inside its region: a table reaching
+/// past it would take over the mappings of whatever lies there.
+fn check_table_span(
+    target: &ResolvedRegion,
+    placed: &Placed<'_>,
+    tables: u64,
+    tables_start: u64,
+    diags: &mut Diagnostics,
+) -> bool {
+    let span = tables * L0_TABLE_SPAN;
+    let inside = tables_start >= placed.start
+        && u128::from(tables_start) + u128::from(span)
+            <= u128::from(placed.start) + u128::from(placed.size);
+    if inside {
+        return true;
+    }
+    diags.push(
+        Diagnostic::error(
+            format!(
+                "the fixmap's {tables} level-0 table(s) map {} from {}, past region `{}` ({})",
+                human_size(span),
+                hex(tables_start),
+                placed.name,
+                human_size(placed.size)
+            ),
+            target.spans.size_or_anchor(),
+            "tables reach past the region",
+        )
+        .with_help(format!(
+            "grow region `{}` to {} (whole level-0 tables): the kernel installs each table whole",
+            placed.name,
+            human_size(span)
+        )),
+    );
+    false
 }
 
 /// The fixmap region as the base and capacity rules see it.
@@ -67,6 +143,9 @@ struct Placed<'a> {
     name: &'a str,
     start: u64,
     size: u64,
+    /// Exclusive end; `None` at 2^64.
+    end: Option<u64>,
+    order: SlotOrder,
 }
 
 /// FIXADDR_TOP, one past the last slot, must fit in 64 bits: the slots may not
@@ -223,18 +302,31 @@ fn groups(fx: &FixmapSpec, diags: &mut Diagnostics) -> Option<Groups> {
             return None;
         }
         groups.ok &= unique_variants(name, count.value, &mut variants, diags);
+        groups.ok &= hole_without_role(g, diags);
         groups.ok &= unique_role(g.role.as_ref(), &mut roles, diags);
         groups.list.push(FixGroup {
             name: name.value.clone(),
             first: next,
             count: count.value,
             role: g.role.as_ref().map(|r| r.value.clone()),
+            hole: g.hole.as_ref().is_some_and(|h| h.value),
             description: g
                 .description
                 .as_ref()
                 .map_or(String::new(), |d| d.value.clone()),
         });
         next += count.value;
+    }
+    if groups.ok && groups.list.iter().all(|g| g.hole) {
+        diags.push(
+            Diagnostic::error(
+                "every fixmap slot is a hole",
+                fx.groups_span.clone(),
+                "nothing can be mapped",
+            )
+            .with_help("a fixmap needs slots that can be mapped: drop `hole = true` from a group"),
+        );
+        return None;
     }
     Some(groups)
 }
@@ -252,6 +344,26 @@ fn too_many_slots(group: &str, total: u64, span: Span) -> Diagnostic {
         MAX_FIXMAP_SLOTS / ENTRIES_PER_TABLE,
         human_size(MAX_FIXMAP_SLOTS * PAGE_SIZE)
     ))
+}
+
+/// A hole group is never mapped, so no consumer can use it for a role.
+fn hole_without_role(g: &crate::spec::FixGroupSpec, diags: &mut Diagnostics) -> bool {
+    let (Some(hole), Some(role)) = (&g.hole, &g.role) else {
+        return true;
+    };
+    if !hole.value {
+        return true;
+    }
+    diags.push(
+        Diagnostic::error(
+            format!("fixmap group with role `{}` is a hole", role.value),
+            role.span.clone(),
+            "a hole is never mapped",
+        )
+        .with_related(hole.span.clone(), "declared a hole here")
+        .with_help("give the role to a group whose slots can be mapped, or drop `hole = true`"),
+    );
+    false
 }
 
 /// A role names one group: consumers find the group by it.
@@ -313,6 +425,32 @@ fn unique_variants(
 
 /// The fixmap base is aligned to one level-0 table: the fixmap installs whole tables.
 fn check_base(target: &ResolvedRegion, placed: &Placed<'_>, diags: &mut Diagnostics) -> bool {
+    if placed.order == SlotOrder::Down {
+        // Counting down, the tables end at FIXADDR_TOP, the region's end.
+        let Some(end) = placed.end else {
+            return true; // reported when the slots are anchored
+        };
+        if end.is_multiple_of(L0_TABLE_SPAN) {
+            return true;
+        }
+        diags.push(
+            Diagnostic::error(
+                format!(
+                    "the fixmap counts down from FIXADDR_TOP {}, the end of region `{}`, which is not aligned to the {} span of one level-0 table",
+                    hex(end),
+                    placed.name,
+                    human_size(L0_TABLE_SPAN)
+                ),
+                target.spans.size_or_anchor(),
+                "misaligned FIXADDR_TOP",
+            )
+            .with_help(format!(
+                "the fixmap installs whole level-0 tables: size or place region `{}` so that it ends at a 2 MiB boundary",
+                placed.name
+            )),
+        );
+        return false;
+    }
     if placed.start.is_multiple_of(L0_TABLE_SPAN) {
         return true;
     }

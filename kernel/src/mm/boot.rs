@@ -25,8 +25,8 @@ use super::root::ROOT_TABLE;
 use super::table::{MapError, Mapping, PageTable, TableAccess, level_size, map_range, walk};
 use crate::instret::{self, Phase};
 use crate::plan::{
-    BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXADDR_START, L0_TABLE_SPAN, LINK_ADDRESS, identity_range,
-    is_load_address, satp_for_root,
+    BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXMAP_TABLES_START, L0_TABLE_SPAN, LINK_ADDRESS,
+    identity_range, is_load_address, satp_for_root,
 };
 
 /// The table level whose leaves are the plan's boot superpages.
@@ -192,7 +192,7 @@ fn prepare_fixmap(tables: &mut MmuOffTables, root: usize) {
         or_fail(walk(
             tables,
             root,
-            FIXADDR_START + table_index * L0_TABLE_SPAN,
+            FIXMAP_TABLES_START + table_index * L0_TABLE_SPAN,
             1,
             true,
         ));

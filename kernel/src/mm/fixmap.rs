@@ -14,7 +14,10 @@ use super::pte::{Pte, PteFlags, read_pte, write_pte};
 use super::root::ROOT_TABLE;
 use super::table::{PageTable, index};
 use super::tlb::{flush_all, flush_page};
-use crate::plan::{FIX_TABLES, FIXADDR_START, FixSlot, L0_TABLE_SPAN, PT_ENTRIES, PT_ROOT_LEVEL};
+use crate::plan::{
+    FIX_TABLES, FIXMAP_TABLES_START, FixSlot, L0_TABLE_SPAN, PT_ENTRIES, PT_ROOT_LEVEL,
+    fix_table_entry,
+};
 
 /// The fixmap's level-0 tables, contiguous, so slot `n` is entry `n` of the array
 /// seen as one run of PTEs. Cleared by `boot_prepare`.
@@ -23,7 +26,7 @@ pub static FIXMAP_TABLES: [PageTable; FIX_TABLES] = [const { PageTable::new() };
 
 #[inline(always)]
 fn fixmap_entry(slot: FixSlot) -> &'static AtomicU64 {
-    let n = slot.index();
+    let n = fix_table_entry(slot.index());
     FIXMAP_TABLES[n / PT_ENTRIES].entry(n % PT_ENTRIES)
 }
 
@@ -37,12 +40,12 @@ fn fixmap_entry(slot: FixSlot) -> &'static AtomicU64 {
 #[inline(never)]
 pub fn setup_fixmap_mappings() {
     let offset = image::offset();
-    let mut level1 = walk_to_level1(FIXADDR_START, offset);
-    let mut entry_index = index(FIXADDR_START, 1);
+    let mut level1 = walk_to_level1(FIXMAP_TABLES_START, offset);
+    let mut entry_index = index(FIXMAP_TABLES_START, 1);
     for (table_index, table) in FIXMAP_TABLES.iter().enumerate() {
         if entry_index == PT_ENTRIES {
             // The fixmap runs into the next level-1 table (it straddles a 1 GiB line).
-            level1 = walk_to_level1(FIXADDR_START + table_index * L0_TABLE_SPAN, offset);
+            level1 = walk_to_level1(FIXMAP_TABLES_START + table_index * L0_TABLE_SPAN, offset);
             entry_index = 0;
         }
         let entry = level1.entry(entry_index);

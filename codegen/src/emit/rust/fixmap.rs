@@ -9,63 +9,119 @@ use crate::emit::escape::visible;
 use crate::names::{
     FixGroupConstants, RegionConstants, fix_slot_fn, fix_slot_variant, role_constant,
 };
-use crate::plan::{FixGroup, Fixmap, Plan};
+use crate::plan::{FixGroup, Fixmap, Plan, SlotOrder};
 
 pub(super) fn fixmap(plan: &Plan) -> TokenStream {
     let f = &plan.fixmap;
-    let region_last = ident(&RegionConstants::of(&f.region).last);
-    let (base, top, last, count, tables) = (
+    let names = RegionConstants::of(&f.region);
+    let (region_start, region_last) = (ident(&names.start), ident(&names.last));
+    let (base, top, tables_start, last, count, tables) = (
         lit(f.base),
         lit(f.top),
+        lit(f.tables_start),
         dec(f.last),
         dec(f.slot_count()),
         dec(f.tables),
     );
+    let order = f.order.name();
     let mut out = quote! {
-        #[doc = " Address of fixmap slot 0 (the fixmap region's start)."]
+        #[doc = " The lowest fixmap slot's address (slot 0 counting up, `FIX_LAST` counting down)."]
         pub const FIXADDR_START: usize = #base;
-        #[doc = " Exclusive end of the fixmap slots: `fixmap_addr(FIX_LAST + 1)`."]
+        #[doc = " Exclusive end of the fixmap slots."]
         pub const FIXADDR_TOP: usize = #top;
         #[doc = " Index of the last fixmap slot (inclusive)."]
         pub const FIX_LAST: usize = #last;
-        #[doc = " Number of fixmap slots."]
+        #[doc = " Number of fixmap slots, holes included."]
         pub const FIX_COUNT: usize = #count;
         #[doc = " Level-0 tables the fixmap installs (one per 512 slots)."]
         pub const FIX_TABLES: usize = #tables;
+        #[doc = " The first address the fixmap's level-0 tables map; they cover"]
+        #[doc = " `FIXMAP_TABLES_START..FIXMAP_TABLES_START + FIX_TABLES * L0_TABLE_SPAN`."]
+        pub const FIXMAP_TABLES_START: usize = #tables_start;
+        #[doc = " Which way slot numbers run: `\"up\"` from FIXADDR_START (Xen, Arm) or `\"down\"`"]
+        #[doc = " from FIXADDR_TOP (Linux)."]
+        pub const FIX_ORDER: &str = #order;
 
-        #[doc = " The virtual address of fixmap slot `slot`; a slot past `FIX_LAST + 1` (the end) is a"]
-        #[doc = " compile-time error in const context and a panic otherwise."]
-        pub const fn fixmap_addr(slot: usize) -> usize {
-            assert!(slot <= FIX_LAST + 1, "fixmap slot out of range");
-            FIXADDR_START + slot * PAGE_SIZE
-        }
 
         #[doc = " The virtual address a fixmap slot maps."]
         pub const fn fix_to_virt(slot: FixSlot) -> usize {
             fixmap_addr(slot as usize)
         }
 
-        #[doc = " The fixmap slot whose page holds `vaddr`, or `None` outside the fixmap slots."]
-        pub const fn virt_to_fix(vaddr: usize) -> Option<FixSlot> {
-            if vaddr < FIXADDR_START || vaddr >= FIXADDR_TOP {
-                return None;
-            }
-            FixSlot::from_index((vaddr - FIXADDR_START) >> PAGE_SHIFT)
-        }
-
-        const _: () = assert!(FIXADDR_START % L0_TABLE_SPAN == 0, "fixmap base is aligned to one level-0 table");
-        const _: () = assert!(FIXADDR_TOP == fixmap_addr(FIX_LAST + 1), "FIXADDR_TOP is one past the last slot");
+        const _: () = assert!(FIXMAP_TABLES_START % L0_TABLE_SPAN == 0, "the fixmap tables start at a level-0 table boundary");
+        const _: () = assert!(FIXMAP_TABLES_START >= #region_start, "the fixmap tables start inside the fixmap region");
+        const _: () = assert!(FIXMAP_TABLES_START + (FIX_TABLES * L0_TABLE_SPAN - 1) <= #region_last, "the fixmap tables end inside the fixmap region");
         const _: () = assert!(FIXADDR_TOP - 1 <= #region_last, "fixmap slots fit the fixmap region");
         const _: () = assert!(FIX_LAST < FIX_TABLES * PT_ENTRIES, "fixmap slots fit the installed tables");
         const _: () = assert!(FIX_COUNT == FIX_LAST + 1, "slot count agrees with FIX_LAST");
     };
-
+    out.extend(slot_addresses(f));
     for g in &f.groups {
         out.extend(group(g));
     }
     out.extend(slot_enum(f));
     out.extend(groups_by_role(f));
     out
+}
+
+/// `fixmap_addr` and `virt_to_fix` for the plan's slot order.
+fn slot_addresses(f: &Fixmap) -> TokenStream {
+    match f.order {
+        SlotOrder::Up => quote! {
+            #[doc = " The virtual address of fixmap slot `slot`, counting up from FIXADDR_START;"]
+            #[doc = " `FIX_LAST + 1` gives FIXADDR_TOP. A slot past that is a compile-time error in"]
+            #[doc = " const context and a panic otherwise."]
+            pub const fn fixmap_addr(slot: usize) -> usize {
+                assert!(slot <= FIX_LAST + 1, "fixmap slot out of range");
+                FIXADDR_START + slot * PAGE_SIZE
+            }
+
+            #[doc = " The fixmap slot whose page holds `vaddr`, or `None` outside the mapped slots."]
+            pub const fn virt_to_fix(vaddr: usize) -> Option<FixSlot> {
+                if vaddr < FIXADDR_START || vaddr >= FIXADDR_TOP {
+                    return None;
+                }
+                FixSlot::from_index((vaddr - FIXADDR_START) >> PAGE_SHIFT)
+            }
+
+            #[doc = " The index of slot `slot`'s entry in the level-0 tables, seen as one run of"]
+            #[doc = " `FIX_TABLES * PT_ENTRIES` entries from `FIXMAP_TABLES_START` (`slot` at most"]
+            #[doc = " `FIX_LAST`; no check, for the fixmap's fast path)."]
+            pub const fn fix_table_entry(slot: usize) -> usize {
+                slot + ((FIXADDR_START - FIXMAP_TABLES_START) >> PAGE_SHIFT)
+            }
+
+            const _: () = assert!(FIXADDR_START % L0_TABLE_SPAN == 0, "fixmap base is aligned to one level-0 table");
+            const _: () = assert!(FIXADDR_TOP == fixmap_addr(FIX_LAST + 1), "FIXADDR_TOP is one past the last slot");
+        },
+        SlotOrder::Down => quote! {
+            #[doc = " The virtual address of fixmap slot `slot`, counting down from FIXADDR_TOP (slot 0"]
+            #[doc = " is the page just below it). A slot past `FIX_LAST` is a compile-time error in"]
+            #[doc = " const context and a panic otherwise."]
+            pub const fn fixmap_addr(slot: usize) -> usize {
+                assert!(slot <= FIX_LAST, "fixmap slot out of range");
+                FIXADDR_TOP - (slot + 1) * PAGE_SIZE
+            }
+
+            #[doc = " The fixmap slot whose page holds `vaddr`, or `None` outside the mapped slots."]
+            pub const fn virt_to_fix(vaddr: usize) -> Option<FixSlot> {
+                if vaddr < FIXADDR_START || vaddr >= FIXADDR_TOP {
+                    return None;
+                }
+                FixSlot::from_index((FIXADDR_TOP - 1 - vaddr) >> PAGE_SHIFT)
+            }
+
+            #[doc = " The index of slot `slot`'s entry in the level-0 tables, seen as one run of"]
+            #[doc = " `FIX_TABLES * PT_ENTRIES` entries from `FIXMAP_TABLES_START` (`slot` at most"]
+            #[doc = " `FIX_LAST`; no check, for the fixmap's fast path)."]
+            pub const fn fix_table_entry(slot: usize) -> usize {
+                ((FIXADDR_TOP - FIXMAP_TABLES_START) >> PAGE_SHIFT) - 1 - slot
+            }
+
+            const _: () = assert!(FIXADDR_TOP % L0_TABLE_SPAN == 0, "FIXADDR_TOP is aligned to one level-0 table");
+            const _: () = assert!(FIXADDR_START == fixmap_addr(FIX_LAST), "FIXADDR_START is the last slot's page");
+        },
+    }
 }
 
 /// One group's `FIX_<G>_BEGIN/_END/_COUNT` and `<g>_slot(i)`: the same items for
@@ -159,12 +215,22 @@ fn groups_by_role(f: &Fixmap) -> TokenStream {
 fn slot_enum(f: &Fixmap) -> TokenStream {
     let mut variants = Vec::new();
     let mut names = Vec::new();
+    let mut by_index = Vec::new();
+    let mut holes = Vec::new();
     for g in &f.groups {
         for i in 0..g.count {
-            variants.push((ident(&fix_slot_variant(&g.name, i)), dec(g.first + i)));
+            if g.hole {
+                holes.push(dec(g.first + i));
+                by_index.push(quote!(None));
+                continue;
+            }
+            let variant = ident(&fix_slot_variant(&g.name, i));
+            by_index.push(quote!(Some(FixSlot::#variant)));
+            variants.push((variant, dec(g.first + i)));
             names.push(format!("{}[{i}]", g.name));
         }
     }
+    let mappable = dec(variants.len() as u64);
     let variant_defs = variants.iter().map(|(v, n)| quote!(#v = #n));
     let variant_list = variants.iter().map(|(v, _)| quote!(FixSlot::#v));
     let name_arms = variants
@@ -172,14 +238,24 @@ fn slot_enum(f: &Fixmap) -> TokenStream {
         .zip(&names)
         .map(|((v, _), n)| quote!(FixSlot::#v => #n));
     let enum_doc = format!(
-        " Every fixmap slot, by group: {}.",
+        " Every fixmap slot that can be mapped, by group: {}.",
         f.groups
             .iter()
-            .map(|g| format!("{} × {}", g.name, g.count))
+            .map(|g| format!(
+                "{} × {}{}",
+                g.name,
+                g.count,
+                if g.hole { " (hole)" } else { "" }
+            ))
             .collect::<Vec<_>>()
             .join(", ")
     );
     quote! {
+        #[doc = " Fixmap slots that can be mapped (`FIX_COUNT` less the holes)."]
+        pub const FIX_MAPPABLE: usize = #mappable;
+        #[doc = " The slots of hole groups: never mapped, so a load from one faults."]
+        pub const FIX_HOLES: &[usize] = &[#(#holes),*];
+
         #[doc = #enum_doc]
         #[repr(u16)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -188,12 +264,13 @@ fn slot_enum(f: &Fixmap) -> TokenStream {
         }
 
         impl FixSlot {
-            #[doc = " Every slot in index order."]
-            pub const ALL: [FixSlot; FIX_COUNT] = [#(#variant_list),*];
+            #[doc = " Every slot that can be mapped, in index order."]
+            pub const ALL: [FixSlot; FIX_MAPPABLE] = [#(#variant_list),*];
 
-            #[doc = " The slot with index `index`, or `None` past `FIX_LAST`."]
+            #[doc = " Slot `index`, or `None` for a hole or past `FIX_LAST`."]
             pub const fn from_index(index: usize) -> Option<FixSlot> {
-                if index < FIX_COUNT { Some(FixSlot::ALL[index]) } else { None }
+                const BY_INDEX: [Option<FixSlot>; FIX_COUNT] = [#(#by_index),*];
+                if index < FIX_COUNT { BY_INDEX[index] } else { None }
             }
 
             pub const fn index(self) -> usize {
