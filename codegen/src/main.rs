@@ -92,12 +92,19 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
     match cli.command {
         Command::Check { file } => {
             let plan = load(&file, cli.needs.as_deref())?;
+            let count = |n: usize, one: &str, many: &str| {
+                format!("{n} {}", if n == 1 { one } else { many })
+            };
             println!(
-                "{}: ok — {} regions, {} gaps, {} fixmap slots, {}",
+                "{}: ok — {}, {}, {}, {}",
                 file.display(),
-                plan.regions.len(),
-                plan.gaps.len(),
-                plan.fixmap.slot_count(),
+                count(plan.regions.len(), "region", "regions"),
+                count(plan.gaps.len(), "gap", "gaps"),
+                count(
+                    plan.fixmap.slot_count() as usize,
+                    "fixmap slot",
+                    "fixmap slots"
+                ),
                 plan.paging.mode
             );
         }

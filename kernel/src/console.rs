@@ -60,6 +60,23 @@ pub fn sbi_put(byte: u8) {
     sbi_rt::legacy::console_putchar(usize::from(byte));
 }
 
+/// Text from the plan (names, descriptions) shown with its control characters as
+/// `\u{…}` escapes, so a description cannot move the cursor or ring the bell.
+pub struct Visible<'a>(pub &'a str);
+
+impl fmt::Display for Visible<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_unicode())?;
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The console as a `core::fmt::Write` sink: `\n` goes out as `\r\n`.
 pub struct Console;
 

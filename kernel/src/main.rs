@@ -219,7 +219,11 @@ fn print_map_entry(entry: &MapEntry) {
     match entry {
         MapEntry::Region(r) => println!(
             "  {:#018x}..={:#018x} {:<12} {:<11} {}",
-            r.start, r.last, r.name, r.perms.text, r.description
+            r.start,
+            r.last,
+            r.name,
+            r.perms.text,
+            console::Visible(r.description)
         ),
         MapEntry::Gap(g) => println!(
             "  {:#018x}..={:#018x} {:<12} {:<11} guard gap between `{}` and `{}`",

@@ -21,7 +21,7 @@ const _: () = assert!(
 static IN_USE: AtomicU64 = AtomicU64::new(0);
 
 /// Why a PMAP map or unmap was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PmapError {
     /// Every PMAP slot is in use.
     Exhausted,
@@ -29,6 +29,13 @@ pub enum PmapError {
     NotPmap(usize),
     /// The PMAP slot holding the address is not in use (double unmap).
     NotInUse(usize),
+}
+
+/// As its Display, so addresses print in hex wherever the error is shown.
+impl fmt::Debug for PmapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 impl fmt::Display for PmapError {
