@@ -201,7 +201,7 @@ const NOTES: &str = r#"
   that line on the UART: clearing .bss, boot page tables (identity + image section by
   section), dropping the identity map, the fixmap, mapping the DTB (header through
   PMAP), one pass over the DTB for RAM, the UART and the test device, the UART
-  through the `misc` slot, and the direct map (its table zeroed through PMAP). Deeper
+  through the console slot, and the direct map (its table zeroed through PMAP). Deeper
   paging modes add tables to clear; the Sv48 and Sv57 plans exceed Xen's Sv39 figure
   by that much, and Xen at landing did none of the FDT, UART or direct-map work.
 - The DTB pass is the largest phase. It uses fdt-rs's structure-block tokenizer; the
