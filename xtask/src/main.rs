@@ -9,6 +9,7 @@
 mod bench;
 mod boot;
 mod fuzz;
+mod random_plans;
 mod setup;
 mod test;
 mod variants;
@@ -24,7 +25,7 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-const USAGE: &str = "usage: cargo xtask <run [--layout FILE] | test | bench | fuzz [--seconds N] | gdb [--layout FILE]>";
+const USAGE: &str = "usage: cargo xtask <run [--layout FILE] | test | bench | fuzz [--seconds N] | gdb [--layout FILE] | random-plans [--count N] [--seed S]>";
 
 fn layout_arg(args: &[String]) -> Result<PathBuf, String> {
     match args.iter().position(|a| a == "--layout") {
@@ -42,6 +43,26 @@ fn layout_arg(args: &[String]) -> Result<PathBuf, String> {
     }
 }
 
+/// `cargo xtask random-plans [--count N] [--seed S]`.
+fn random_plans_command(args: &[String]) -> Result<u8, String> {
+    let value = |flag: &str| -> Result<Option<u64>, String> {
+        match args.iter().position(|a| a == flag) {
+            Some(i) => args
+                .get(i + 1)
+                .ok_or(format!("{flag} needs a number"))?
+                .parse()
+                .map(Some)
+                .map_err(|e| format!("{flag}: {e}")),
+            None => Ok(None),
+        }
+    };
+    let count = value("--count")?.unwrap_or(20) as usize;
+    let seed = value("--seed")?.unwrap_or_else(random_plans::fresh_seed);
+    setup::ensure_all()?;
+    let tally = random_plans::run(count, seed)?;
+    Ok(if tally.failures.is_empty() { 0 } else { 1 })
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -50,6 +71,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("gdb") => layout_arg(&args[1..]).and_then(|layout| boot::gdb(&layout)),
+        Some("random-plans") => random_plans_command(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {

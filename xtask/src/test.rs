@@ -78,6 +78,21 @@ pub fn run() -> Result<u8, String> {
         );
     }
 
+    // Accepted ⇒ boots: a few random plans per run, from a fresh seed (printed).
+    let seed = crate::random_plans::fresh_seed();
+    let tally = crate::random_plans::run(RANDOM_PLANS, seed)?;
+    record(
+        format!("random plans (seed {seed})"),
+        if tally.failures.is_empty() {
+            Ok(format!(
+                "{} generated, {} accepted, {} booted",
+                tally.plans, tally.accepted, tally.booted
+            ))
+        } else {
+            Err(tally.failures.join("\n"))
+        },
+    );
+
     // Negative: an image region smaller than the image fails at link time, naming the field.
     let tiny = repo().join("tests/negative/image-region-too-small.toml");
     record("negative: image region smaller than the image".into(), {
@@ -130,6 +145,9 @@ pub fn run() -> Result<u8, String> {
     println!("\nboot tests: {passed} passed, {failed} failed");
     Ok(if failed == 0 { 0 } else { 1 })
 }
+
+/// Random plans `cargo xtask test` boots per run (`cargo xtask random-plans` runs more).
+const RANDOM_PLANS: usize = 3;
 
 /// The kernel's boot stages, as it names them in a FAIL line and as
 /// `VMLAYOUT_PLANT_FAILURE` takes them (kernel/src/plant.rs).
