@@ -90,23 +90,27 @@ fn fixmap_slots(t: &mut Tally) {
     }
 }
 
-/// Regions planned but not mapped at boot (`purpose = "reserved"`): a load from the
-/// first and the last 8 bytes of each faults — for a region that ends at 2^64, the
-/// very last doubleword of the address space — and the handler names the region.
+/// Whether a load from the first and from the last 8 bytes of `start..=last` both
+/// fault, with the trap handler naming `expected` for each.
+fn both_ends_fault(start: usize, last: usize, expected: Location) -> bool {
+    [start, last - 7].into_iter().all(|addr| {
+        // SAFETY: probe_load turns a fault into a return value.
+        let cause = unsafe { trap::probe_load(addr) };
+        cause == LOAD_PAGE_FAULT && describe(trap::last_fault_addr()) == expected
+    })
+}
+
+/// Regions planned but not mapped at boot (`purpose = "reserved"` or `"identity"`):
+/// a load from the first and the last 8 bytes of each faults — for a region that
+/// ends at 2^64, the very last doubleword of the address space — and the handler
+/// names the region.
 fn reserved_regions(t: &mut Tally) {
     for r in REGIONS
         .iter()
         .filter(|r| matches!(r.purpose, Purpose::Reserved | Purpose::Identity))
     {
-        let mut ok = true;
-        for addr in [r.start, r.last - 7] {
-            // SAFETY: probe_load turns a fault into a return value.
-            let cause = unsafe { trap::probe_load(addr) };
-            ok &= cause == LOAD_PAGE_FAULT
-                && describe(trap::last_fault_addr()) == Location::Region(r.name);
-        }
         t.check(
-            ok,
+            both_ends_fault(r.start, r.last, Location::Region(r.name)),
             format_args!(
                 "reserved region `{}` ({:#x}..={:#x}): loads at both ends fault; trap handler: {}",
                 r.name,
@@ -121,15 +125,8 @@ fn reserved_regions(t: &mut Tally) {
 /// A load from each end of every guard gap faults, and the handler names the gap.
 fn guard_gaps(t: &mut Tally) {
     for g in GAPS {
-        let mut ok = true;
-        for addr in [g.start, g.last - 7] {
-            // SAFETY: probe_load turns a fault into a return value.
-            let cause = unsafe { trap::probe_load(addr) };
-            ok &= cause == LOAD_PAGE_FAULT
-                && describe(trap::last_fault_addr()) == Location::Gap(g.name);
-        }
         t.check(
-            ok,
+            both_ends_fault(g.start, g.last, Location::Gap(g.name)),
             format_args!(
                 "guard gap `{}` ({:#x}..={:#x}): loads at both ends fault; trap handler: {}",
                 g.name,
