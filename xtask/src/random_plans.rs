@@ -206,8 +206,8 @@ enum Outcome {
     Failed(String),
 }
 
-/// Check, build and boot one plan.
-fn try_plan(path: &PathBuf) -> Result<Outcome, String> {
+/// Check, build and boot one plan in paging mode `mode`.
+fn try_plan(path: &PathBuf, mode: &str) -> Result<Outcome, String> {
     let vmlayout = repo().join("target/debug/vmlayout");
     let check = Command::new(&vmlayout)
         .args(["check", "--needs"])
@@ -226,8 +226,13 @@ fn try_plan(path: &PathBuf) -> Result<Outcome, String> {
         Err(why) => return Ok(Outcome::Failed(why)),
     };
     let booted = boot::boot(&elf, false)?;
+    // The kernel that booted is this plan's: it prints the plan's mode.
+    let banner = format!("Memory map ({mode})");
     Ok(match verdict(&booted) {
-        Ok(_) => Outcome::Booted,
+        Ok(_) if booted.output.contains(&banner) => Outcome::Booted,
+        Ok(_) => Outcome::Failed(format!(
+            "the kernel that booted is not this plan's (no {banner:?})"
+        )),
         Err(f) => Outcome::Failed(f.to_string()),
     })
 }
@@ -258,10 +263,14 @@ pub fn run(count: usize, seed: u64) -> Result<Tally, String> {
     let mut tally = Tally::default();
     for i in 0..count {
         let text = plan_text(&mut rng);
+        let mode = MODES
+            .into_iter()
+            .find(|m| text.contains(&format!("mode = \"{m}\"")))
+            .expect("every plan names its mode");
         let path = dir.join(format!("plan-{seed}-{i}.toml"));
         std::fs::write(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
         tally.plans += 1;
-        match try_plan(&path)? {
+        match try_plan(&path, mode)? {
             Outcome::Refused(why) => {
                 println!(
                     "random plan {i} (seed {seed}): refused by check: {}",

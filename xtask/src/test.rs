@@ -147,7 +147,7 @@ pub fn run() -> Result<u8, String> {
 }
 
 /// Random plans `cargo xtask test` boots per run (`cargo xtask random-plans` runs more).
-const RANDOM_PLANS: usize = 3;
+const RANDOM_PLANS: usize = 20;
 
 /// The kernel's boot stages, as it names them in a FAIL line and as
 /// `VMLAYOUT_PLANT_FAILURE` takes them (kernel/src/plant.rs).
