@@ -818,9 +818,9 @@ pub const fn first_region(purpose: Purpose) -> Option<Region> {
     }
     None
 }
-/// The region that contains `addr`, if any.
+/// The innermost region that contains `addr`, if any.
 pub fn region_containing(addr: usize) -> Option<&'static Region> {
-    REGIONS.iter().find(|r| r.contains(addr))
+    REGIONS.iter().filter(|r| r.contains(addr)).min_by_key(|r| r.size)
 }
 /// The guard gap that contains `addr`, if any.
 pub fn gap_containing(addr: usize) -> Option<&'static Gap> {

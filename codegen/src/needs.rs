@@ -38,6 +38,18 @@ pub struct Needs {
     /// Fixmap groups the consumer finds by role.
     #[serde(default)]
     pub fixmap_group: Vec<GroupNeed>,
+    /// Purposes the consumer maps at boot: one nested in another is refused.
+    #[serde(default)]
+    pub nesting: Option<NestingNeed>,
+}
+
+/// Regions of these purposes may not lie within one another (`within`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NestingNeed {
+    /// Purpose names the consumer maps at boot.
+    pub mapped_at_boot: Vec<String>,
+    pub why: String,
 }
 
 /// At least one region with `purpose`.
@@ -86,6 +98,13 @@ impl Needs {
                 return Err(format!("error: {source}: unknown purpose `{}`", r.purpose));
             }
         }
+        for purpose in needs.nesting.iter().flat_map(|n| &n.mapped_at_boot) {
+            if Purpose::from_name(purpose).is_none() {
+                return Err(format!(
+                    "error: {source}: unknown purpose `{purpose}` in [nesting]"
+                ));
+            }
+        }
         for g in &needs.fixmap_group {
             if g.min_slots == 0 || g.min_slots > g.max_slots {
                 return Err(format!(
@@ -98,13 +117,18 @@ impl Needs {
     }
 }
 
-/// Report every requirement the layout does not meet.
+/// Report every requirement the layout does not meet. `ancestors[i]` lists the
+/// regions resolved region `i` lies within.
 pub(crate) fn check(
     needs: &Needs,
     spec: &LayoutSpec,
     resolved: &Resolved,
+    ancestors: &[Vec<usize>],
     diags: &mut Diagnostics,
 ) {
+    if let Some(nesting) = &needs.nesting {
+        check_nesting(needs, nesting, resolved, ancestors, diags);
+    }
     for need in &needs.region {
         let purpose = Purpose::from_name(&need.purpose).expect("checked when parsed");
         let knock_on = resolved.regions.iter().any(|r| r.purpose_invalid);
@@ -174,6 +198,51 @@ fn check_group(needs: &Needs, need: &GroupNeed, spec: &LayoutSpec, diags: &mut D
                 "slot count out of range",
             )
             .with_help(format!("set `count` to {slots}: {}", need.why)),
+        );
+    }
+}
+
+/// No region the consumer maps at boot lies within another it maps at boot.
+fn check_nesting(
+    needs: &Needs,
+    nesting: &NestingNeed,
+    resolved: &Resolved,
+    ancestors: &[Vec<usize>],
+    diags: &mut Diagnostics,
+) {
+    let mapped = |r: &crate::resolve::ResolvedRegion| {
+        r.purpose
+            .as_ref()
+            .is_some_and(|p| nesting.mapped_at_boot.iter().any(|m| m == p.value.name()))
+    };
+    for (i, r) in resolved.regions.iter().enumerate() {
+        if !mapped(r) {
+            continue;
+        }
+        let Some(&outer) = ancestors[i].iter().find(|&&a| mapped(&resolved.regions[a])) else {
+            continue;
+        };
+        let within = r
+            .within
+            .as_ref()
+            .map_or(r.spans.anchor.clone(), |w| w.span.clone());
+        let outer_region = &resolved.regions[outer];
+        let purpose_of =
+            |x: &crate::resolve::ResolvedRegion| x.purpose.as_ref().map_or("?", |p| p.value.name());
+        diags.push(
+            Diagnostic::error(
+                format!(
+                    "{} maps `{}` and `{}` regions at boot: region `{}` within `{}` would be mapped twice",
+                    needs.source,
+                    purpose_of(r),
+                    purpose_of(outer_region),
+                    r.name(),
+                    outer_region.name()
+                ),
+                within,
+                "nested in a region the kernel maps",
+            )
+            .with_help(format!("place `{}` outside `{}`: {}", r.name(), outer_region.name(), nesting.why)),
         );
     }
 }

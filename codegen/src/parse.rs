@@ -42,6 +42,7 @@ const REGION_KEYS: &[&str] = &[
     "after",
     "before",
     "gap",
+    "within",
 ];
 const PLACEMENT_KEYS: &[&str] = &["at", "slot", "slots", "after", "before"];
 const GAP_KEYS: &[&str] = &["size", "name"];
@@ -683,6 +684,7 @@ fn region(t: Table<'_, '_>, diags: &mut Diagnostics) -> RegionSpec {
         .and_then(|v| name(v, "name", diags));
     let region_name = name.as_ref().map_or("?".to_string(), |n| n.value.clone());
     let placement = placement(&t, &region_name, diags);
+    let within = t.get("within").and_then(|v| self::name(v, "within", diags));
     RegionSpec {
         span: t.span.clone(),
         purpose: t.required("purpose", diags).and_then(|v| purpose(v, diags)),
@@ -701,6 +703,7 @@ fn region(t: Table<'_, '_>, diags: &mut Diagnostics) -> RegionSpec {
         description: t
             .required("description", diags)
             .and_then(|v| string(v, "description", diags)),
+        within,
         name,
     }
 }

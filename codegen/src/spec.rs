@@ -56,6 +56,8 @@ pub struct RegionSpec {
     pub perms: Option<Spanned<Perms>>,
     pub allow_wx: Option<Spanned<bool>>,
     pub description: Option<Spanned<String>>,
+    /// `within = "<region>"`: the region lies inside that one on purpose.
+    pub within: Option<Spanned<String>>,
     /// Keys that were written, perhaps misspelled or with a bad value (reported by
     /// the parser): a `None` field for such a key is not reported again as missing.
     pub mentioned: Vec<&'static str>,

@@ -28,6 +28,7 @@ fn reference_plan(mode: Mode) -> Plan {
         align: two_mib,
         perms,
         description: name.into(),
+        within: None,
         first_slot: 511,
         last_slot: 511,
     };

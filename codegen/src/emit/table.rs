@@ -67,7 +67,10 @@ pub fn rows(plan: &Plan) -> Vec<Row> {
                     slots: slots(r.first_slot, r.last_slot),
                     perms: Some(r.perms),
                     name: r.name.clone(),
-                    description: r.description.clone(),
+                    description: match &r.within {
+                        Some(parent) => format!("inside `{parent}`: {}", r.description),
+                        None => r.description.clone(),
+                    },
                 }
             }
             MapEntry::Gap(i) => {

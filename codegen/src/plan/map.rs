@@ -6,9 +6,31 @@ use crate::paging::Mode;
 
 /// The canonical address space top-down: regions, gaps, and what is left unused.
 pub(super) fn memory_map(mode: Mode, regions: &[Region], gaps: &[Gap]) -> Vec<MapEntry> {
+    let mut map = top_level(mode, regions, gaps);
+    // Nested regions follow the region they lie within, highest first.
+    let mut i = 0;
+    while i < map.len() {
+        if let MapEntry::Region(parent) = map[i] {
+            let mut children: Vec<usize> = (0..regions.len())
+                .filter(|&c| regions[c].within.as_deref() == Some(regions[parent].name.as_str()))
+                .collect();
+            children.sort_by_key(|&c| std::cmp::Reverse(regions[c].start));
+            for (k, c) in children.into_iter().enumerate() {
+                map.insert(i + 1 + k, MapEntry::Region(c));
+            }
+        }
+        i += 1;
+    }
+    map
+}
+
+/// The top-level map: regions that lie within no other, gaps, unused ranges and
+/// the non-canonical hole, top-down.
+fn top_level(mode: Mode, regions: &[Region], gaps: &[Gap]) -> Vec<MapEntry> {
     let mut items: Vec<(u64, u64, MapEntry)> = regions
         .iter()
         .enumerate()
+        .filter(|(_, r)| r.within.is_none())
         .map(|(i, r)| (r.start, r.last, MapEntry::Region(i)))
         .chain(
             gaps.iter()

@@ -260,6 +260,8 @@ pub struct Region {
     pub align: u64,
     pub perms: Perms,
     pub description: String,
+    /// The region it lies inside on purpose (`within`), if any.
+    pub within: Option<String>,
     /// Root-table slots the region touches, inclusive.
     pub first_slot: u64,
     pub last_slot: u64,

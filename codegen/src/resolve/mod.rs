@@ -101,6 +101,8 @@ pub struct ResolvedRegion {
     /// `allow_wx = true` was written.
     pub allow_wx: bool,
     pub description: String,
+    /// The region it lies inside on purpose (`within`), if any.
+    pub within: Option<Spanned<String>>,
     pub spans: RegionSpans,
 }
 
@@ -497,6 +499,7 @@ fn declared(r: &RegionSpec, extent: Option<Extent>, align: Declared<u64>) -> Res
         name: r.name.clone(),
         purpose: r.purpose.clone(),
         purpose_invalid: r.purpose.is_none() && r.mentions("purpose"),
+        within: r.within.clone(),
         extent,
         align,
         perms: Declared::from_spec(r.perms.as_ref(), r.mentions("perms")),

@@ -5,6 +5,7 @@ mod fixmap;
 mod identity;
 mod image;
 mod names;
+mod nesting;
 mod overlap;
 mod platform;
 mod region;
@@ -36,7 +37,8 @@ pub fn validate(
     for gap in &resolved.gaps {
         overlap::check_gap(gap, mode, diags);
     }
-    overlap::overlaps(&resolved, mode, diags);
+    let nesting = nesting::nesting(&resolved.regions, diags);
+    overlap::overlaps(&resolved, &nesting, mode, diags);
     let image = image::image(spec, &resolved, platform.as_ref(), diags);
     if let Some(platform) = &platform {
         identity::identity(spec, platform, &resolved, mode, diags);
@@ -45,7 +47,10 @@ pub fn validate(
     let fixmap = fixmap::fixmap(spec, &resolved, diags);
     names::constant_names(spec, &resolved, diags);
     if let Some(needs) = needs {
-        crate::needs::check(needs, spec, &resolved, diags);
+        let ancestors: Vec<Vec<usize>> = (0..resolved.regions.len())
+            .map(|i| nesting.ancestors(i))
+            .collect();
+        crate::needs::check(needs, spec, &resolved, &ancestors, diags);
     }
     if !diags.is_empty() {
         return None;

@@ -2,6 +2,7 @@
 //! lies inside one canonical half. An overlap's help names a start that is itself
 //! free: it meets no other item, stays in its canonical half and below 2^64.
 
+use super::nesting::Nesting;
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::fmt::{hex, human_size, human_size_u128};
 use crate::paging::{Mode, PAGE_SIZE};
@@ -37,6 +38,8 @@ struct Item<'a> {
     /// The alignment a new start must keep (one page for a gap).
     align: u64,
     span: Span,
+    /// Index into the resolved regions; `None` for a gap.
+    region: Option<usize>,
 }
 
 impl Item<'_> {
@@ -45,19 +48,31 @@ impl Item<'_> {
     }
 }
 
-pub(super) fn overlaps(resolved: &Resolved, mode: Mode, diags: &mut Diagnostics) {
+/// Every overlap between two items, except a region and one it lies within.
+pub(super) fn overlaps(
+    resolved: &Resolved,
+    nesting: &Nesting,
+    mode: Mode,
+    diags: &mut Diagnostics,
+) {
     let mut items: Vec<Item<'_>> = resolved
-        .placed()
-        .map(|(r, name, extent)| Item {
-            kind: "region",
-            name,
-            start: extent.start,
-            last: extent.last,
-            align: match &r.align {
-                Declared::Given(a) if a.value.is_power_of_two() => a.value.max(PAGE_SIZE),
-                _ => PAGE_SIZE,
-            },
-            span: r.spans.anchor.clone(),
+        .regions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let (name, extent) = r.placed()?;
+            Some(Item {
+                kind: "region",
+                name,
+                start: extent.start,
+                last: extent.last,
+                align: match &r.align {
+                    Declared::Given(a) if a.value.is_power_of_two() => a.value.max(PAGE_SIZE),
+                    _ => PAGE_SIZE,
+                },
+                span: r.spans.anchor.clone(),
+                region: Some(i),
+            })
         })
         .chain(resolved.gaps.iter().map(|g| Item {
             kind: "gap",
@@ -66,22 +81,30 @@ pub(super) fn overlaps(resolved: &Resolved, mode: Mode, diags: &mut Diagnostics)
             last: g.last,
             align: PAGE_SIZE,
             span: g.name_span.clone(),
+            region: None,
         }))
         .collect();
     items.sort_by_key(|i| (i.start, i.last));
-    // Sweep by start address, remembering the item that reaches furthest: every
-    // item that starts at or before that last byte overlaps it. Each overlapping
-    // item is reported once, in O(n log n) however many regions a file has.
-    let mut furthest: Option<&Item<'_>> = None;
+    let related = |a: &Item<'_>, b: &Item<'_>| match (a.region, b.region) {
+        (Some(x), Some(y)) => nesting.related(x, y),
+        _ => false,
+    };
+    // Sweep by start address over the items still open: an item that starts at or
+    // before an open item's last byte overlaps it. Each overlapping item is
+    // reported once, against the open item that reaches furthest.
+    let mut open: Vec<&Item<'_>> = Vec::new();
     for b in &items {
-        if let Some(a) = furthest
-            && b.start <= a.last
-        {
+        open.retain(|a| a.last >= b.start);
+        let mut furthest: Option<&Item<'_>> = None;
+        for a in open.iter().copied().filter(|a| !related(a, b)) {
+            if furthest.is_none_or(|f| a.last > f.last) {
+                furthest = Some(a);
+            }
+        }
+        if let Some(a) = furthest {
             diags.push(overlap(a, b, &items, mode));
         }
-        if furthest.is_none_or(|a| b.last > a.last) {
-            furthest = Some(b);
-        }
+        open.push(b);
     }
 }
 

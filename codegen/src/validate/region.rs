@@ -59,6 +59,7 @@ fn region(
         align: align.map_or(PAGE_SIZE, |a| a.value),
         perms,
         description: r.description.clone(),
+        within: r.within.as_ref().map(|w| w.value.clone()),
         first_slot: mode.slot_of(extent.start),
         last_slot: mode.slot_of(extent.last),
     };

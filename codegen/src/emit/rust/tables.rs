@@ -70,9 +70,10 @@ pub(super) fn tables(plan: &Plan) -> TokenStream {
             None
         }
 
-        #[doc = " The region that contains `addr`, if any."]
+        #[doc = " The innermost region that contains `addr`, if any."]
         pub fn region_containing(addr: usize) -> Option<&'static Region> {
-            REGIONS.iter().find(|r| r.contains(addr))
+            // With regions nested (`within`), the innermost: the smallest that holds it.
+            REGIONS.iter().filter(|r| r.contains(addr)).min_by_key(|r| r.size)
         }
 
         #[doc = " The guard gap that contains `addr`, if any."]
@@ -117,9 +118,20 @@ fn map(plan: &Plan) -> Vec<TokenStream> {
 /// Checks across regions: the emitted constants themselves prove that the plan's
 /// regions and gaps are in order and do not overlap.
 pub(super) fn checks(plan: &Plan) -> TokenStream {
+    let nested = plan.regions.iter().filter_map(|r| {
+        let parent = plan.region(r.within.as_deref()?)?;
+        let (outer, inner) = (RegionConstants::of(&parent.name), RegionConstants::of(&r.name));
+        let (outer_start, outer_last) = (ident(&outer.start), ident(&outer.last));
+        let (inner_start, inner_last) = (ident(&inner.start), ident(&inner.last));
+        Some(quote!(
+            const _: () = assert!(#outer_start <= #inner_start && #inner_last <= #outer_last, "a nested region lies inside its parent");
+        ))
+    });
+    let nested: Vec<TokenStream> = nested.collect();
     let mut items: Vec<(u64, TokenStream, TokenStream)> = plan
         .regions
         .iter()
+        .filter(|r| r.within.is_none())
         .map(|r| {
             let names = RegionConstants::of(&r.name);
             let (start, last) = (ident(&names.start), ident(&names.last));
@@ -141,5 +153,6 @@ pub(super) fn checks(plan: &Plan) -> TokenStream {
     quote! {
         const _: () = assert!(usize::BITS == 64, "the plan describes a 64-bit address space");
         #(#pairs)*
+        #(#nested)*
     }
 }
