@@ -171,6 +171,52 @@ fn other_regions(rng: &mut Rng, t: &mut String) {
             "\nperms = \"rw\"",
         );
     }
+    if rng.chance(40) {
+        let pool_slot = slot + rng.range(1, 30);
+        nested_pool(rng, t, pool_slot);
+    }
+    if rng.chance(40) {
+        // An identity area over the low half's first root slots: the boot identity
+        // mapping of every allowed load address lies there (images sit from slot 8).
+        let last = rng.range(3, 7);
+        region(
+            t,
+            "identity",
+            "identity",
+            &format!("slots = [0, {last}]"),
+            "",
+            "",
+        );
+    }
+}
+
+/// A reserved area in root slot `slot` with one or two levels of reserved regions
+/// nested in it (`within`).
+fn nested_pool(rng: &mut Rng, t: &mut String, slot: u64) {
+    let rw = "\nperms = \"rw\"";
+    region(
+        t,
+        "pool",
+        "reserved",
+        &format!("slot = {slot}"),
+        "size = \"64M\"",
+        rw,
+    );
+    let offset = 2 * rng.range(0, 20);
+    let at = format!("at = \"slot({slot}) + {offset}M\"");
+    let size = format!("size = \"{}M\"", 2 * rng.range(1, 8));
+    region(
+        t,
+        "pool_part",
+        "reserved",
+        &at,
+        &size,
+        "\nperms = \"r\"\nwithin = \"pool\"",
+    );
+    if rng.chance(50) {
+        let inner = "\nperms = \"r\"\nwithin = \"pool_part\"";
+        region(t, "pool_part_head", "reserved", &at, "size = \"2M\"", inner);
+    }
 }
 
 /// PMAP and console groups with roles, other groups, maybe a hole, up or down;
