@@ -84,7 +84,27 @@ fn the_kernel_refuses_an_image_inside_the_direct_map() {
     let rendered = err.render();
     assert!(
         rendered
-            .contains("kernel/vmlayout-needs.toml maps `image` and `directmap` regions at boot"),
+            .contains("kernel/vmlayout-needs.toml maps `directmap` regions at boot: region `image` (image) within `directmap` would be mapped twice"),
         "{rendered}"
+    );
+}
+
+#[test]
+fn the_kernel_refuses_an_unmapped_region_inside_one_it_maps() {
+    let needs_text =
+        std::fs::read_to_string(vmlayout_tests::repo().join("kernel/vmlayout-needs.toml")).unwrap();
+    let needs = vmlayout::Needs::parse("kernel/vmlayout-needs.toml", &needs_text).unwrap();
+    let base = std::fs::read_to_string(vmlayout_tests::repo().join("layout.toml")).unwrap();
+    // A reserved region inside the direct map would be mapped with it, not fault.
+    let text = format!(
+        "{base}\n[[region]]\nname = \"inner\"\npurpose = \"reserved\"\ndescription = \"x\"\nwithin = \"directmap\"\nat = \"slot(256)\"\nsize = \"2M\"\nperms = \"rw\"\n"
+    );
+    vmlayout::plan_from_str("x.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+    let err = vmlayout::plan_from_str_for("x.toml", &text, Some(&needs)).expect_err("refused");
+    assert!(
+        err.render()
+            .contains("region `inner` (reserved) within `directmap` would be mapped through it"),
+        "{}",
+        err.render()
     );
 }

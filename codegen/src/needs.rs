@@ -215,10 +215,9 @@ fn check_nesting(
             .as_ref()
             .is_some_and(|p| nesting.mapped_at_boot.iter().any(|m| m == p.value.name()))
     };
+    // Inside a region the kernel maps, a mapped region would be mapped twice, and
+    // one the kernel leaves unmapped (reserved, identity) would not fault.
     for (i, r) in resolved.regions.iter().enumerate() {
-        if !mapped(r) {
-            continue;
-        }
         let Some(&outer) = ancestors[i].iter().find(|&&a| mapped(&resolved.regions[a])) else {
             continue;
         };
@@ -232,17 +231,27 @@ fn check_nesting(
         diags.push(
             Diagnostic::error(
                 format!(
-                    "{} maps `{}` and `{}` regions at boot: region `{}` within `{}` would be mapped twice",
+                    "{} maps `{}` regions at boot: region `{}` ({}) within `{}` would {}",
                     needs.source,
-                    purpose_of(r),
                     purpose_of(outer_region),
                     r.name(),
-                    outer_region.name()
+                    purpose_of(r),
+                    outer_region.name(),
+                    if mapped(r) {
+                        "be mapped twice"
+                    } else {
+                        "be mapped through it, not left unmapped"
+                    }
                 ),
                 within,
                 "nested in a region the kernel maps",
             )
-            .with_help(format!("place `{}` outside `{}`: {}", r.name(), outer_region.name(), nesting.why)),
+            .with_help(format!(
+                "place `{}` outside `{}`: {}",
+                r.name(),
+                outer_region.name(),
+                nesting.why
+            )),
         );
     }
 }

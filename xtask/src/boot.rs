@@ -170,7 +170,9 @@ pub fn boot_with(elf: &Path, echo: bool, memory: &str) -> Result<Boot, String> {
 pub fn run(layout: &Path) -> Result<u8, String> {
     setup::ensure_all()?;
     eprintln!("xtask: building the kernel for {}", layout.display());
-    let build = build_kernel(layout, &[], &[])?;
+    // Another allowed load address, if the user asks for one (see the README).
+    let load_at = std::env::var("VMLAYOUT_LOAD_AT").unwrap_or_default();
+    let build = build_kernel(layout, &[], &[("VMLAYOUT_LOAD_AT", &load_at)])?;
     if !build.ok {
         eprint!("{}", build.stderr);
         return Err("the kernel did not build".into());

@@ -60,6 +60,7 @@ pub fn markdown_cell(text: &str) -> String {
         .collect();
     lines
         .join("<br>")
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('<', "&lt;")
         .replace("&lt;br>", "<br>")
@@ -81,6 +82,7 @@ mod tests {
         assert_eq!(html_comment("a --> b ---"), "a -\u{2010}> b -\u{2010}-");
         assert!(!html_comment("----").contains("--"));
         assert_eq!(markdown_cell("a | b\r\nc <i>"), "a \\| b<br>c &lt;i>");
+        assert_eq!(markdown_cell("back\\|slash"), "back\\\\\\|slash");
         assert_eq!(line_comment("x\ny"), "x\\ny");
         assert_eq!(line_comment("a\u{202e}b"), "a\\u{202e}b");
     }

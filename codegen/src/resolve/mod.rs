@@ -28,8 +28,10 @@ pub struct Extent {
     /// Last byte (inclusive). For a region that runs past 2^64 (reported), the top
     /// of the address space, so it still takes part in every other check.
     pub last: u64,
-    /// The region runs past 2^64: reported, and kept out of the plan.
-    pub past_top: bool,
+    /// The region broke a rule while it was resolved — its end passes 2^64, or its
+    /// size is not whole pages (then rounded up here): reported, still checked
+    /// against every other rule, and kept out of the plan.
+    pub refused: bool,
 }
 
 impl Extent {
@@ -176,6 +178,8 @@ enum State {
 /// One region's sizes, evaluated before placement, and its state.
 struct Slot {
     size: Option<u64>,
+    /// The size was valid (an invalid one was reported and rounded up to pages).
+    size_ok: bool,
     /// The guard gap it asks for next to its neighbour: 0 without one, `None` when
     /// the gap is invalid (reported).
     gap: Option<u64>,
@@ -203,7 +207,7 @@ impl<'a> Resolver<'a> {
     fn new(spec: &'a LayoutSpec, mode: Mode, diags: &'a mut Diagnostics) -> Resolver<'a> {
         let by_name = index_names(&spec.regions, diags);
         // Every size first, then every gap: diagnostics come in that order.
-        let sizes: Vec<Option<u64>> = spec
+        let sizes: Vec<Option<(u64, bool)>> = spec
             .regions
             .iter()
             .map(|r| size::region_size(r, mode, diags))
@@ -213,7 +217,8 @@ impl<'a> Resolver<'a> {
             .iter()
             .zip(sizes)
             .map(|(r, size)| Slot {
-                size,
+                size: size.map(|(bytes, _)| bytes),
+                size_ok: size.is_none_or(|(_, ok)| ok),
                 gap: size::gap_size(r, mode, diags),
                 state: if r.placement.is_none() || r.name.is_none() {
                     State::Failed
@@ -316,8 +321,10 @@ impl<'a> Resolver<'a> {
             return Step::Failed;
         };
         let (own, other) = (&self.slots[i], &self.slots[t]);
-        let (Some(target_size), Some(gap)) = (other.size, own.gap) else {
-            return Step::Failed; // a bad size or gap, reported when it was sized
+        let (Some(target_size), Some(gap), true) = (other.size, own.gap, other.size_ok) else {
+            // A bad size or gap, reported when it was sized: a region placed beside
+            // one whose size is wrong would only be misplaced with it.
+            return Step::Failed;
         };
         let target_start = match other.state {
             State::Failed => return Step::Failed,
@@ -419,7 +426,12 @@ impl<'a> Resolver<'a> {
         let mut regions = Vec::with_capacity(self.slots.len());
         for (r, slot) in self.spec.regions.iter().zip(&self.slots) {
             let extent = match (slot.state, slot.size) {
-                (State::Placed(start), Some(size)) => extent(r, start, size, self.diags),
+                (State::Placed(start), Some(size)) => {
+                    extent(r, start, size, self.diags).map(|e| Extent {
+                        refused: e.refused || !slot.size_ok,
+                        ..e
+                    })
+                }
                 _ => None,
             };
             let align = match &r.align {
@@ -466,7 +478,7 @@ fn extent(r: &RegionSpec, start: u64, size: u64, diags: &mut Diagnostics) -> Opt
             start,
             size,
             last,
-            past_top: false,
+            refused: false,
         }),
         None => {
             let name = r.name.as_ref().map_or("?", |n| n.value.as_str());
@@ -481,7 +493,7 @@ fn extent(r: &RegionSpec, start: u64, size: u64, diags: &mut Diagnostics) -> Opt
                 start,
                 size,
                 last: u64::MAX,
-                past_top: true,
+                refused: true,
             })
         }
     }

@@ -37,7 +37,14 @@ pub fn size_bytes(
     }
 }
 
-pub(super) fn region_size(r: &RegionSpec, mode: Mode, diags: &mut Diagnostics) -> Option<u64> {
+/// The region's size in bytes, and whether it is valid; an invalid size that was
+/// reported comes back rounded up to whole pages (a zero size gives `None`), so the
+/// region still meets every other rule.
+pub(super) fn region_size(
+    r: &RegionSpec,
+    mode: Mode,
+    diags: &mut Diagnostics,
+) -> Option<(u64, bool)> {
     let name = r.name.as_ref().map_or("?", |n| n.value.as_str());
     match r.placement.as_ref().map(|p| &p.value) {
         Some(Placement::Slots(first, last)) => {
@@ -75,13 +82,18 @@ pub(super) fn region_size(r: &RegionSpec, mode: Mode, diags: &mut Diagnostics) -
                 diags.push(slot_range_error(name, *last, span, mode));
                 return None;
             }
-            Some((last - first + 1) * mode.root_slot_size())
+            Some(((last - first + 1) * mode.root_slot_size(), true))
         }
-        Some(Placement::Slot(_)) if r.size.is_none() => Some(mode.root_slot_size()),
+        Some(Placement::Slot(_)) if r.size.is_none() => Some((mode.root_slot_size(), true)),
         _ => match &r.size {
             Some(size) => {
                 let bytes = size_bytes(size, "size", mode, diags)?;
-                check_size(name, bytes, size.span.clone(), diags).then_some(bytes)
+                if check_size(name, bytes, size.span.clone(), diags) {
+                    Some((bytes, true))
+                } else {
+                    let rounded = bytes.checked_next_multiple_of(PAGE_SIZE)?;
+                    (rounded > 0).then_some((rounded, false))
+                }
             }
             None if r.mentions("size") || r.placement.is_none() => None,
             None => {

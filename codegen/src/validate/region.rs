@@ -47,7 +47,7 @@ fn region(
     let (Some(align), Some(purpose), Some((perms, wx_ok))) = (align, purpose, perms) else {
         return None;
     };
-    if !(aligned && canonical && wx_ok) || extent.past_top {
+    if !(aligned && canonical && wx_ok) || extent.refused {
         return None;
     }
     let region = Region {
