@@ -8,6 +8,12 @@ fn sv48_with(platform_edit: (&str, &str), area_purpose: &str) -> String {
     let base =
         std::fs::read_to_string(vmlayout_tests::repo().join("tests/layouts/sv48.toml")).unwrap();
     assert!(base.contains(platform_edit.0));
+    // An identity area takes no perms; a reserved region needs them.
+    let perms = if area_purpose == "identity" {
+        ""
+    } else {
+        "perms = \"rw\"\n"
+    };
     format!(
         "{}
 [[region]]
@@ -15,8 +21,7 @@ name = \"identity\"
 purpose = \"{area_purpose}\"
 description = \"kept for the identity mapping\"
 slots = [0, 3]
-perms = \"rw\"
-",
+{perms}",
         base.replacen(platform_edit.0, platform_edit.1, 1)
     )
 }
@@ -107,4 +112,16 @@ fn another_allowed_load_address_relinks_consistently() {
     assert!(script.contains("__vmlayout_load_address = 0x80600000;"));
     assert!(plan.loaded_at(0x8050_0000).is_err(), "not on a 2 MiB step");
     assert!(plan.loaded_at(0x8120_0000).is_err(), "past load_range");
+}
+
+#[test]
+fn an_identity_area_takes_no_perms() {
+    let text = sv48_with((LOAD, LOAD), "identity") + "perms = \"rw\"\n";
+    let err = vmlayout::plan_from_str("x.toml", &text).expect_err("refused");
+    assert!(
+        err.render()
+            .contains("is an identity area: it takes no `perms`"),
+        "{}",
+        err.render()
+    );
 }

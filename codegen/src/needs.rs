@@ -82,7 +82,7 @@ impl Needs {
     /// purpose, or gives a slot range that is empty or starts at 0.
     pub fn from_file(path: &Path) -> Result<Needs, String> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            .map_err(|e| format!("error: cannot read {}: {e}", path.display()))?;
         Needs::parse(&path.display().to_string(), &text)
     }
 

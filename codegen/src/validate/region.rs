@@ -221,6 +221,13 @@ fn perms(
         (_, Purpose::Image) => Some((Perms::SECTIONS, true)),
         // Mapped only by the boot code, for the switch; nothing after boot.
         (Declared::Absent, Purpose::Identity) => Some((Perms::NONE, true)),
+        (Declared::Given(perms), Purpose::Identity) => {
+            diags.push(
+                Diagnostic::error(format!("region `{name}` is an identity area: it takes no `perms`"), perms.span.clone(), "remove this")
+                    .with_help("the boot code maps the identity range itself while it turns the MMU on; nothing is mapped there after boot"),
+            );
+            None
+        }
         (Declared::Given(perms), _) => {
             let wx = perms.value.write && perms.value.exec && !r.allow_wx;
             if wx {
