@@ -229,6 +229,12 @@ pub struct Platform {
     pub load_align: u64,
 }
 
+/// Whether `load` is `first + k·align` for some k, at most `last`: one of the load
+/// addresses `[platform] load_range` allows.
+pub fn is_load_address(load: u64, first: u64, last: u64, align: u64) -> bool {
+    load >= first && load <= last && (load - first).is_multiple_of(align)
+}
+
 impl Platform {
     /// The identity range `[start, end)` for an image of `image_max_size` bytes loaded
     /// at `load_address`, in whole superpages of `boot_superpage` bytes; `None` when
@@ -436,10 +442,7 @@ impl Plan {
     /// `load` is not one of the allowed load addresses.
     pub fn loaded_at(&self, load: u64) -> Result<Plan, String> {
         let p = &self.platform;
-        let allowed = load >= p.load_first
-            && load <= p.load_last
-            && (load - p.load_first).is_multiple_of(p.load_align);
-        if !allowed {
+        if !is_load_address(load, p.load_first, p.load_last, p.load_align) {
             return Err(format!(
                 "{load:#x} is not a load address the plan allows ({:#x}, {:#x} + {:#x}, … up to {:#x})",
                 p.load_first, p.load_first, p.load_align, p.load_last

@@ -114,6 +114,13 @@ impl ResolvedRegion {
         self.name.as_ref().map_or("?", |n| n.value.as_str())
     }
 
+    /// The `purpose` value, else the anchor: where a rule about it points.
+    pub fn purpose_span(&self) -> Span {
+        self.purpose
+            .as_ref()
+            .map_or(self.spans.anchor.clone(), |p| p.span.clone())
+    }
+
     pub fn is(&self, purpose: Purpose) -> bool {
         self.purpose.as_ref().is_some_and(|p| p.value == purpose)
     }

@@ -124,10 +124,11 @@ pub(super) fn gap_size(r: &RegionSpec, mode: Mode, diags: &mut Diagnostics) -> O
 /// The alignment region `r` asks for, when it is a valid one (else a page): a
 /// gap that moves the region keeps it aligned when it is a multiple of it.
 fn region_alignment(r: &RegionSpec, mode: Mode) -> u64 {
-    let bytes = r.align.as_ref().and_then(|a| match a.value {
-        SizeExpr::Bytes(b) => Some(b),
-        SizeExpr::Slots(n) => n.checked_mul(mode.root_slot_size()),
-    });
+    // Problems with `align` itself are reported when validation judges it.
+    let bytes = r
+        .align
+        .as_ref()
+        .and_then(|a| size_bytes(a, "align", mode, &mut Diagnostics::default()));
     bytes
         .filter(|b| b.is_power_of_two() && *b >= PAGE_SIZE)
         .unwrap_or(PAGE_SIZE)

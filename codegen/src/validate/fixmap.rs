@@ -203,7 +203,7 @@ fn fixmap_region<'a>(
                 region_name.span.clone(),
                 "not a fixmap region",
             )
-            .with_related(purpose_span(target), "purpose declared here")
+            .with_related(target.purpose_span(), "purpose declared here")
             .with_help("set `purpose = \"fixmap\"` on that region, or name the fixmap region here"),
         );
         return None;
@@ -215,7 +215,7 @@ fn fixmap_region<'a>(
         diags.push(
             Diagnostic::error(
                 "more than one region has `purpose = \"fixmap\"`",
-                purpose_span(other),
+                other.purpose_span(),
                 "second fixmap",
             )
             .with_related(region_name.span.clone(), "the fixmap is this region")
@@ -223,12 +223,6 @@ fn fixmap_region<'a>(
         );
     }
     Some(target)
-}
-
-fn purpose_span(r: &ResolvedRegion) -> Span {
-    r.purpose
-        .as_ref()
-        .map_or(r.spans.anchor.clone(), |p| p.span.clone())
 }
 
 fn unknown_region(region_name: &Spanned<String>, regions: &[ResolvedRegion]) -> Diagnostic {

@@ -28,8 +28,8 @@ pub(super) fn image(
     if !extra.is_empty() {
         for r in extra {
             diags.push(
-                Diagnostic::error("more than one region has `purpose = \"image\"`", purpose_span(r), "second image")
-                    .with_related(purpose_span(first), "first image")
+                Diagnostic::error("more than one region has `purpose = \"image\"`", r.purpose_span(), "second image")
+                    .with_related(first.purpose_span(), "first image")
                     .with_help("the kernel is linked at exactly one address: make the others `reserved` or `window`"),
             );
         }
@@ -49,12 +49,6 @@ fn no_image(spec: &LayoutSpec) -> Diagnostic {
         "the kernel needs a link address",
     )
     .with_help("add a [[region]] with `purpose = \"image\"`: the kernel is linked at its start")
-}
-
-fn purpose_span(r: &ResolvedRegion) -> crate::diag::Span {
-    r.purpose
-        .as_ref()
-        .map_or(r.spans.anchor.clone(), |p| p.span.clone())
 }
 
 /// Link and load address sit at the same offset in a boot superpage.

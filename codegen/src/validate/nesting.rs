@@ -23,19 +23,7 @@ impl Nesting {
 
     /// Whether `ancestor` holds `region`, directly or through others.
     pub(super) fn is_ancestor(&self, ancestor: usize, region: usize) -> bool {
-        let mut current = self.parent[region];
-        let mut steps = 0;
-        while let Some(p) = current {
-            if p == ancestor {
-                return true;
-            }
-            steps += 1;
-            if steps > self.parent.len() {
-                return false; // a cycle (reported): stop
-            }
-            current = self.parent[p];
-        }
-        false
+        self.ancestors(region).contains(&ancestor)
     }
 
     /// The indices of the regions that hold `region`, innermost first.

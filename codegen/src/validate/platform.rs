@@ -5,7 +5,7 @@ use super::BOOT_SUPERPAGE;
 use crate::diag::{Diagnostic, Diagnostics, Spanned};
 use crate::fmt::{hex, human_size};
 use crate::paging::{Mode, PAGE_SIZE};
-use crate::plan::{Platform, Purpose};
+use crate::plan::{Platform, Purpose, is_load_address};
 use crate::resolve::Resolved;
 use crate::resolve::size_bytes;
 use crate::spec::{LayoutSpec, PlatformSpec};
@@ -103,8 +103,7 @@ fn load_range(
         );
         return None;
     }
-    let allowed = load >= first && load <= last && (load - first).is_multiple_of(align);
-    if !allowed {
+    if !is_load_address(load, first, last, align) {
         let span = p
             .load_address
             .as_ref()
