@@ -61,7 +61,7 @@ fn a_load_range_escaping_the_area_names_the_address_that_escapes() {
         .expect_err("refused");
     let text = err.render();
     assert!(
-        text.contains("load address 0x1ff_ffe0_0000 would be identity-mapped"),
+        text.contains("load address 0x1ff_ffe0_0000 (the lowest in load_range that fails) would be identity-mapped"),
         "{text}"
     );
     assert!(!text.contains("load address 0x8020_0000 would"), "{text}");
@@ -123,5 +123,79 @@ fn an_identity_area_takes_no_perms() {
             .contains("is an identity area: it takes no `perms`"),
         "{}",
         err.render()
+    );
+}
+
+/// Two identity areas with a hole between them: the load addresses at both ends
+/// of the range are held, one in the middle is not — and it is the one named.
+#[test]
+fn a_load_address_between_two_identity_areas_is_named() {
+    let text = sv48_with((LOAD, LOAD), "identity")
+        .replace("slots = [0, 3]", "at = \"0\"\nsize = \"0x8060_0000\"")
+        + "
+[[region]]
+name = \"identity_high\"
+purpose = \"identity\"
+at = \"0x80a0_0000\"
+size = \"0x1000_0000\"
+";
+    let text = text.replace(
+        LOAD,
+        &format!("{LOAD}\nload_range = {{ first = \"0x8020_0000\", last = \"0x80c0_0000\" }}"),
+    );
+    let err = vmlayout::plan_from_str("x.toml", &text).expect_err("refused");
+    let rendered = err.render();
+    let escapes: Vec<_> = err
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("outside the identity area"))
+        .collect();
+    assert_eq!(escapes.len(), 1, "{rendered}");
+    // Held: 0x8020_0000 (in `identity`, ending at 0x8060_0000) and 0x80a0_0000 up
+    // (in `identity_high`); 0x8040_0000 ends past the first area: the first to fail.
+    assert!(
+        escapes[0]
+            .message
+            .contains("load address 0x8040_0000 (the lowest in load_range that fails)"),
+        "{rendered}"
+    );
+}
+
+/// A region that only the higher load addresses' identity ranges reach: the
+/// lowest load address that meets it is named, with its own identity range.
+#[test]
+fn a_region_met_by_part_of_the_load_range_names_the_first_load_address_that_meets_it() {
+    let base =
+        std::fs::read_to_string(vmlayout_tests::repo().join("tests/layouts/sv48.toml")).unwrap();
+    let text = base.replacen(
+        LOAD,
+        &format!("{LOAD}\nload_range = {{ first = \"0x8020_0000\", last = \"0x8100_0000\" }}"),
+        1,
+    ) + "
+[[region]]
+name = \"mmio\"
+purpose = \"reserved\"
+at = \"0x80c0_0000\"
+size = \"2M\"
+perms = \"rw\"
+";
+    let err = vmlayout::plan_from_str("x.toml", &text).expect_err("refused");
+    let rendered = err.render();
+    let d = err
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("overlaps the boot identity mapping"))
+        .unwrap_or_else(|| panic!("{rendered}"));
+    let platform = vmlayout::plan_from_str("x.toml", &base).unwrap().platform;
+    let max = platform.image_max_size;
+    // The lowest 2 MiB step whose identity range (rounded to 2 MiB) reaches 0x80c0_0000.
+    let first = (0x8020_0000u64..=0x8100_0000)
+        .step_by(2 << 20)
+        .find(|l| (l + max).next_multiple_of(2 << 20) > 0x80c0_0000)
+        .unwrap();
+    assert!(
+        d.message
+            .contains(&format!("load address {}", vmlayout::fmt::hex(first))),
+        "{rendered}"
     );
 }

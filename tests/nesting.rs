@@ -25,7 +25,10 @@ fn nested_regions_plan_and_follow_their_parent_in_the_map() {
         })
         .collect();
     let vmap = order.iter().position(|n| *n == "vmap").unwrap();
-    assert_eq!(&order[vmap..vmap + 3], ["vmap", "jit", "jit_scratch"]);
+    assert_eq!(
+        &order[vmap..vmap + 4],
+        ["vmap", "jit_data", "jit", "jit_scratch"]
+    );
     let rust = vmlayout::emit::rust::render(&plan, "x.toml");
     assert!(rust.contains("a nested region lies inside its parent"));
 }
@@ -107,4 +110,33 @@ fn the_kernel_refuses_an_unmapped_region_inside_one_it_maps() {
         "{}",
         err.render()
     );
+}
+
+/// A guard gap between two regions nested in one parent (`jit_guard`, between
+/// `jit` and `jit_data` in vmap) lies inside that parent too: it is not an
+/// overlap with the parent, and it still must not meet anything else (here a
+/// third region placed where the gap is).
+#[test]
+fn a_gap_between_nested_siblings_lies_inside_their_parent() {
+    let plan = vmlayout::plan_from_str("x.toml", &nested()).unwrap_or_else(|e| panic!("{e}"));
+    let gap = plan.gaps.iter().find(|g| g.name == "jit_guard").unwrap();
+    let vmap = plan.region("vmap").unwrap();
+    assert!(vmap.start <= gap.start && gap.last <= vmap.last);
+    assert_eq!(gap.within.as_deref(), Some("vmap"));
+
+    let squatter = "
+[[region]]
+name = \"squatter\"
+purpose = \"reserved\"
+within = \"vmap\"
+at = \"slot(496) + 320M\"
+size = \"4K\"
+perms = \"rw\"
+";
+    let text = refusal(&(nested() + squatter));
+    assert!(
+        text.contains("overlaps gap `jit_guard`") || text.contains("gap `jit_guard`"),
+        "{text}"
+    );
+    assert!(!text.contains("overlaps region `vmap`"), "{text}");
 }

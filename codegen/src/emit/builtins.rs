@@ -72,6 +72,7 @@ fn reference_plan(mode: Mode) -> Plan {
             last: fixmap_start - 1,
             below: "image".into(),
             above: "fixmap".into(),
+            within: None,
             first_slot: 511,
             last_slot: 511,
         }],

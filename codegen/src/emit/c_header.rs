@@ -109,7 +109,8 @@ fn memory_map(s: &mut String, plan: &Plan) {
     );
     for row in rows(plan) {
         let label = match row.kind {
-            _ if !row.name.is_empty() => row.name.clone(),
+            // A nested entry is indented under the region that holds it.
+            _ if !row.name.is_empty() => format!("{}{}", "  ".repeat(row.depth), row.name),
             RowKind::NonCanonical => "(non-canonical)".into(),
             _ => "(unused)".into(),
         };
@@ -169,7 +170,15 @@ fn regions_and_gaps(s: &mut String, plan: &Plan) {
     s.push_str("\n/* Regions: LAST and ROOT_SLOT_LAST are inclusive, END is exclusive */\n");
     for r in &plan.regions {
         let c = RegionConstants::of(&r.name);
-        let _ = writeln!(s, "\n/* {} ({}) */", r.name, r.purpose.name());
+        let _ = match &r.within {
+            Some(parent) => writeln!(
+                s,
+                "\n/* {} ({}, inside {parent}) */",
+                r.name,
+                r.purpose.name()
+            ),
+            None => writeln!(s, "\n/* {} ({}) */", r.name, r.purpose.name()),
+        };
         define(s, &c.start, &addr(r.start));
         define(s, &c.size, &addr(r.size));
         define(s, &c.last, &addr(r.last));
@@ -182,6 +191,9 @@ fn regions_and_gaps(s: &mut String, plan: &Plan) {
     }
     for g in &plan.gaps {
         let c = GapConstants::of(&g.name);
+        if let Some(parent) = &g.within {
+            let _ = writeln!(s, "/* {} lies inside {parent} */", g.name);
+        }
         define(s, &c.start, &addr(g.start));
         define(s, &c.size, &addr(g.size));
         define(s, &c.last, &addr(g.last));

@@ -40,6 +40,7 @@ pub fn value(plan: &Plan) -> Value {
             "perms": r.perms.letters(),
             "global": r.perms.global,
             "root_slots": [r.first_slot, r.last_slot],
+            "within": r.within,
             "description": r.description,
         })).collect::<Vec<_>>(),
         "gaps": plan.gaps.iter().map(|g| json!({
@@ -50,6 +51,7 @@ pub fn value(plan: &Plan) -> Value {
             "end": exclusive_end(g.last),
             "below": g.below,
             "above": g.above,
+            "within": g.within,
         })).collect::<Vec<_>>(),
         "fixmap": {
             "region": plan.fixmap.region,

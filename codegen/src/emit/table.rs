@@ -41,6 +41,8 @@ pub struct Row {
     /// Empty for unused space and the hole.
     pub name: String,
     pub description: String,
+    /// How many regions hold this one through `within` (0 at the top level).
+    pub depth: usize,
 }
 
 impl Row {
@@ -48,6 +50,19 @@ impl Row {
     pub fn perms_columns(&self) -> String {
         self.perms.map_or(String::new(), |p| p.columns())
     }
+}
+
+/// The nesting depth of an entry that lies within `parent`: 0 for none.
+fn depth<'a>(plan: &'a Plan, mut parent: Option<&'a str>) -> usize {
+    let mut depth = 0;
+    while let Some(p) = parent.and_then(|name| plan.region(name)) {
+        depth += 1;
+        parent = p.within.as_deref();
+        if depth > plan.regions.len() {
+            break; // a cycle is refused by validation; never loop on one
+        }
+    }
+    depth
 }
 
 /// The map's rows, top-down.
@@ -67,6 +82,7 @@ pub fn rows(plan: &Plan) -> Vec<Row> {
                     slots: slots(r.first_slot, r.last_slot),
                     perms: Some(r.perms),
                     name: r.name.clone(),
+                    depth: depth(plan, r.within.as_deref()),
                     description: match &r.within {
                         Some(parent) => format!("inside `{parent}`: {}", r.description),
                         None => r.description.clone(),
@@ -83,10 +99,17 @@ pub fn rows(plan: &Plan) -> Vec<Row> {
                     slots: slots(g.first_slot, g.last_slot),
                     perms: Some(Perms::NONE),
                     name: g.name.clone(),
-                    description: format!(
-                        "guard gap between `{}` and `{}`: never mapped",
-                        g.below, g.above
-                    ),
+                    depth: depth(plan, g.within.as_deref()),
+                    description: match &g.within {
+                        Some(parent) => format!(
+                            "inside `{parent}`: guard gap between `{}` and `{}`: never mapped",
+                            g.below, g.above
+                        ),
+                        None => format!(
+                            "guard gap between `{}` and `{}`: never mapped",
+                            g.below, g.above
+                        ),
+                    },
                 }
             }
             MapEntry::Unused {
@@ -102,6 +125,7 @@ pub fn rows(plan: &Plan) -> Vec<Row> {
                 slots: slots(*first_slot, *last_slot),
                 perms: Some(Perms::NONE),
                 name: String::new(),
+                depth: 0,
                 description: "unused".into(),
             },
             MapEntry::NonCanonical { start, last } => Row {
@@ -112,6 +136,7 @@ pub fn rows(plan: &Plan) -> Vec<Row> {
                 slots: String::new(),
                 perms: None,
                 name: String::new(),
+                depth: 0,
                 description: format!(
                     "non-canonical in {}: no address here exists",
                     plan.paging.mode

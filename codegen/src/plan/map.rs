@@ -7,16 +7,24 @@ use crate::paging::Mode;
 /// The canonical address space top-down: regions, gaps, and what is left unused.
 pub(super) fn memory_map(mode: Mode, regions: &[Region], gaps: &[Gap]) -> Vec<MapEntry> {
     let mut map = top_level(mode, regions, gaps);
-    // Nested regions follow the region they lie within, highest first.
+    // Nested regions, and gaps between nested siblings, follow the region they
+    // lie within, highest first.
     let mut i = 0;
     while i < map.len() {
         if let MapEntry::Region(parent) = map[i] {
-            let mut children: Vec<usize> = (0..regions.len())
-                .filter(|&c| regions[c].within.as_deref() == Some(regions[parent].name.as_str()))
+            let inside = |within: &Option<String>| within.as_deref() == Some(&regions[parent].name);
+            let mut children: Vec<(u64, MapEntry)> = (0..regions.len())
+                .filter(|&c| inside(&regions[c].within))
+                .map(|c| (regions[c].start, MapEntry::Region(c)))
+                .chain(
+                    (0..gaps.len())
+                        .filter(|&g| inside(&gaps[g].within))
+                        .map(|g| (gaps[g].start, MapEntry::Gap(g))),
+                )
                 .collect();
-            children.sort_by_key(|&c| std::cmp::Reverse(regions[c].start));
-            for (k, c) in children.into_iter().enumerate() {
-                map.insert(i + 1 + k, MapEntry::Region(c));
+            children.sort_by_key(|(start, _)| std::cmp::Reverse(*start));
+            for (k, (_, entry)) in children.into_iter().enumerate() {
+                map.insert(i + 1 + k, entry);
             }
         }
         i += 1;
@@ -35,6 +43,7 @@ fn top_level(mode: Mode, regions: &[Region], gaps: &[Gap]) -> Vec<MapEntry> {
         .chain(
             gaps.iter()
                 .enumerate()
+                .filter(|(_, g)| g.within.is_none())
                 .map(|(i, g)| (g.start, g.last, MapEntry::Gap(i))),
         )
         .collect();

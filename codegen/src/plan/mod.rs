@@ -294,6 +294,9 @@ pub struct Gap {
     /// The region directly below and directly above the gap.
     pub below: String,
     pub above: String,
+    /// The innermost region that holds both neighbours (through `within`), when the
+    /// gap lies between nested siblings; `None` at the top level.
+    pub within: Option<String>,
     /// Root-table slots the gap touches, inclusive.
     pub first_slot: u64,
     pub last_slot: u64,

@@ -55,10 +55,19 @@ pub fn validate(
     if !diags.is_empty() {
         return None;
     }
+    let gap_within: Vec<Option<String>> = resolved
+        .gaps
+        .iter()
+        .map(|g| {
+            let holder = *nesting.gap_holders(&resolved.regions, g).first()?;
+            Some(resolved.regions[holder].name().to_string())
+        })
+        .collect();
     let gaps = resolved
         .gaps
         .into_iter()
-        .map(|g| Gap {
+        .zip(gap_within)
+        .map(|(g, within)| Gap {
             first_slot: mode.slot_of(g.start),
             last_slot: mode.slot_of(g.last),
             name: g.name,
@@ -67,6 +76,7 @@ pub fn validate(
             last: g.last,
             below: g.below,
             above: g.above,
+            within,
         })
         .collect();
     Some(Plan::assemble(Parts {

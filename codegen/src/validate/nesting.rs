@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 use crate::fmt::{hex, human_size};
-use crate::resolve::ResolvedRegion;
+use crate::resolve::{PlacedGap, ResolvedRegion};
 
 /// Each region's parent (by index into the resolved regions), when it names one
 /// that exists and the chain has no cycle.
@@ -38,6 +38,24 @@ impl Nesting {
             current = self.parent[p];
         }
         out
+    }
+
+    /// The regions that hold both of `gap`'s neighbours through `within`, innermost
+    /// first: a gap between nested siblings lies inside each of them.
+    pub(super) fn gap_holders(&self, regions: &[ResolvedRegion], gap: &PlacedGap) -> Vec<usize> {
+        let index = |name: &str| {
+            regions
+                .iter()
+                .position(|r| r.name.as_ref().is_some_and(|n| n.value == name))
+        };
+        let (Some(below), Some(above)) = (index(&gap.below), index(&gap.above)) else {
+            return Vec::new();
+        };
+        let above_ancestors = self.ancestors(above);
+        self.ancestors(below)
+            .into_iter()
+            .filter(|p| above_ancestors.contains(p))
+            .collect()
     }
 }
 

@@ -40,6 +40,9 @@ struct Item<'a> {
     span: Span,
     /// Index into the resolved regions; `None` for a gap.
     region: Option<usize>,
+    /// For a gap, the regions that hold both its neighbours (their common
+    /// ancestors through `within`): a gap between nested siblings lies inside them.
+    holders: Vec<usize>,
 }
 
 impl Item<'_> {
@@ -72,6 +75,7 @@ pub(super) fn overlaps(
                 },
                 span: r.spans.anchor.clone(),
                 region: Some(i),
+                holders: Vec::new(),
             })
         })
         .chain(resolved.gaps.iter().map(|g| Item {
@@ -82,12 +86,15 @@ pub(super) fn overlaps(
             align: PAGE_SIZE,
             span: g.name_span.clone(),
             region: None,
+            holders: nesting.gap_holders(&resolved.regions, g),
         }))
         .collect();
     items.sort_by_key(|i| (i.start, i.last));
     let related = |a: &Item<'_>, b: &Item<'_>| match (a.region, b.region) {
         (Some(x), Some(y)) => nesting.related(x, y),
-        _ => false,
+        (Some(r), None) => b.holders.contains(&r),
+        (None, Some(r)) => a.holders.contains(&r),
+        (None, None) => false,
     };
     // Sweep by start address over the items still open: an item that starts at or
     // before an open item's last byte overlaps it. Each overlapping item is

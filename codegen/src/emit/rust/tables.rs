@@ -127,7 +127,16 @@ pub(super) fn checks(plan: &Plan) -> TokenStream {
             const _: () = assert!(#outer_start <= #inner_start && #inner_last <= #outer_last, "a nested region lies inside its parent");
         ))
     });
-    let nested: Vec<TokenStream> = nested.collect();
+    let nested_gaps = plan.gaps.iter().filter_map(|g| {
+        let parent = plan.region(g.within.as_deref()?)?;
+        let (outer, inner) = (RegionConstants::of(&parent.name), GapConstants::of(&g.name));
+        let (outer_start, outer_last) = (ident(&outer.start), ident(&outer.last));
+        let (inner_start, inner_last) = (ident(&inner.start), ident(&inner.last));
+        Some(quote!(
+            const _: () = assert!(#outer_start <= #inner_start && #inner_last <= #outer_last, "a gap between nested regions lies inside their parent");
+        ))
+    });
+    let nested: Vec<TokenStream> = nested.chain(nested_gaps).collect();
     let mut items: Vec<(u64, TokenStream, TokenStream)> = plan
         .regions
         .iter()
@@ -137,7 +146,7 @@ pub(super) fn checks(plan: &Plan) -> TokenStream {
             let (start, last) = (ident(&names.start), ident(&names.last));
             (r.start, quote!(#start), quote!(#last))
         })
-        .chain(plan.gaps.iter().map(|g| {
+        .chain(plan.gaps.iter().filter(|g| g.within.is_none()).map(|g| {
             let names = GapConstants::of(&g.name);
             let (start, last) = (ident(&names.start), ident(&names.last));
             (g.start, quote!(#start), quote!(#last))
