@@ -818,7 +818,9 @@ pub const fn first_region(purpose: Purpose) -> Option<Region> {
     }
     None
 }
-/// The innermost region that contains `addr`, if any.
+/// The innermost region that contains `addr`, if any. A guard gap between
+/// regions nested in one parent lies inside that parent: ask
+/// `gap_containing` first to tell a guard gap from its parent.
 pub fn region_containing(addr: usize) -> Option<&'static Region> {
     REGIONS.iter().filter(|r| r.contains(addr)).min_by_key(|r| r.size)
 }

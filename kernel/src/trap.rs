@@ -139,12 +139,13 @@ pub fn last_fault_addr() -> usize {
     LAST_FAULT_ADDR.load(Ordering::Relaxed)
 }
 
-/// Where an address lies in the plan, as the trap handler reports it.
+/// Where an address lies in the plan, as the trap handler reports it. A guard gap
+/// between nested regions lies inside their parent, so gaps are asked first.
 pub fn describe(addr: usize) -> Location {
-    if let Some(r) = region_containing(addr) {
-        Location::Region(r.name)
-    } else if let Some(g) = gap_containing(addr) {
+    if let Some(g) = gap_containing(addr) {
         Location::Gap(g.name)
+    } else if let Some(r) = region_containing(addr) {
+        Location::Region(r.name)
     } else if let Some(u) = unused_containing(addr) {
         Location::Unused(u.first_slot, u.last_slot)
     } else {

@@ -70,7 +70,9 @@ pub(super) fn tables(plan: &Plan) -> TokenStream {
             None
         }
 
-        #[doc = " The innermost region that contains `addr`, if any."]
+        #[doc = " The innermost region that contains `addr`, if any. A guard gap between"]
+        #[doc = " regions nested in one parent lies inside that parent: ask"]
+        #[doc = " `gap_containing` first to tell a guard gap from its parent."]
         pub fn region_containing(addr: usize) -> Option<&'static Region> {
             // With regions nested (`within`), the innermost: the smallest that holds it.
             REGIONS.iter().filter(|r| r.contains(addr)).min_by_key(|r| r.size)
