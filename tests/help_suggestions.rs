@@ -5,7 +5,8 @@
 //! The suggestions applied: "did you mean `x`?" and "try `x`" (the offending text
 //! becomes `x`); "round it to A" and "use A or B" (the value becomes A); and every
 //! help that moves a region to a start address ("move `r` to start at A", "move
-//! the start to A", "start region `r` … at A"): its placement becomes `at = "A"`.
+//! the start to A", "start region `r` … at A"): its placement becomes `at = "A"`;
+//! "grow region `r` to (at least) S": its size becomes S, its start kept.
 
 use std::path::Path;
 
@@ -59,6 +60,28 @@ fn move_region(text: &str, region: &str, addr: &str) -> Option<String> {
     (found && sized).then(|| out.join("\n") + "\n")
 }
 
+/// `text` with region `region`'s `size` set to `size`, its start kept.
+fn resize_region(text: &str, region: &str, size: &str) -> Option<String> {
+    let name_line = format!("name = \"{region}\"");
+    let mut out = Vec::new();
+    let mut in_region = false;
+    let mut resized = false;
+    for line in text.lines() {
+        if line.starts_with('[') {
+            in_region = false;
+        }
+        in_region |= line.trim() == name_line;
+        let key = line.split('=').next().unwrap_or("").trim();
+        if in_region && key == "size" {
+            out.push(format!("size = \"{size}\""));
+            resized = true;
+            continue;
+        }
+        out.push(line.to_string());
+    }
+    resized.then(|| out.join("\n") + "\n")
+}
+
 /// The region a moving help is about: the backquoted name after "region " or
 /// "move ", else the region named first in the message.
 fn region_of(d: &Diagnostic, help: &str) -> Option<String> {
@@ -100,6 +123,16 @@ fn apply(text: &str, d: &Diagnostic) -> Option<String> {
             .replace(" MiB", "M")
             .replace(" GiB", "G");
         return Some(replace_span(format!("\"{size}\"")));
+    }
+    if let Some(region) = quoted_after(help, "grow region ") {
+        let rest = &help[help.find(" to ")? + " to ".len()..];
+        let size = rest.trim_start_matches("at least ");
+        let size: String = size.split(' ').take(2).collect::<Vec<_>>().join(" ");
+        let size = size
+            .replace(" KiB", "K")
+            .replace(" MiB", "M")
+            .replace(" GiB", "G");
+        return resize_region(text, region, &size);
     }
     for marker in ["to start at ", "move the start to ", ", at ", "such as "] {
         if let Some(addr) = address_after(help, marker) {

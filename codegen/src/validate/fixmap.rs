@@ -3,12 +3,13 @@
 
 use std::collections::HashMap;
 
+use super::free::FreeSpace;
 use crate::diag::{Diagnostic, Diagnostics, Span, Spanned, did_you_mean};
 use crate::fmt::{hex, human_size};
 use crate::names;
 use crate::paging::{ENTRIES_PER_TABLE, L0_TABLE_SPAN, PAGE_SIZE};
 use crate::plan::{FixGroup, Fixmap, Purpose, SlotOrder};
-use crate::resolve::{Resolved, ResolvedRegion};
+use crate::resolve::ResolvedRegion;
 use crate::spec::{FixmapSpec, LayoutSpec};
 
 /// The most fixmap slots a plan may have: 8 level-0 tables. The fixmap holds a
@@ -19,9 +20,10 @@ pub const MAX_FIXMAP_SLOTS: u64 = 4096;
 /// fixmap region wherever it was placed, even if it broke a rule of its own.
 pub(super) fn fixmap(
     spec: &LayoutSpec,
-    resolved: &Resolved,
+    free: &FreeSpace<'_>,
     diags: &mut Diagnostics,
 ) -> Option<Fixmap> {
+    let resolved = free.resolved;
     let fx = spec.fixmap.as_ref()?;
     let region_name = fx.region.as_ref()?;
     if resolved.regions.is_empty() && spec.regions_given {
@@ -32,6 +34,11 @@ pub(super) fn fixmap(
     let (name, extent) = target.placed()?;
     let order = fx.order.as_ref().map_or(SlotOrder::Up, |o| o.value);
     let placed = Placed {
+        index: resolved
+            .regions
+            .iter()
+            .position(|r| std::ptr::eq(r, target))
+            .expect("the fixmap region is one of the resolved regions"),
         name,
         start: extent.start,
         size: extent.size,
@@ -40,13 +47,13 @@ pub(super) fn fixmap(
     };
     let slots = groups.list.last().map_or(0, FixGroup::end);
     let tables = slots.div_ceil(ENTRIES_PER_TABLE);
-    let base_ok = check_base(target, &placed, diags);
-    let fits = check_capacity(fx, target, &placed, slots, diags);
+    let base_ok = check_base(target, &placed, free, diags);
+    let fits = check_capacity(fx, target, &placed, slots, free, diags);
     if !(groups.ok && base_ok && fits) {
         return None;
     }
     let (base, top, tables_start) = anchor(target, &placed, slots, diags)?;
-    if !check_table_span(target, &placed, tables, tables_start, diags) {
+    if !check_table_span(target, &placed, tables, tables_start, free, diags) {
         return None;
     }
     let fixmap = Fixmap {
@@ -108,6 +115,7 @@ fn check_table_span(
     placed: &Placed<'_>,
     tables: u64,
     tables_start: u64,
+    free: &FreeSpace<'_>,
     diags: &mut Diagnostics,
 ) -> bool {
     let span = tables * L0_TABLE_SPAN;
@@ -130,9 +138,10 @@ fn check_table_span(
             "tables reach past the region",
         )
         .with_help(format!(
-            "grow region `{}` to {} (whole level-0 tables): the kernel installs each table whole",
+            "grow region `{}` to {} (whole level-0 tables): the kernel installs each table whole{}",
             placed.name,
-            human_size(span)
+            human_size(grown_size(placed, tables)),
+            grown_meets(free, placed, tables)
         )),
     );
     false
@@ -140,6 +149,8 @@ fn check_table_span(
 
 /// The fixmap region as the base and capacity rules see it.
 struct Placed<'a> {
+    /// Index into the resolved regions.
+    index: usize,
     name: &'a str,
     start: u64,
     size: u64,
@@ -418,7 +429,12 @@ fn unique_variants(
 }
 
 /// The fixmap base is aligned to one level-0 table: the fixmap installs whole tables.
-fn check_base(target: &ResolvedRegion, placed: &Placed<'_>, diags: &mut Diagnostics) -> bool {
+fn check_base(
+    target: &ResolvedRegion,
+    placed: &Placed<'_>,
+    free: &FreeSpace<'_>,
+    diags: &mut Diagnostics,
+) -> bool {
     if placed.order == SlotOrder::Down {
         // Counting down, the tables end at FIXADDR_TOP, the region's end.
         let Some(end) = placed.end else {
@@ -458,17 +474,29 @@ fn check_base(target: &ResolvedRegion, placed: &Placed<'_>, diags: &mut Diagnost
             target.spans.placement.clone(),
             "misaligned fixmap",
         )
-        .with_help(if target.align.is_given() {
-            format!(
-                "the fixmap installs whole level-0 tables: start region `{}` at a 2 MiB boundary, such as {}",
-                placed.name,
-                hex(placed.start.next_multiple_of(L0_TABLE_SPAN))
-            )
-        } else {
-            format!(
-                "the fixmap installs whole level-0 tables: start region `{}` at a 2 MiB boundary (add `align = \"2M\"`)",
-                placed.name
-            )
+        .with_help({
+            // The nearest table-aligned starts where the region meets nothing.
+            let (i, at, size) = (placed.index, placed.start, placed.size);
+            let starts: Vec<String> = [
+                free.below(i, at, size, L0_TABLE_SPAN),
+                free.above(i, at, size, L0_TABLE_SPAN),
+            ]
+            .into_iter()
+            .flatten()
+            .map(hex)
+            .collect();
+            if starts.is_empty() {
+                format!(
+                    "the fixmap installs whole level-0 tables: no 2 MiB boundary nearby leaves region `{}` clear of the others; move it elsewhere",
+                    placed.name
+                )
+            } else {
+                format!(
+                    "the fixmap installs whole level-0 tables: start region `{}` at a 2 MiB boundary, such as {}",
+                    placed.name,
+                    starts.join(" or ")
+                )
+            }
         }),
     );
     false
@@ -480,6 +508,7 @@ fn check_capacity(
     target: &ResolvedRegion,
     placed: &Placed<'_>,
     slots: u64,
+    free: &FreeSpace<'_>,
     diags: &mut Diagnostics,
 ) -> bool {
     let needed = slots.checked_mul(PAGE_SIZE);
@@ -499,13 +528,44 @@ fn check_capacity(
             "too many slots",
         )
         .with_related(target.spans.size_or_anchor(), "the fixmap region's size")
-        .with_help(format!(
-            "grow region `{}` to at least {} or reduce the slot counts",
-            placed.name,
-            needed.map_or("?".into(), |n| human_size(
-                n.next_multiple_of(L0_TABLE_SPAN)
-            ))
-        )),
+        .with_help(if slots <= MAX_FIXMAP_SLOTS {
+            let tables = slots.div_ceil(ENTRIES_PER_TABLE);
+            format!(
+                "grow region `{}` to at least {} (whole level-0 tables), or reduce the slot counts{}",
+                placed.name,
+                human_size(grown_size(placed, tables)),
+                grown_meets(free, placed, tables)
+            )
+        } else {
+            "reduce the slot counts".to_string()
+        }),
     );
     false
+}
+
+/// The size the fixmap region needs for `tables` level-0 tables, its start kept:
+/// whole tables, and counting down an end (FIXADDR_TOP) on a table boundary.
+fn grown_size(placed: &Placed<'_>, tables: u64) -> u64 {
+    let span = tables * L0_TABLE_SPAN;
+    match placed.order {
+        SlotOrder::Up => span,
+        SlotOrder::Down => {
+            let end = u128::from(placed.start) + u128::from(span);
+            let aligned_end = end.next_multiple_of(u128::from(L0_TABLE_SPAN));
+            u64::try_from(aligned_end - u128::from(placed.start)).unwrap_or(u64::MAX)
+        }
+    }
+}
+
+/// What a help line that grows the fixmap region in place must add: what the
+/// grown region would meet, or that it would run past 2^64.
+fn grown_meets(free: &FreeSpace<'_>, placed: &Placed<'_>, tables: u64) -> String {
+    let size = grown_size(placed, tables);
+    match placed.start.checked_add(size - 1) {
+        None => "; grown in place it would run past 2^64: move it down".into(),
+        Some(last) => match free.meets(placed.index, placed.start, last) {
+            Some(other) => format!("; grown in place it would meet `{other}`: move one of them"),
+            None => String::new(),
+        },
+    }
 }

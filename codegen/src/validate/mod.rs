@@ -2,6 +2,7 @@
 //! error with a span; the plan is only assembled when there are none.
 
 mod fixmap;
+mod free;
 mod identity;
 mod image;
 mod names;
@@ -33,18 +34,23 @@ pub fn validate(
     diags: &mut Diagnostics,
 ) -> Option<Plan> {
     let platform = platform::platform(spec, mode, diags);
-    let regions = region::regions(&resolved.regions, mode, diags);
+    let nesting = nesting::nesting(&resolved.regions, diags);
+    let free = free::FreeSpace {
+        resolved: &resolved,
+        nesting: &nesting,
+        mode,
+    };
+    let regions = region::regions(&free, diags);
     for gap in &resolved.gaps {
         overlap::check_gap(gap, mode, diags);
     }
-    let nesting = nesting::nesting(&resolved.regions, diags);
-    overlap::overlaps(&resolved, &nesting, mode, diags);
+    overlap::overlaps(&free, diags);
     let image = image::image(spec, &resolved, platform.as_ref(), diags);
     if let Some(platform) = &platform {
         identity::identity(spec, platform, &resolved, mode, diags);
-        platform::direct_maps_hold_ram(spec, platform, &resolved, diags);
+        platform::direct_maps_hold_ram(spec, platform, &resolved, mode, diags);
     }
-    let fixmap = fixmap::fixmap(spec, &resolved, diags);
+    let fixmap = fixmap::fixmap(spec, &free, diags);
     names::constant_names(spec, &resolved, diags);
     if let Some(needs) = needs {
         let ancestors: Vec<Vec<usize>> = (0..resolved.regions.len())

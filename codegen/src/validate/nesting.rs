@@ -89,7 +89,15 @@ pub(super) fn nesting(regions: &[ResolvedRegion], diags: &mut Diagnostics) -> Ne
                     within.span.clone(),
                     "unknown region",
                 );
-                diags.push(match did_you_mean(&within.value, by_name.keys().copied()) {
+                // Only a region that holds this one is a sensible suggestion.
+                let holders = regions.iter().filter_map(|other| {
+                    let (name, outer) = other.placed()?;
+                    let holds = r
+                        .extent
+                        .is_none_or(|e| outer.start <= e.start && e.last <= outer.last);
+                    (holds && !std::ptr::eq(other, r)).then_some(name)
+                });
+                diags.push(match did_you_mean(&within.value, holders) {
                     Some(best) => d.with_help(format!("did you mean `{best}`?")),
                     None => d.with_help("name the region that holds it"),
                 });

@@ -2,11 +2,11 @@
 //! lies inside one canonical half. An overlap's help names a start that is itself
 //! free: it meets no other item, stays in its canonical half and below 2^64.
 
-use super::nesting::Nesting;
+use super::free::FreeSpace;
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::fmt::{hex, human_size, human_size_u128};
 use crate::paging::{Mode, PAGE_SIZE};
-use crate::resolve::{Declared, PlacedGap, Resolved};
+use crate::resolve::{Declared, PlacedGap};
 
 pub(super) fn check_gap(g: &PlacedGap, mode: Mode, diags: &mut Diagnostics) {
     if !mode.is_canonical(g.start)
@@ -52,12 +52,8 @@ impl Item<'_> {
 }
 
 /// Every overlap between two items, except a region and one it lies within.
-pub(super) fn overlaps(
-    resolved: &Resolved,
-    nesting: &Nesting,
-    mode: Mode,
-    diags: &mut Diagnostics,
-) {
+pub(super) fn overlaps(free: &FreeSpace<'_>, diags: &mut Diagnostics) {
+    let (resolved, nesting) = (free.resolved, free.nesting);
     let mut items: Vec<Item<'_>> = resolved
         .regions
         .iter()
@@ -109,13 +105,13 @@ pub(super) fn overlaps(
             }
         }
         if let Some(a) = furthest {
-            diags.push(overlap(a, b, &items, mode));
+            diags.push(overlap(a, b, free));
         }
         open.push(b);
     }
 }
 
-fn overlap(a: &Item<'_>, b: &Item<'_>, items: &[Item<'_>], mode: Mode) -> Diagnostic {
+fn overlap(a: &Item<'_>, b: &Item<'_>, free: &FreeSpace<'_>) -> Diagnostic {
     let by = u128::from(a.last.min(b.last)) - u128::from(b.start) + 1;
     let a_end = a.last.checked_add(1).map_or("the top (2^64)".into(), hex);
     Diagnostic::error(
@@ -135,7 +131,10 @@ fn overlap(a: &Item<'_>, b: &Item<'_>, items: &[Item<'_>], mode: Mode) -> Diagno
         format!("overlaps `{}`", a.name),
     )
     .with_related(a.span.clone(), format!("`{}` ends at {a_end}", a.name))
-    .with_help(match free_start_above(a, b, items, mode) {
+    .with_help(match b.region.and_then(|r| {
+        let size = b.last - b.start + 1;
+        free.above(r, a.last.checked_add(1)?, size, b.align)
+    }) {
         // A gap follows from the placement of the region beside it: no address to give.
         _ if b.kind == "gap" => format!(
             "gap `{}` lies where its neighbours' placement puts it: move `{}`, or place the regions beside the gap elsewhere",
@@ -153,30 +152,4 @@ fn overlap(a: &Item<'_>, b: &Item<'_>, items: &[Item<'_>], mode: Mode) -> Diagno
             a.name, b.name, b.name
         ),
     })
-}
-
-/// The lowest start above `a`'s end, aligned for `b`, where `b` fits without
-/// meeting any item but itself, inside the canonical half `a` ends in.
-fn free_start_above(a: &Item<'_>, b: &Item<'_>, items: &[Item<'_>], mode: Mode) -> Option<u64> {
-    let size_minus_one = b.last - b.start;
-    let half_last = if a.last < mode.low_half_end() {
-        mode.low_half_end() - 1
-    } else {
-        u64::MAX
-    };
-    let mut start = a.last.checked_add(1)?.checked_next_multiple_of(b.align)?;
-    loop {
-        let last = start.checked_add(size_minus_one)?;
-        if !mode.is_canonical(start) || last > half_last {
-            return None;
-        }
-        let blocker = items
-            .iter()
-            .filter(|i| !std::ptr::eq(*i, b) && i.start <= last && start <= i.last)
-            .max_by_key(|i| i.last);
-        match blocker {
-            None => return Some(start),
-            Some(i) => start = i.last.checked_add(1)?.checked_next_multiple_of(b.align)?,
-        }
-    }
 }

@@ -207,11 +207,13 @@ pub(super) fn direct_maps_hold_ram(
     spec: &LayoutSpec,
     platform: &Platform,
     resolved: &Resolved,
+    mode: Mode,
     diags: &mut Diagnostics,
 ) {
     let Some(max_ram) = platform.max_ram else {
         return;
     };
+    let half = mode.low_half_end();
     let span = spec
         .platform
         .as_ref()
@@ -230,10 +232,18 @@ pub(super) fn direct_maps_hold_ram(
                     "smaller than the platform's RAM",
                 )
                 .with_related(span.clone(), "the most RAM the platform can have")
-                .with_help(format!(
-                    "grow `{name}` to at least {} (RAM is mapped relative to its lowest bank, aligned down to 1 GiB: allow for that), or lower max_ram",
-                    human_size(max_ram)
-                )),
+                .with_help(if max_ram > half {
+                    format!(
+                        "no region in one canonical half of {mode} ({}) can hold {}: lower max_ram, or use a mode with more VA bits",
+                        human_size(half),
+                        human_size(max_ram)
+                    )
+                } else {
+                    format!(
+                        "grow `{name}` to at least {} (RAM is mapped relative to its lowest bank, aligned down to 1 GiB: allow for that), or lower max_ram",
+                        human_size(max_ram)
+                    )
+                }),
             );
         }
     }

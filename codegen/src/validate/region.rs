@@ -1,6 +1,7 @@
 //! Rules on one region at a time: its alignment, its place in a canonical half, and
 //! its permissions (W^X).
 
+use super::free::FreeSpace;
 use crate::diag::{Diagnostic, Diagnostics, Span, Spanned};
 use crate::fmt::{hex, human_size};
 use crate::paging::{Mode, PAGE_SIZE};
@@ -13,34 +14,33 @@ pub(super) fn describe(name: &str, start: u64, size: u64) -> String {
 }
 
 /// Every placed region that passes its own rules, as the plan will hold it.
-pub(super) fn regions(
-    resolved: &[ResolvedRegion],
-    mode: Mode,
-    diags: &mut Diagnostics,
-) -> Vec<Region> {
-    resolved
+pub(super) fn regions(free: &FreeSpace<'_>, diags: &mut Diagnostics) -> Vec<Region> {
+    free.resolved
+        .regions
         .iter()
-        .filter_map(|r| {
+        .enumerate()
+        .filter_map(|(index, r)| {
             let (name, extent) = r.placed()?;
-            region(r, name, extent, mode, diags)
+            region(free, index, name, extent, diags)
         })
         .collect()
 }
 
 fn region(
-    r: &ResolvedRegion,
+    free: &FreeSpace<'_>,
+    index: usize,
     name: &str,
     extent: Extent,
-    mode: Mode,
     diags: &mut Diagnostics,
 ) -> Option<Region> {
+    let (r, mode) = (&free.resolved.regions[index], free.mode);
     // Zero and non-page sizes were rejected during resolution.
     debug_assert!(extent.size > 0 && extent.size.is_multiple_of(PAGE_SIZE));
     // Every rule runs, whatever the others found, so one run reports them all.
     let align = alignment(r, name, diags);
     let aligned = align
         .as_ref()
-        .is_some_and(|a| check_aligned(r, name, extent, a.as_ref(), diags));
+        .is_some_and(|a| check_aligned(free, index, extent, a.as_ref(), diags));
     let canonical = check_canonical(r, name, extent, mode, diags);
     let purpose = r.purpose.as_ref().map(|p| p.value);
     let perms = purpose.and_then(|p| perms(r, name, p, diags));
@@ -125,12 +125,14 @@ fn prev_power_of_two(n: u64) -> u64 {
 
 /// The start meets the alignment (one page unless `align` says more).
 fn check_aligned(
-    r: &ResolvedRegion,
-    name: &str,
+    free: &FreeSpace<'_>,
+    index: usize,
     extent: Extent,
     align: Option<&Spanned<u64>>,
     diags: &mut Diagnostics,
 ) -> bool {
+    let r = &free.resolved.regions[index];
+    let name = r.name();
     let bytes = align.map_or(PAGE_SIZE, |a| a.value);
     let start = extent.start;
     if start.is_multiple_of(bytes) {
@@ -154,13 +156,23 @@ fn check_aligned(
     if let Some(a) = align {
         d = d.with_related(a.span.clone(), "alignment required here");
     }
-    let above = below
-        .checked_add(bytes)
-        .map_or(String::new(), |a| format!(" or {}", hex(a)));
-    diags.push(d.with_help(format!(
-        "move the start to {}{above} (adjust the placement or the gap), or lower `align`",
-        hex(below)
-    )));
+    // The nearest aligned starts below and above where the region meets nothing.
+    let starts: Vec<String> = [
+        free.below(index, start, extent.size, bytes),
+        free.above(index, start, extent.size, bytes),
+    ]
+    .into_iter()
+    .flatten()
+    .map(hex)
+    .collect();
+    diags.push(d.with_help(if starts.is_empty() {
+        "no aligned start nearby leaves the region clear of the others: move it elsewhere, or lower `align`".to_string()
+    } else {
+        format!(
+            "move the start to {} (adjust the placement or the gap), or lower `align`",
+            starts.join(" or ")
+        )
+    }));
     false
 }
 
