@@ -45,8 +45,15 @@ fn expansion_matches_the_plan() {
     assert_eq!(DIRECTMAP_VIRT, DIRECTMAP_VIRT_START..=DIRECTMAP_VIRT_LAST);
 }
 
+/// The cases name their layouts from `${VMLAYOUT_REPO}`, which the cargo that
+/// trybuild runs inherits: they hold wherever the target directory is
+/// (`CARGO_TARGET_DIR`, `build.target-dir`), and their expected output shows the
+/// path as written.
 #[test]
 fn trybuild() {
+    // SAFETY: set before trybuild starts its cargo; no other test in this binary
+    // reads or writes the environment.
+    unsafe { std::env::set_var("VMLAYOUT_REPO", vmlayout_tests::repo()) };
     let t = trybuild::TestCases::new();
     t.pass("trybuild/pass/*.rs");
     t.compile_fail("trybuild/fail/*.rs");

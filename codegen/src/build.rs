@@ -34,6 +34,49 @@ pub fn layout_path(manifest_dir: &Path, default: &Path, env_value: Option<&str>)
     }
 }
 
+/// `path` with every `${NAME}` replaced by environment variable `NAME`, as `lookup`
+/// gives it (the `layout!` macro looks up the compile-time environment, so a path
+/// can start at `${OUT_DIR}` or a directory the build sets). Returns the expanded
+/// path and the names used, in order.
+///
+/// # Errors
+/// A `${` without a closing `}`, an empty or non-identifier name, or a variable
+/// `lookup` does not know, described in one sentence.
+pub fn expand_env_vars(
+    path: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<(String, Vec<String>), String> {
+    let mut out = String::new();
+    let mut names = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find("${") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| format!("`${{` without a closing `}}` in `{path}`"))?;
+        let name = &after[..close];
+        let identifier = name
+            .chars()
+            .next()
+            .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+            && name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric());
+        if !identifier {
+            return Err(format!(
+                "`${{{name}}}` in `{path}` is not an environment variable name"
+            ));
+        }
+        let value = lookup(name).ok_or_else(|| {
+            format!("environment variable `{name}` (used in `{path}`) is not set when the crate is compiled")
+        })?;
+        out.push_str(&value);
+        names.push(name.to_string());
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Ok((out, names))
+}
+
 /// Plan `default_layout` (or `$VMLAYOUT_FILE`), write the artefacts to `OUT_DIR`,
 /// pass the linker script with `-T`, and print the `rerun-if-*` lines. An invalid
 /// layout prints its diagnostics and fails the build.
@@ -142,5 +185,32 @@ mod tests {
             layout_path(dir, Path::new("../layout.toml"), Some("")),
             PathBuf::from("/k/../layout.toml")
         );
+    }
+
+    #[test]
+    fn env_vars_in_a_path_expand_and_bad_ones_say_why() {
+        let env = |name: &str| match name {
+            "OUT_DIR" => Some("/o".to_string()),
+            "A_1" => Some("a".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            expand_env_vars("${OUT_DIR}/x/${A_1}.toml", env),
+            Ok(("/o/x/a.toml".into(), vec!["OUT_DIR".into(), "A_1".into()]))
+        );
+        assert_eq!(
+            expand_env_vars("plain/$HOME.toml", env),
+            Ok(("plain/$HOME.toml".into(), vec![]))
+        );
+        for (bad, why) in [
+            ("${OUT_DIR", "without a closing"),
+            ("${}/x", "not an environment variable name"),
+            ("${1X}/x", "not an environment variable name"),
+            ("${A-B}/x", "not an environment variable name"),
+            ("${UNSET}/x", "is not set"),
+        ] {
+            let err = expand_env_vars(bad, env).expect_err(bad);
+            assert!(err.contains(why), "{bad}: {err}");
+        }
     }
 }

@@ -49,6 +49,66 @@ const GAP_KEYS: &[&str] = &["size", "name"];
 const FIXMAP_KEYS: &[&str] = &["region", "order", "group"];
 const GROUP_KEYS: &[&str] = &["name", "count", "role", "hole", "description"];
 
+/// Every table of a layout and its keys: where an unknown key may belong instead.
+const TABLES: &[(&str, &[&str])] = &[
+    ("the top level", ROOT_KEYS),
+    ("[paging]", PAGING_KEYS),
+    ("[platform]", PLATFORM_KEYS),
+    ("`load_range`", LOAD_RANGE_KEYS),
+    ("[[region]]", REGION_KEYS),
+    ("a `gap` table", GAP_KEYS),
+    ("[fixmap]", FIXMAP_KEYS),
+    ("[[fixmap.group]]", GROUP_KEYS),
+];
+
+/// Help for key `name`, unknown where it was written (among `allowed`, in
+/// `what`): a key of this table it is a typo of ("did you mean"), else the other
+/// tables it is a key of, else a key of another table it is a typo of, else the
+/// keys of this table. The first element is the key of this table it was taken for.
+fn unknown_key_help(
+    name: &str,
+    what: &str,
+    allowed: &[&'static str],
+) -> (Option<&'static str>, String) {
+    let elsewhere = || {
+        TABLES
+            .iter()
+            .filter(|(_, keys)| !std::ptr::eq(*keys, allowed))
+    };
+    let exact: Vec<&str> = elsewhere()
+        .filter(|(_, keys)| keys.contains(&name))
+        .map(|(table, _)| *table)
+        .collect();
+    // A near miss here, unless the key is spelt exactly as one of another table.
+    if exact.is_empty()
+        && let Some(best) = did_you_mean(name, allowed.iter().copied())
+    {
+        return (Some(best), format!("did you mean `{best}`?"));
+    }
+    if !exact.is_empty() {
+        return (
+            None,
+            format!(
+                "`{name}` is a key of {}, not of {what}: move it there",
+                exact.join(", ")
+            ),
+        );
+    }
+    let fuzzy = elsewhere().find_map(|(table, keys)| {
+        did_you_mean(name, keys.iter().copied()).map(|best| (*table, best))
+    });
+    match fuzzy {
+        Some((table, best)) => (
+            None,
+            format!("did you mean `{best}`? It is a key of {table}, not of {what}"),
+        ),
+        None => (
+            None,
+            format!("the keys of {what} are: {}", allowed.join(", ")),
+        ),
+    }
+}
+
 /// Longest name accepted: names become constants in three languages.
 pub const MAX_NAME_LEN: usize = 48;
 
@@ -195,19 +255,14 @@ impl<'a, 'i> Table<'a, 'i> {
             if allowed.contains(&name) {
                 continue;
             }
-            let mut d = Diagnostic::error(
+            let d = Diagnostic::error(
                 format!("unknown key `{name}` in {what}"),
                 key.span(),
                 "unknown key",
             );
-            d = match did_you_mean(name, allowed.iter().copied()) {
-                Some(best) => {
-                    typo_of.push(best);
-                    d.with_help(format!("did you mean `{best}`?"))
-                }
-                None => d.with_help(format!("the keys of {what} are: {}", allowed.join(", "))),
-            };
-            diags.push(d);
+            let (typo, help) = unknown_key_help(name, what, allowed);
+            typo_of.extend(typo);
+            diags.push(d.with_help(help));
         }
         Table {
             table,

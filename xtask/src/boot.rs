@@ -32,10 +32,10 @@ impl Build {
 }
 
 /// The executable a `--message-format=json` build reported for the kernel.
-fn reported_executable(stdout: &str) -> Option<PathBuf> {
+pub fn reported_executable(stdout: &str, target: &str) -> Option<PathBuf> {
     stdout.lines().rev().find_map(|line| {
         let message: serde_json::Value = serde_json::from_str(line).ok()?;
-        (message["reason"] == "compiler-artifact" && message["target"]["name"] == "vmlayout-kernel")
+        (message["reason"] == "compiler-artifact" && message["target"]["name"] == target)
             .then(|| message["executable"].as_str().map(PathBuf::from))
             .flatten()
     })
@@ -60,13 +60,10 @@ pub fn build_kernel(
     if !features.is_empty() {
         cmd.args(["--features", &features.join(",")]);
     }
-    // The host workspace's cargo sets these for xtask; the kernel build must not inherit them.
-    for var in [
-        "CARGO_TARGET_DIR",
-        "RUSTFLAGS",
-        "CARGO_BUILD_TARGET",
-        "CARGO_ENCODED_RUSTFLAGS",
-    ] {
+    // Flags meant for host builds must not reach the riscv64 kernel. A target
+    // directory the user chose (CARGO_TARGET_DIR, build.target-dir) is kept: the
+    // ELF's path comes from cargo's own report, wherever it put it.
+    for var in ["RUSTFLAGS", "CARGO_BUILD_TARGET", "CARGO_ENCODED_RUSTFLAGS"] {
         cmd.env_remove(var);
     }
     cmd.env("VMLAYOUT_FILE", layout);
@@ -79,7 +76,7 @@ pub fn build_kernel(
     Ok(Build {
         ok: output.status.success(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        elf: reported_executable(&String::from_utf8_lossy(&output.stdout)),
+        elf: reported_executable(&String::from_utf8_lossy(&output.stdout), "vmlayout-kernel"),
     })
 }
 
@@ -177,7 +174,9 @@ pub fn run(layout: &Path) -> Result<u8, String> {
         eprint!("{}", build.stderr);
         return Err("the kernel did not build".into());
     }
-    let boot = boot(build.elf()?, true)?;
+    let elf = build.elf()?;
+    eprintln!("xtask: booting {}", elf.display());
+    let boot = boot(elf, true)?;
     let status = boot
         .status
         .map_or("none (timed out)".to_string(), |c| c.to_string());

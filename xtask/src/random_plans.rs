@@ -9,7 +9,7 @@
 //! random-plans [--count N] [--seed S]` runs more or repeats a seed.
 
 use std::fmt::Write;
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::Command;
 
 use crate::boot;
@@ -253,9 +253,8 @@ enum Outcome {
 }
 
 /// Check, build and boot one plan in paging mode `mode`.
-fn try_plan(path: &PathBuf, mode: &str) -> Result<Outcome, String> {
-    let vmlayout = repo().join("target/debug/vmlayout");
-    let check = Command::new(&vmlayout)
+fn try_plan(vmlayout: &Path, path: &Path, mode: &str) -> Result<Outcome, String> {
+    let check = Command::new(vmlayout)
         .args(["check", "--needs"])
         .arg(repo().join("kernel/vmlayout-needs.toml"))
         .arg(path)
@@ -294,15 +293,16 @@ pub struct Tally {
 
 /// Generate, check and boot `count` plans from `seed`.
 pub fn run(count: usize, seed: u64) -> Result<Tally, String> {
-    // The CLI the checks run.
+    // The CLI the checks run, wherever cargo puts it.
     let built = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(repo())
-        .args(["build", "-q", "-p", "vmlayout"])
-        .status()
+        .args(["build", "-q", "-p", "vmlayout", "--message-format=json"])
+        .stderr(std::process::Stdio::inherit())
+        .output()
         .map_err(|e| format!("cannot build vmlayout: {e}"))?;
-    if !built.success() {
-        return Err("vmlayout did not build".into());
-    }
+    let vmlayout = boot::reported_executable(&String::from_utf8_lossy(&built.stdout), "vmlayout")
+        .filter(|_| built.status.success())
+        .ok_or("vmlayout did not build")?;
     let dir = repo().join("target/xtask/random");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut rng = Rng(seed | 1);
@@ -316,7 +316,7 @@ pub fn run(count: usize, seed: u64) -> Result<Tally, String> {
         let path = dir.join(format!("plan-{seed}-{i}.toml"));
         std::fs::write(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
         tally.plans += 1;
-        match try_plan(&path, mode)? {
+        match try_plan(&vmlayout, &path, mode)? {
             Outcome::Refused(why) => {
                 println!(
                     "random plan {i} (seed {seed}): refused by check: {}",

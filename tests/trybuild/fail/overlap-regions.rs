@@ -1,6 +1,6 @@
 // An invalid layout becomes compile_error! carrying the rendered diagnostics.
 mod layout {
-    vmlayout_macros::layout!("../../../../tests/invalid/overlap-regions.toml");
+    vmlayout_macros::layout!("${VMLAYOUT_REPO}/tests/invalid/overlap-regions.toml");
 }
 
 fn main() {}

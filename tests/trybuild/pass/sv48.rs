@@ -1,7 +1,7 @@
 // The proc-macro on a valid Sv48 layout compiles, and its constants are usable
 // in const context.
 mod layout {
-    vmlayout_macros::layout!("../../../../tests/layouts/sv48.toml");
+    vmlayout_macros::layout!("${VMLAYOUT_REPO}/tests/layouts/sv48.toml");
 }
 
 const FIXMAP_END_SLOT: usize = layout::FIX_LAST;
