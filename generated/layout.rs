@@ -169,6 +169,15 @@ const _: () = assert!(
     PT_LEVEL_SHIFTS[PT_ROOT_LEVEL] == ROOT_SLOT_SHIFT,
     "the root level indexes root slots"
 );
+/// Page tables (4 KiB each, the root apart) the reference kernel's boot mappings
+/// take before RAM is known: the identity range at its worst load address
+/// (`BOOT_POOL_IDENTITY_TABLES`), and the image, the tables above the fixmap's
+/// level-0 tables and the whole FDT window — the `window` region with the lowest
+/// address — in 4 KiB pages (`BOOT_POOL_KERNEL_TABLES`). Computed by the plan;
+/// a kernel sizes its boot pool with it.
+pub const BOOT_POOL_TABLES: usize = 5;
+pub const BOOT_POOL_IDENTITY_TABLES: usize = 1;
+pub const BOOT_POOL_KERNEL_TABLES: usize = 4;
 /// Physical address the firmware loads the image at.
 pub const LOAD_ADDRESS: usize = 0x8020_0000;
 /// Virtual address the image is linked at (the image region's start).

@@ -14,7 +14,8 @@ pub use generated::*;
 /// The region the kernel image is linked in.
 pub const IMAGE: Region = IMAGE_REGION;
 
-/// Physical RAM is mapped at `DIRECTMAP.start + pa`.
+/// Physical RAM is mapped at `DIRECTMAP.start + (pa - base)`, `base` the lowest
+/// RAM bank aligned down to 1 GiB (see `main::DirectMapped`).
 pub const DIRECTMAP: Region = match first_region(Purpose::Directmap) {
     Some(r) => r,
     None => panic!("the kernel needs a region with purpose = \"directmap\""),
@@ -31,7 +32,8 @@ pub const CONSOLE_SLOT: FixSlot = match role::CONSOLE.slot(0) {
     None => panic!("the console group has one slot"),
 };
 
-/// The boot FDT is mapped into the first window region.
+/// The boot FDT is mapped into the window region with the lowest address (the
+/// plan counts its boot tables the same way: `BOOT_POOL_TABLES`).
 pub const FDT_WINDOW: Region = match first_region(Purpose::Window) {
     Some(r) => r,
     None => panic!("the kernel maps the boot FDT into a region with purpose = \"window\""),

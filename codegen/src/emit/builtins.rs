@@ -91,6 +91,10 @@ fn reference_plan(mode: Mode) -> Plan {
             ],
         },
         image: "image".into(),
+        boot_tables: crate::plan::boot_tables::BootTables {
+            identity: 1,
+            kernel: 2,
+        },
     })
 }
 

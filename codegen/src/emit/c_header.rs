@@ -160,6 +160,7 @@ fn platform(s: &mut String, plan: &Plan) {
     define(s, "VMLAYOUT_LOAD_ADDRESS", &addr(p.load_address));
     define(s, "VMLAYOUT_IDENTITY_SIZE", &addr(p.identity_size));
     define(s, "VMLAYOUT_IMAGE_MAX_SIZE", &addr(p.image_max_size));
+    define(s, "VMLAYOUT_BOOT_POOL_TABLES", &plan.boot_tables.total().to_string());
     define(s, "VMLAYOUT_BOOT_SUPERPAGE_SIZE", &addr(p.boot_superpage));
     if let Some(max_ram) = p.max_ram {
         define(s, "VMLAYOUT_MAX_RAM", &addr(max_ram));

@@ -25,6 +25,11 @@ pub fn value(plan: &Plan) -> Value {
             "load_address": hex_plain(plan.platform.load_address),
             "identity_size": hex_plain(plan.platform.identity_size),
             "image_max_size": hex_plain(plan.platform.image_max_size),
+            "boot_pool_tables": {
+                "identity": plan.boot_tables.identity,
+                "kernel": plan.boot_tables.kernel,
+                "total": plan.boot_tables.total(),
+            },
             "boot_superpage": hex_plain(plan.platform.boot_superpage),
             "identity": [hex_plain(plan.platform.identity_start), hex_plain(plan.platform.identity_end)],
             "max_ram": plan.platform.max_ram.map(hex_plain),

@@ -1,6 +1,7 @@
 //! Assembly of the [`Plan`] from what validation checked: sorted regions and gaps,
 //! the image's index and the top-down map.
 
+use super::boot_tables::BootTables;
 use super::{Fixmap, Gap, Paging, Plan, Platform, Region};
 use crate::paging::Mode;
 
@@ -13,6 +14,8 @@ pub struct Parts {
     pub fixmap: Fixmap,
     /// Name of the image region.
     pub image: String,
+    /// The boot table pool the reference kernel's boot mappings need.
+    pub boot_tables: BootTables,
 }
 
 impl Plan {
@@ -26,6 +29,7 @@ impl Plan {
             mut gaps,
             fixmap,
             image,
+            boot_tables,
         } = parts;
         regions.sort_by_key(|r| r.start);
         gaps.sort_by_key(|g| g.start);
@@ -50,6 +54,7 @@ impl Plan {
             fixmap,
             image,
             map,
+            boot_tables,
         }
     }
 }

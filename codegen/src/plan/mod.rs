@@ -2,6 +2,7 @@
 //! only this; they never derive an address of their own.
 
 pub mod assemble;
+pub mod boot_tables;
 mod map;
 
 use std::fmt;
@@ -435,6 +436,8 @@ pub struct Plan {
     pub image: usize,
     /// The whole canonical address space top-down: regions, gaps and unused ranges.
     pub map: Vec<MapEntry>,
+    /// Tables the reference kernel's boot mappings take from its boot pool.
+    pub boot_tables: boot_tables::BootTables,
 }
 
 impl Plan {

@@ -1,6 +1,7 @@
 //! Rules on resolved addresses, one file per family of checks. Every rule is an
 //! error with a span; the plan is only assembled when there are none.
 
+mod boot;
 mod fixmap;
 mod free;
 mod identity;
@@ -52,6 +53,12 @@ pub fn validate(
     }
     let fixmap = fixmap::fixmap(spec, &free, diags);
     names::constant_names(spec, &resolved, diags);
+    let boot_tables = match (&platform, &image, &fixmap) {
+        (Some(p), Some(image), Some(fixmap)) => {
+            boot::boot_tables(spec, mode, p, &regions, image, fixmap, diags)
+        }
+        _ => None,
+    };
     if let Some(needs) = needs {
         let ancestors: Vec<Vec<usize>> = (0..resolved.regions.len())
             .map(|i| nesting.ancestors(i))
@@ -92,5 +99,6 @@ pub fn validate(
         gaps,
         fixmap: fixmap?,
         image: image?,
+        boot_tables: boot_tables?,
     }))
 }

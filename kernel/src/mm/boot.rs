@@ -25,7 +25,7 @@ use super::root::ROOT_TABLE;
 use super::table::{MapError, Mapping, PageTable, TableAccess, level_size, map_range, walk};
 use crate::instret::{self, Phase};
 use crate::plan::{
-    BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXMAP_TABLES_START, L0_TABLE_SPAN, LINK_ADDRESS,
+    BOOT_POOL_TABLES, BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXMAP_TABLES_START, L0_TABLE_SPAN, LINK_ADDRESS,
     identity_range, is_load_address, satp_for_root,
 };
 
@@ -43,8 +43,10 @@ const BOOT_SUPERPAGE_LEVEL: usize = {
 };
 
 /// Tables below the root for the boot mappings and anything mapped before RAM
-/// frames are known. Not zeroed at boot: each table is cleared when handed out.
-pub const POOL_TABLES: usize = 15;
+/// frames are known (the identity range, the image, the tables above the fixmap,
+/// the DTB in the FDT window): as many as the plan computes they take, at most.
+/// Not zeroed at boot: each table is cleared when handed out.
+pub const POOL_TABLES: usize = BOOT_POOL_TABLES;
 #[unsafe(link_section = ".bss.noinit")]
 static POOL: [PageTable; POOL_TABLES] = [const { PageTable::new() }; POOL_TABLES];
 static POOL_USED: AtomicUsize = AtomicUsize::new(0);

@@ -100,7 +100,22 @@ pub(super) fn platform(plan: &Plan) -> TokenStream {
         None => quote!(None),
     };
     let image = ident(&RegionConstants::of(&plan.image().name).start);
+    let boot = plan.boot_tables;
+    let (pool, pool_identity, pool_kernel) = (
+        dec(boot.total()),
+        dec(boot.identity),
+        dec(boot.kernel),
+    );
     quote! {
+        #[doc = " Page tables (4 KiB each, the root apart) the reference kernel's boot mappings"]
+        #[doc = " take before RAM is known: the identity range at its worst load address"]
+        #[doc = " (`BOOT_POOL_IDENTITY_TABLES`), and the image, the tables above the fixmap's"]
+        #[doc = " level-0 tables and the whole FDT window — the `window` region with the lowest"]
+        #[doc = " address — in 4 KiB pages (`BOOT_POOL_KERNEL_TABLES`). Computed by the plan;"]
+        #[doc = " a kernel sizes its boot pool with it."]
+        pub const BOOT_POOL_TABLES: usize = #pool;
+        pub const BOOT_POOL_IDENTITY_TABLES: usize = #pool_identity;
+        pub const BOOT_POOL_KERNEL_TABLES: usize = #pool_kernel;
         #[doc = " Physical address the firmware loads the image at."]
         pub const LOAD_ADDRESS: usize = #load;
         #[doc = " Virtual address the image is linked at (the image region's start)."]
