@@ -5,7 +5,7 @@
 #ifndef VMLAYOUT_LAYOUT_H
 #define VMLAYOUT_LAYOUT_H
 
-#ifdef __ASSEMBLY__
+#if defined(__ASSEMBLY__) || defined(__ASSEMBLER__)
 #define VMLAYOUT_UL(x) x
 #else
 #define VMLAYOUT_UL(x) x##UL
@@ -46,20 +46,25 @@
 #define VMLAYOUT_LOW_HALF_END           VMLAYOUT_UL(0x4000000000)
 #define VMLAYOUT_HIGH_HALF_START        VMLAYOUT_UL(0xffffffc000000000)
 
-/* Platform */
+/* Platform: LOAD_LAST and IDENTITY_RANGE_LAST are inclusive */
 #define VMLAYOUT_LOAD_ADDRESS           VMLAYOUT_UL(0x80200000)
+#define VMLAYOUT_LOAD_FIRST             VMLAYOUT_UL(0x80200000)
+#define VMLAYOUT_LOAD_LAST              VMLAYOUT_UL(0x80200000)
+#define VMLAYOUT_LOAD_ALIGN             VMLAYOUT_UL(0x200000)
+#define VMLAYOUT_IDENTITY_RANGE_START   VMLAYOUT_UL(0x80200000)
+#define VMLAYOUT_IDENTITY_RANGE_LAST    VMLAYOUT_UL(0x803fffff)
 #define VMLAYOUT_IDENTITY_SIZE          VMLAYOUT_UL(0x1000)
 #define VMLAYOUT_IMAGE_MAX_SIZE         VMLAYOUT_UL(0x200000)
-#define VMLAYOUT_BOOT_POOL_TABLES       5
 #define VMLAYOUT_BOOT_SUPERPAGE_SIZE    VMLAYOUT_UL(0x200000)
+#define VMLAYOUT_BOOT_POOL_TABLES       5
 
-/* Regions: LAST and ROOT_SLOT_LAST are inclusive, END is exclusive */
+/* Regions: _LAST is inclusive (so is _ROOT_SLOT_LAST) */
 
 /* directmap (directmap) */
 #define DIRECTMAP_VIRT_START            VMLAYOUT_UL(0xffffffc000000000)
 #define DIRECTMAP_VIRT_SIZE             VMLAYOUT_UL(0x3000000000)
 #define DIRECTMAP_VIRT_LAST             VMLAYOUT_UL(0xffffffefffffffff)
-#define DIRECTMAP_VIRT_END              VMLAYOUT_UL(0xfffffff000000000)
+#define DIRECTMAP_ALIGN                 VMLAYOUT_UL(0x1000)
 #define DIRECTMAP_ROOT_SLOT_FIRST       256
 #define DIRECTMAP_ROOT_SLOT_LAST        447
 
@@ -67,7 +72,7 @@
 #define FRAMETABLE_VIRT_START           VMLAYOUT_UL(0xfffffff800000000)
 #define FRAMETABLE_VIRT_SIZE            VMLAYOUT_UL(0x100000000)
 #define FRAMETABLE_VIRT_LAST            VMLAYOUT_UL(0xfffffff8ffffffff)
-#define FRAMETABLE_VIRT_END             VMLAYOUT_UL(0xfffffff900000000)
+#define FRAMETABLE_ALIGN                VMLAYOUT_UL(0x1000)
 #define FRAMETABLE_ROOT_SLOT_FIRST      480
 #define FRAMETABLE_ROOT_SLOT_LAST       483
 
@@ -75,7 +80,7 @@
 #define VMAP_VIRT_START                 VMLAYOUT_UL(0xfffffffc00000000)
 #define VMAP_VIRT_SIZE                  VMLAYOUT_UL(0x40000000)
 #define VMAP_VIRT_LAST                  VMLAYOUT_UL(0xfffffffc3fffffff)
-#define VMAP_VIRT_END                   VMLAYOUT_UL(0xfffffffc40000000)
+#define VMAP_ALIGN                      VMLAYOUT_UL(0x1000)
 #define VMAP_ROOT_SLOT_FIRST            496
 #define VMAP_ROOT_SLOT_LAST             496
 
@@ -83,7 +88,7 @@
 #define IMAGE_VIRT_START                VMLAYOUT_UL(0xffffffffc0000000)
 #define IMAGE_VIRT_SIZE                 VMLAYOUT_UL(0x200000)
 #define IMAGE_VIRT_LAST                 VMLAYOUT_UL(0xffffffffc01fffff)
-#define IMAGE_VIRT_END                  VMLAYOUT_UL(0xffffffffc0200000)
+#define IMAGE_ALIGN                     VMLAYOUT_UL(0x200000)
 #define IMAGE_ROOT_SLOT_FIRST           511
 #define IMAGE_ROOT_SLOT_LAST            511
 
@@ -91,7 +96,7 @@
 #define FDT_VIRT_START                  VMLAYOUT_UL(0xffffffffc0400000)
 #define FDT_VIRT_SIZE                   VMLAYOUT_UL(0x400000)
 #define FDT_VIRT_LAST                   VMLAYOUT_UL(0xffffffffc07fffff)
-#define FDT_VIRT_END                    VMLAYOUT_UL(0xffffffffc0800000)
+#define FDT_ALIGN                       VMLAYOUT_UL(0x200000)
 #define FDT_ROOT_SLOT_FIRST             511
 #define FDT_ROOT_SLOT_LAST              511
 
@@ -99,42 +104,43 @@
 #define FIXMAP_VIRT_START               VMLAYOUT_UL(0xffffffffc0a00000)
 #define FIXMAP_VIRT_SIZE                VMLAYOUT_UL(0x200000)
 #define FIXMAP_VIRT_LAST                VMLAYOUT_UL(0xffffffffc0bfffff)
-#define FIXMAP_VIRT_END                 VMLAYOUT_UL(0xffffffffc0c00000)
+#define FIXMAP_ALIGN                    VMLAYOUT_UL(0x200000)
 #define FIXMAP_ROOT_SLOT_FIRST          511
 #define FIXMAP_ROOT_SLOT_LAST           511
 
-/* Guard gaps: never mapped; LAST is inclusive, END is exclusive */
+/* Guard gaps: never mapped; _LAST is inclusive */
 #define IMAGE_GUARD_START               VMLAYOUT_UL(0xffffffffc0200000)
 #define IMAGE_GUARD_SIZE                VMLAYOUT_UL(0x200000)
 #define IMAGE_GUARD_LAST                VMLAYOUT_UL(0xffffffffc03fffff)
-#define IMAGE_GUARD_END                 VMLAYOUT_UL(0xffffffffc0400000)
 #define FDT_GUARD_START                 VMLAYOUT_UL(0xffffffffc0800000)
 #define FDT_GUARD_SIZE                  VMLAYOUT_UL(0x200000)
 #define FDT_GUARD_LAST                  VMLAYOUT_UL(0xffffffffc09fffff)
-#define FDT_GUARD_END                   VMLAYOUT_UL(0xffffffffc0a00000)
 
-/* Fixmap: slot END is exclusive, FIX_LAST inclusive */
+/* Fixmap: FIX_LAST is inclusive, FIXADDR_TOP exclusive; groups: _LAST is inclusive */
 #define FIXADDR_START                   VMLAYOUT_UL(0xffffffffc0a00000)
 #define FIXADDR_TOP                     VMLAYOUT_UL(0xffffffffc0a09000)
+#define FIXMAP_TABLES_START             VMLAYOUT_UL(0xffffffffc0a00000)
 #define FIX_LAST                        8
 #define FIX_COUNT                       9
 #define FIX_TABLES                      1
-#define FIXMAP_TABLES_START             VMLAYOUT_UL(0xffffffffc0a00000)
-#define FIXMAP_ADDR(n)                  (FIXADDR_START + (n) * VMLAYOUT_PAGE_SIZE)
+#define FIXMAP_ADDR(n) \
+        (FIXADDR_START + (n) * VMLAYOUT_PAGE_SIZE)
 #define FIX_PMAP_BEGIN                  0
-#define FIX_PMAP_END                    8
+#define FIX_PMAP_LAST                   7
 #define FIX_PMAP_COUNT                  8
 #define FIX_MISC_BEGIN                  8
-#define FIX_MISC_END                    9
+#define FIX_MISC_LAST                   8
 #define FIX_MISC_COUNT                  1
 
-#ifndef __ASSEMBLY__
-_Static_assert(FIXADDR_TOP == FIXMAP_ADDR(FIX_LAST + 1),
-               "FIXADDR_TOP is one past the last slot");
-_Static_assert(FIXMAP_TABLES_START % (VMLAYOUT_PT_ENTRIES * VMLAYOUT_PAGE_SIZE) == 0,
-               "the fixmap tables start at a level-0 table boundary");
-_Static_assert(FIX_LAST < FIX_TABLES * VMLAYOUT_PT_ENTRIES,
-               "the fixmap slots fit the installed tables");
+/* Checks, evaluated by the preprocessor wherever this header is included */
+#if FIXADDR_TOP != FIXMAP_ADDR(FIX_LAST + 1)
+#error "layout.h: FIXADDR_TOP is not one past the last slot"
+#endif
+#if FIXMAP_TABLES_START % (VMLAYOUT_PT_ENTRIES * VMLAYOUT_PAGE_SIZE) != 0
+#error "layout.h: the fixmap tables do not start at a level-0 table boundary"
+#endif
+#if FIX_LAST >= FIX_TABLES * VMLAYOUT_PT_ENTRIES
+#error "layout.h: the fixmap slots do not fit the installed tables"
 #endif
 
 #endif /* VMLAYOUT_LAYOUT_H */

@@ -554,16 +554,18 @@ const _: () = assert!(
 const _: () = assert!(
     FIXADDR_TOP == fixmap_addr(FIX_LAST + 1), "FIXADDR_TOP is one past the last slot"
 );
-/// Fixmap group `pmap`: PMAP: temporary mappings before the direct map exists. Slots 0..8 (END exclusive).
+/// Fixmap group `pmap`: PMAP: temporary mappings before the direct map exists. Slots 0..8 (LAST inclusive, END exclusive).
 pub const FIX_PMAP_BEGIN: usize = 0;
+pub const FIX_PMAP_LAST: usize = 7;
 pub const FIX_PMAP_END: usize = 8;
 pub const FIX_PMAP_COUNT: usize = 8;
 /// Slot `i` of group `pmap`, or `None` past its 8 slot(s).
 pub const fn pmap_slot(i: usize) -> Option<FixSlot> {
     if i < FIX_PMAP_COUNT { FixSlot::from_index(FIX_PMAP_BEGIN + i) } else { None }
 }
-/// Fixmap group `misc`: ephemeral mappings of hardware, such as the UART. Slots 8..9 (END exclusive).
+/// Fixmap group `misc`: ephemeral mappings of hardware, such as the UART. Slots 8..9 (LAST inclusive, END exclusive).
 pub const FIX_MISC_BEGIN: usize = 8;
+pub const FIX_MISC_LAST: usize = 8;
 pub const FIX_MISC_END: usize = 9;
 pub const FIX_MISC_COUNT: usize = 1;
 /// Slot `i` of group `misc`, or `None` past its 1 slot(s).

@@ -146,20 +146,18 @@ fn compile_all(dir: &Path) -> Result<(), String> {
         .args(["--edition", "2024", "--crate-type", "lib", "-o"])
         .arg(d("layout.rlib"))
         .arg(d("layout.rs")))?;
+    std::fs::write(
+        d("use.c"),
+        "#include \"layout.h\"\nunsigned long vmlayout_use = FIXADDR_START;\n",
+    )
+    .unwrap();
     run(Command::new("cc")
-        .args([
-            "-std=c11",
-            "-pedantic",
-            "-Wall",
-            "-Werror",
-            "-fsyntax-only",
-            "-x",
-            "c",
-        ])
-        .arg(d("layout.h")))?;
+        .args(["-std=c11", "-pedantic", "-Wall", "-Werror", "-fsyntax-only"])
+        .arg(d("use.c")))?;
+    // Assembly: GCC predefines __ASSEMBLER__ for .S files; __ASSEMBLY__ is not needed.
     std::fs::write(d("use.S"), "#include \"layout.h\"\n.quad FIXADDR_START\n").unwrap();
     run(Command::new("cc")
-        .args(["-D__ASSEMBLY__", "-c", "-o"])
+        .args(["-c", "-o"])
         .arg(d("use.o"))
         .arg(d("use.S")))?;
     run(Command::new("riscv64-linux-gnu-as")

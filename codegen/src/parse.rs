@@ -9,16 +9,16 @@ use toml::de::{DeTable, DeValue};
 
 use crate::diag::{Diagnostic, Diagnostics, Span, Spanned, did_you_mean};
 use crate::paging::Mode;
-use crate::plan::{Perms, Purpose, SlotOrder};
+use crate::plan::{CEnds, CLiterals, Perms, Purpose, SlotOrder};
 use crate::spec::{
-    FixGroupSpec, FixmapSpec, GapSpec, LayoutSpec, LoadRangeSpec, Placement, PlatformSpec,
-    RegionSpec,
+    CHeaderSpec, FixGroupSpec, FixmapSpec, GapSpec, LayoutSpec, LoadRangeSpec, Placement,
+    PlatformSpec, RegionSpec,
 };
 use crate::units::{self, AddrExpr, SizeExpr};
 
 type Value<'i> = TomlSpanned<DeValue<'i>>;
 
-const ROOT_KEYS: &[&str] = &["paging", "platform", "region", "fixmap"];
+const ROOT_KEYS: &[&str] = &["paging", "platform", "region", "fixmap", "c_header"];
 const PAGING_KEYS: &[&str] = &["mode"];
 const PLATFORM_KEYS: &[&str] = &[
     "load_address",
@@ -48,6 +48,7 @@ const PLACEMENT_KEYS: &[&str] = &["at", "slot", "slots", "after", "before"];
 const GAP_KEYS: &[&str] = &["size", "name"];
 const FIXMAP_KEYS: &[&str] = &["region", "order", "group"];
 const GROUP_KEYS: &[&str] = &["name", "count", "role", "hole", "description"];
+const C_HEADER_KEYS: &[&str] = &["ends", "literals", "prefix", "aliases"];
 
 /// Every table of a layout and its keys: where an unknown key may belong instead.
 const TABLES: &[(&str, &[&str])] = &[
@@ -59,6 +60,7 @@ const TABLES: &[(&str, &[&str])] = &[
     ("a `gap` table", GAP_KEYS),
     ("[fixmap]", FIXMAP_KEYS),
     ("[[fixmap.group]]", GROUP_KEYS),
+    ("[c_header]", C_HEADER_KEYS),
 ];
 
 /// Help for key `name`, unknown where it was written (among `allowed`, in
@@ -212,6 +214,9 @@ fn top_level(root: &Table<'_, '_>, spec: &mut LayoutSpec, diags: &mut Diagnostic
             "[fixmap]\nregion = \"fixmap\"\n[[fixmap.group]]\nname = \"pmap\"\ncount = 8",
         ),
     }
+    if let Some(t) = root.table_field("c_header", diags) {
+        spec.c_header = Some(c_header(t, diags));
+    }
 }
 
 fn missing(diags: &mut Diagnostics, what: &str, key: &str, span: Span, example: &str) {
@@ -307,6 +312,7 @@ impl<'a, 'i> Table<'a, 'i> {
                     "paging" => PAGING_KEYS,
                     "platform" => PLATFORM_KEYS,
                     "fixmap" => FIXMAP_KEYS,
+                    "c_header" => C_HEADER_KEYS,
                     _ => &[],
                 };
                 Some(Table::new(
@@ -876,6 +882,70 @@ fn slot_order(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Spanned<Slot
             );
             None
         }
+    }
+}
+
+/// `[c_header]`: the C naming profile.
+fn c_header(t: Table<'_, '_>, diags: &mut Diagnostics) -> CHeaderSpec {
+    let choice = |key: &str, choices: &[&str], diags: &mut Diagnostics| {
+        let text = string(t.get(key)?, key, diags)?;
+        if choices.contains(&text.value.as_str()) {
+            return Some(text);
+        }
+        diags.push(
+            Diagnostic::error(
+                format!("unknown {key} `{}` in [c_header]", text.value),
+                text.span.clone(),
+                "not one of the choices",
+            )
+            .with_help(format!(
+                "write {}",
+                choices
+                    .iter()
+                    .map(|c| format!("`{key} = \"{c}\"`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )),
+        );
+        None
+    };
+    let ends = choice("ends", &["none", "exclusive", "inclusive"], diags).map(|s| {
+        let ends = match s.value.as_str() {
+            "exclusive" => CEnds::Exclusive,
+            "inclusive" => CEnds::Inclusive,
+            _ => CEnds::None,
+        };
+        Spanned::new(ends, s.span)
+    });
+    let literals = choice("literals", &["ul", "plain"], diags).map(|s| {
+        let literals = if s.value == "plain" {
+            CLiterals::Plain
+        } else {
+            CLiterals::Ul
+        };
+        Spanned::new(literals, s.span)
+    });
+    let prefix = t.get("prefix").and_then(|v| string(v, "prefix", diags));
+    let mut aliases = Vec::new();
+    if let Some(v) = t.get("aliases") {
+        match v.get_ref() {
+            DeValue::Table(table) => {
+                for (key, value) in table.iter() {
+                    let alias = Spanned::new(key.get_ref().to_string(), key.span());
+                    if let Some(target) = string(value, &alias.value, diags) {
+                        aliases.push((alias, target));
+                    }
+                }
+            }
+            other => type_error(diags, "aliases", "a table", other, v.span()),
+        }
+    }
+    CHeaderSpec {
+        span: t.span.clone(),
+        ends,
+        literals,
+        prefix,
+        aliases,
     }
 }
 

@@ -20,6 +20,22 @@ pub struct LayoutSpec {
     /// `region` was written, perhaps with the wrong type (already reported).
     pub regions_given: bool,
     pub fixmap: Option<FixmapSpec>,
+    /// `[c_header]`: how the C header names and writes its constants (optional).
+    pub c_header: Option<CHeaderSpec>,
+}
+
+/// `[c_header]`, as written.
+#[derive(Clone, Debug, Default)]
+pub struct CHeaderSpec {
+    pub span: Span,
+    /// `ends = "none" | "exclusive" | "inclusive"`.
+    pub ends: Option<Spanned<crate::plan::CEnds>>,
+    /// `literals = "ul" | "plain"`.
+    pub literals: Option<Spanned<crate::plan::CLiterals>>,
+    /// Prepended to every name the header defines but the `VMLAYOUT_*` built-ins.
+    pub prefix: Option<Spanned<String>>,
+    /// `aliases = { NEW = "DEFINED" }`: extra names for defined ones, in order.
+    pub aliases: Vec<(Spanned<String>, Spanned<String>)>,
 }
 
 #[derive(Clone, Debug)]

@@ -95,6 +95,7 @@ fn reference_plan(mode: Mode) -> Plan {
             identity: 1,
             kernel: 2,
         },
+        c_header: crate::plan::CHeader::default(),
     })
 }
 
@@ -168,7 +169,7 @@ fn rust_items(tokens: proc_macro2::TokenStream) -> BTreeSet<String> {
 }
 
 /// `#define NAME` and `#define NAME(args)`.
-fn c_macros(header: &str) -> impl Iterator<Item = String> + '_ {
+pub(crate) fn c_macros(header: &str) -> impl Iterator<Item = String> + '_ {
     header.lines().filter_map(|line| {
         let rest = line.trim_start().strip_prefix("#define ")?;
         rest.split([' ', '(']).next().map(String::from)

@@ -1,6 +1,9 @@
 //! A C header with the same constants and the memory-map table, for C kernels (a
-//! Xen-style `config.h` could include it). Lower-case hex, lines of at most 80
-//! columns, usable from assembly through `VMLAYOUT_UL`.
+//! Xen-style `config.h` includes it unchanged). Lower-case hex, lines of at most 80
+//! columns. It works wherever a preprocessor reads it — C89 to C23, C++, assembly
+//! (`__ASSEMBLY__` or `__ASSEMBLER__`), linker scripts — so its checks are
+//! `#if … #error`, never `_Static_assert`. `[c_header]` chooses what kernels differ
+//! on: `_END` names and their meaning, literal style, a prefix, aliases.
 
 use std::fmt::Write;
 
@@ -9,39 +12,321 @@ use indoc::{formatdoc, writedoc};
 use super::table::{RowKind, rows};
 use crate::fmt::hex_plain;
 use crate::names::{FixGroupConstants, GapConstants, RegionConstants};
-use crate::plan::{Plan, SlotOrder};
+use crate::plan::{CEnds, CHeader, CLiterals, Plan, SlotOrder};
 
 const GUARD: &str = "VMLAYOUT_LAYOUT_H";
 
 /// The header for `plan`; `source` names the layout file in the preamble.
 pub fn render(plan: &Plan, source: &str) -> String {
-    let mut s = String::new();
-    opening(&mut s, source);
-    memory_map(&mut s, plan);
-    paging(&mut s, plan);
-    platform(&mut s, plan);
-    regions_and_gaps(&mut s, plan);
-    fixmap(&mut s, plan);
-    closing(&mut s, plan);
-    s
+    render_with(plan, source, true)
 }
 
-fn define(out: &mut String, name: &str, value: &str) {
-    let _ = writeln!(out, "#define {name:<31} {value}");
+/// The header without the `[c_header]` aliases: the names validation checks the
+/// aliases against.
+pub fn render_without_aliases(plan: &Plan, source: &str) -> String {
+    render_with(plan, source, false)
 }
 
-/// `#define NAME_END` where the exclusive end fits in 64 bits; a comment otherwise.
-fn define_end(out: &mut String, name: &str, end: Option<u64>) {
-    match end {
-        Some(end) => define(out, name, &addr(end)),
-        None => {
-            let _ = writeln!(out, "/* {name}: none, 2^64 (see _LAST) */");
+fn render_with(plan: &Plan, source: &str, aliases: bool) -> String {
+    let mut h = Header {
+        s: String::new(),
+        opts: &plan.c_header,
+    };
+    h.opening(source);
+    memory_map(&mut h.s, plan);
+    h.paging(plan);
+    h.platform(plan);
+    h.regions_and_gaps(plan);
+    h.fixmap(plan);
+    if aliases {
+        h.aliases();
+    }
+    h.closing(plan);
+    h.s
+}
+
+/// The header being written, with the plan's C naming profile.
+struct Header<'a> {
+    s: String,
+    opts: &'a CHeader,
+}
+
+impl Header<'_> {
+    /// `name` as the header defines it: with the prefix, unless a `VMLAYOUT_*` built-in.
+    fn name(&self, name: &str) -> String {
+        if name.starts_with("VMLAYOUT_") {
+            name.to_string()
+        } else {
+            format!("{}{name}", self.opts.prefix)
         }
     }
-}
 
-fn addr(value: u64) -> String {
-    format!("VMLAYOUT_UL({})", hex_plain(value))
+    /// `#define NAME value`, the value on a continuation line when the two do not
+    /// fit 80 columns.
+    fn define(&mut self, name: &str, value: &str) {
+        let name = self.name(name);
+        let line = format!("#define {name:<31} {value}");
+        if line.len() <= 80 {
+            let _ = writeln!(self.s, "{line}");
+        } else {
+            let _ = writeln!(self.s, "#define {name} \\\n        {value}");
+        }
+    }
+
+    /// An address or size in the profile's literal style.
+    fn addr(&self, value: u64) -> String {
+        match self.opts.literals {
+            CLiterals::Ul => format!("VMLAYOUT_UL({})", hex_plain(value)),
+            CLiterals::Plain => hex_plain(value),
+        }
+    }
+
+    /// `NAME_END` as the profile says, for a range whose last byte (or slot) is
+    /// `last`: none, exclusive (a comment where that is 2^64) or inclusive.
+    fn define_end(&mut self, name: &str, last: u64, as_value: impl Fn(&Self, u64) -> String) {
+        match self.opts.ends {
+            CEnds::None => {}
+            CEnds::Inclusive => {
+                let value = as_value(self, last);
+                self.define(name, &value);
+            }
+            CEnds::Exclusive => match last.checked_add(1) {
+                Some(end) => {
+                    let value = as_value(self, end);
+                    self.define(name, &value);
+                }
+                None => {
+                    let name = self.name(name);
+                    let _ = writeln!(self.s, "/* {name}: none, 2^64 (see _LAST) */");
+                }
+            },
+        }
+    }
+
+    /// What the section comments say about the ends.
+    fn ends_note(&self) -> &'static str {
+        match self.opts.ends {
+            CEnds::None => "_LAST is inclusive",
+            CEnds::Exclusive => "_LAST is inclusive, _END exclusive",
+            CEnds::Inclusive => "_LAST and _END are inclusive",
+        }
+    }
+
+    /// The preamble comment, the include guard and `VMLAYOUT_UL`.
+    fn opening(&mut self, source: &str) {
+        let preamble = wrap(
+            &super::preamble(&super::escape::block_comment(source)),
+            " * ",
+            80,
+        )
+        .join("\n");
+        let _ = writedoc!(
+            self.s,
+            "
+            /*
+            {preamble}
+             */
+            #ifndef {GUARD}
+            #define {GUARD}
+
+            #if defined(__ASSEMBLY__) || defined(__ASSEMBLER__)
+            #define VMLAYOUT_UL(x) x
+            #else
+            #define VMLAYOUT_UL(x) x##UL
+            #endif
+
+            "
+        );
+    }
+
+    fn paging(&mut self, plan: &Plan) {
+        let p = &plan.paging;
+        self.s.push_str("/* Paging */\n");
+        let mode = format!("VMLAYOUT_MODE_{}", p.mode.name().to_ascii_uppercase());
+        self.define(&mode, "1");
+        self.define("VMLAYOUT_SATP_MODE", &p.satp_mode.to_string());
+        self.define("VMLAYOUT_PT_LEVELS", &p.levels.to_string());
+        self.define("VMLAYOUT_PT_ROOT_LEVEL", &p.root_level.to_string());
+        self.define("VMLAYOUT_PT_ENTRIES", &p.entries_per_table.to_string());
+        self.define("VMLAYOUT_VA_BITS", &p.va_bits.to_string());
+        self.define("VMLAYOUT_PAGE_SHIFT", &p.page_shift.to_string());
+        let page = self.addr(p.page_size);
+        self.define("VMLAYOUT_PAGE_SIZE", &page);
+        self.define("VMLAYOUT_ROOT_SLOT_SHIFT", &p.root_slot_shift.to_string());
+        for (name, value) in [
+            ("VMLAYOUT_ROOT_SLOT_SIZE", p.root_slot_size),
+            ("VMLAYOUT_LOW_HALF_END", p.low_half_end),
+            ("VMLAYOUT_HIGH_HALF_START", p.high_half_start),
+        ] {
+            let value = self.addr(value);
+            self.define(name, &value);
+        }
+    }
+
+    fn platform(&mut self, plan: &Plan) {
+        let p = &plan.platform;
+        self.s
+            .push_str("\n/* Platform: LOAD_LAST and IDENTITY_RANGE_LAST are inclusive */\n");
+        let addresses = [
+            ("VMLAYOUT_LOAD_ADDRESS", Some(p.load_address)),
+            ("VMLAYOUT_LOAD_FIRST", Some(p.load_first)),
+            ("VMLAYOUT_LOAD_LAST", Some(p.load_last)),
+            ("VMLAYOUT_LOAD_ALIGN", Some(p.load_align)),
+            ("VMLAYOUT_IDENTITY_RANGE_START", Some(p.identity_start)),
+            ("VMLAYOUT_IDENTITY_RANGE_LAST", Some(p.identity_end - 1)),
+            ("VMLAYOUT_IDENTITY_SIZE", Some(p.identity_size)),
+            ("VMLAYOUT_IMAGE_MAX_SIZE", Some(p.image_max_size)),
+            ("VMLAYOUT_BOOT_SUPERPAGE_SIZE", Some(p.boot_superpage)),
+            ("VMLAYOUT_MAX_RAM", p.max_ram),
+        ];
+        for (name, value) in addresses {
+            if let Some(value) = value {
+                let value = self.addr(value);
+                self.define(name, &value);
+            }
+        }
+        self.define(
+            "VMLAYOUT_BOOT_POOL_TABLES",
+            &plan.boot_tables.total().to_string(),
+        );
+    }
+
+    fn regions_and_gaps(&mut self, plan: &Plan) {
+        let note = self.ends_note();
+        let _ = writeln!(self.s, "\n/* Regions: {note} (so is _ROOT_SLOT_LAST) */");
+        for r in &plan.regions {
+            let c = RegionConstants::of(&r.name);
+            let _ = match &r.within {
+                Some(parent) => writeln!(
+                    self.s,
+                    "\n/* {} ({}, inside {parent}) */",
+                    r.name,
+                    r.purpose.name()
+                ),
+                None => writeln!(self.s, "\n/* {} ({}) */", r.name, r.purpose.name()),
+            };
+            for (name, value) in [(&c.start, r.start), (&c.size, r.size), (&c.last, r.last)] {
+                let value = self.addr(value);
+                self.define(name, &value);
+            }
+            self.define_end(&c.end, r.last, Self::addr);
+            let align = self.addr(r.align);
+            self.define(&c.align, &align);
+            self.define(&c.first_slot, &r.first_slot.to_string());
+            self.define(&c.last_slot, &r.last_slot.to_string());
+        }
+        if !plan.gaps.is_empty() {
+            let _ = writeln!(self.s, "\n/* Guard gaps: never mapped; {note} */");
+        }
+        for g in &plan.gaps {
+            let c = GapConstants::of(&g.name);
+            if let Some(parent) = &g.within {
+                let _ = writeln!(self.s, "/* {} lies inside {parent} */", g.name);
+            }
+            for (name, value) in [(&c.start, g.start), (&c.size, g.size), (&c.last, g.last)] {
+                let value = self.addr(value);
+                self.define(name, &value);
+            }
+            self.define_end(&c.end, g.last, Self::addr);
+        }
+    }
+
+    fn fixmap(&mut self, plan: &Plan) {
+        let f = &plan.fixmap;
+        let note = self.ends_note();
+        let _ = writeln!(
+            self.s,
+            "\n/* Fixmap: FIX_LAST is inclusive, FIXADDR_TOP exclusive; groups: {note} */"
+        );
+        for (name, value) in [
+            ("FIXADDR_START", f.base),
+            ("FIXADDR_TOP", f.top),
+            ("FIXMAP_TABLES_START", f.tables_start),
+        ] {
+            let value = self.addr(value);
+            self.define(name, &value);
+        }
+        self.define("FIX_LAST", &f.last.to_string());
+        self.define("FIX_COUNT", &f.slot_count().to_string());
+        self.define("FIX_TABLES", &f.tables.to_string());
+        let slot_address = match f.order {
+            SlotOrder::Up => format!(
+                "({} + (n) * VMLAYOUT_PAGE_SIZE)",
+                self.name("FIXADDR_START")
+            ),
+            SlotOrder::Down => format!(
+                "({} - ((n) + 1) * VMLAYOUT_PAGE_SIZE)",
+                self.name("FIXADDR_TOP")
+            ),
+        };
+        self.define("FIXMAP_ADDR(n)", &slot_address);
+        for g in &f.groups {
+            if g.hole {
+                let _ = writeln!(self.s, "/* {}: a hole, never mapped */", g.name);
+            }
+            let c = FixGroupConstants::of(&g.name);
+            self.define(&c.begin, &g.first.to_string());
+            self.define(&c.last, &(g.end() - 1).to_string());
+            self.define_end(&c.end, g.end() - 1, |_, slot| slot.to_string());
+            self.define(&c.count, &g.count.to_string());
+        }
+    }
+
+    /// `#define ALIAS NAME` for each `[c_header]` alias.
+    fn aliases(&mut self) {
+        if self.opts.aliases.is_empty() {
+            return;
+        }
+        self.s.push_str("\n/* Aliases ([c_header] aliases) */\n");
+        for (alias, target) in &self.opts.aliases {
+            let line = format!("#define {alias:<31} {target}");
+            let _ = writeln!(self.s, "{line}");
+        }
+    }
+
+    /// Checks the preprocessor evaluates (so C89, C++, assembly and linker scripts
+    /// run them alike), then the end of the include guard.
+    fn closing(&mut self, plan: &Plan) {
+        let n = |name: &str| self.name(name);
+        let (top, start, last, tables_start, tables) = (
+            n("FIXADDR_TOP"),
+            n("FIXADDR_START"),
+            n("FIX_LAST"),
+            n("FIXMAP_TABLES_START"),
+            n("FIX_TABLES"),
+        );
+        let addr = n("FIXMAP_ADDR");
+        let ends = match plan.fixmap.order {
+            SlotOrder::Up => formatdoc!(
+                r#"
+                #if {top} != {addr}({last} + 1)
+                #error "layout.h: FIXADDR_TOP is not one past the last slot"
+                #endif"#
+            ),
+            SlotOrder::Down => formatdoc!(
+                r#"
+                #if {start} != {addr}({last})
+                #error "layout.h: FIXADDR_START is not the last slot's page"
+                #endif"#
+            ),
+        };
+        let checks = formatdoc!(
+            r#"
+
+            /* Checks, evaluated by the preprocessor wherever this header is included */
+            {ends}
+            #if {tables_start} % (VMLAYOUT_PT_ENTRIES * VMLAYOUT_PAGE_SIZE) != 0
+            #error "layout.h: the fixmap tables do not start at a level-0 table boundary"
+            #endif
+            #if {last} >= {tables} * VMLAYOUT_PT_ENTRIES
+            #error "layout.h: the fixmap slots do not fit the installed tables"
+            #endif
+
+            #endif /* {GUARD} */
+            "#
+        );
+        self.s.push_str(&checks);
+    }
 }
 
 /// Split `text` into lines of at most `width` columns, each prefixed by `prefix`.
@@ -60,33 +345,6 @@ fn wrap(text: &str, prefix: &str, width: usize) -> Vec<String> {
         lines.push(line.trim_end().to_string());
     }
     lines
-}
-
-/// The preamble comment, the include guard and `VMLAYOUT_UL`.
-fn opening(s: &mut String, source: &str) {
-    let preamble = wrap(
-        &super::preamble(&super::escape::block_comment(source)),
-        " * ",
-        80,
-    )
-    .join("\n");
-    let _ = writedoc!(
-        s,
-        "
-        /*
-        {preamble}
-         */
-        #ifndef {GUARD}
-        #define {GUARD}
-
-        #ifdef __ASSEMBLY__
-        #define VMLAYOUT_UL(x) x
-        #else
-        #define VMLAYOUT_UL(x) x##UL
-        #endif
-
-        "
-    );
 }
 
 /// The memory map as a comment table, top-down, ends inclusive.
@@ -130,125 +388,4 @@ fn memory_map(s: &mut String, plan: &Plan) {
         let _ = writeln!(s, "{}", line.trim_end());
     }
     s.push_str(" */\n\n");
-}
-
-fn paging(s: &mut String, plan: &Plan) {
-    let p = &plan.paging;
-    s.push_str("/* Paging */\n");
-    let mode = format!("VMLAYOUT_MODE_{}", p.mode.name().to_ascii_uppercase());
-    define(s, &mode, "1");
-    define(s, "VMLAYOUT_SATP_MODE", &p.satp_mode.to_string());
-    define(s, "VMLAYOUT_PT_LEVELS", &p.levels.to_string());
-    define(s, "VMLAYOUT_PT_ROOT_LEVEL", &p.root_level.to_string());
-    define(s, "VMLAYOUT_PT_ENTRIES", &p.entries_per_table.to_string());
-    define(s, "VMLAYOUT_VA_BITS", &p.va_bits.to_string());
-    define(s, "VMLAYOUT_PAGE_SHIFT", &p.page_shift.to_string());
-    define(s, "VMLAYOUT_PAGE_SIZE", &addr(p.page_size));
-    define(
-        s,
-        "VMLAYOUT_ROOT_SLOT_SHIFT",
-        &p.root_slot_shift.to_string(),
-    );
-    define(s, "VMLAYOUT_ROOT_SLOT_SIZE", &addr(p.root_slot_size));
-    define(s, "VMLAYOUT_LOW_HALF_END", &addr(p.low_half_end));
-    define(s, "VMLAYOUT_HIGH_HALF_START", &addr(p.high_half_start));
-}
-
-fn platform(s: &mut String, plan: &Plan) {
-    let p = &plan.platform;
-    s.push_str("\n/* Platform */\n");
-    define(s, "VMLAYOUT_LOAD_ADDRESS", &addr(p.load_address));
-    define(s, "VMLAYOUT_IDENTITY_SIZE", &addr(p.identity_size));
-    define(s, "VMLAYOUT_IMAGE_MAX_SIZE", &addr(p.image_max_size));
-    define(s, "VMLAYOUT_BOOT_POOL_TABLES", &plan.boot_tables.total().to_string());
-    define(s, "VMLAYOUT_BOOT_SUPERPAGE_SIZE", &addr(p.boot_superpage));
-    if let Some(max_ram) = p.max_ram {
-        define(s, "VMLAYOUT_MAX_RAM", &addr(max_ram));
-    }
-}
-
-fn regions_and_gaps(s: &mut String, plan: &Plan) {
-    s.push_str("\n/* Regions: LAST and ROOT_SLOT_LAST are inclusive, END is exclusive */\n");
-    for r in &plan.regions {
-        let c = RegionConstants::of(&r.name);
-        let _ = match &r.within {
-            Some(parent) => writeln!(
-                s,
-                "\n/* {} ({}, inside {parent}) */",
-                r.name,
-                r.purpose.name()
-            ),
-            None => writeln!(s, "\n/* {} ({}) */", r.name, r.purpose.name()),
-        };
-        define(s, &c.start, &addr(r.start));
-        define(s, &c.size, &addr(r.size));
-        define(s, &c.last, &addr(r.last));
-        define_end(s, &c.end, r.end());
-        define(s, &c.first_slot, &r.first_slot.to_string());
-        define(s, &c.last_slot, &r.last_slot.to_string());
-    }
-    if !plan.gaps.is_empty() {
-        s.push_str("\n/* Guard gaps: never mapped; LAST is inclusive, END is exclusive */\n");
-    }
-    for g in &plan.gaps {
-        let c = GapConstants::of(&g.name);
-        if let Some(parent) = &g.within {
-            let _ = writeln!(s, "/* {} lies inside {parent} */", g.name);
-        }
-        define(s, &c.start, &addr(g.start));
-        define(s, &c.size, &addr(g.size));
-        define(s, &c.last, &addr(g.last));
-        define_end(s, &c.end, g.end());
-    }
-}
-
-fn fixmap(s: &mut String, plan: &Plan) {
-    let f = &plan.fixmap;
-    s.push_str("\n/* Fixmap: slot END is exclusive, FIX_LAST inclusive */\n");
-    define(s, "FIXADDR_START", &addr(f.base));
-    define(s, "FIXADDR_TOP", &addr(f.top));
-    define(s, "FIX_LAST", &f.last.to_string());
-    define(s, "FIX_COUNT", &f.slot_count().to_string());
-    define(s, "FIX_TABLES", &f.tables.to_string());
-    define(s, "FIXMAP_TABLES_START", &addr(f.tables_start));
-    let slot_address = match f.order {
-        SlotOrder::Up => "(FIXADDR_START + (n) * VMLAYOUT_PAGE_SIZE)",
-        SlotOrder::Down => "(FIXADDR_TOP - ((n) + 1) * VMLAYOUT_PAGE_SIZE)",
-    };
-    define(s, "FIXMAP_ADDR(n)", slot_address);
-    for g in &f.groups {
-        if g.hole {
-            let _ = writeln!(s, "/* {}: a hole, never mapped */", g.name);
-        }
-        let c = FixGroupConstants::of(&g.name);
-        define(s, &c.begin, &g.first.to_string());
-        define(s, &c.end, &g.end().to_string());
-        define(s, &c.count, &g.count.to_string());
-    }
-}
-
-/// Compile-time checks for C, then the end of the include guard.
-fn closing(s: &mut String, plan: &Plan) {
-    let ends = match plan.fixmap.order {
-        SlotOrder::Up => {
-            "_Static_assert(FIXADDR_TOP == FIXMAP_ADDR(FIX_LAST + 1),\n               \"FIXADDR_TOP is one past the last slot\");"
-        }
-        SlotOrder::Down => {
-            "_Static_assert(FIXADDR_START == FIXMAP_ADDR(FIX_LAST),\n               \"FIXADDR_START is the last slot's page\");"
-        }
-    };
-    s.push_str(&formatdoc!(
-        r#"
-
-        #ifndef __ASSEMBLY__
-        {ends}
-        _Static_assert(FIXMAP_TABLES_START % (VMLAYOUT_PT_ENTRIES * VMLAYOUT_PAGE_SIZE) == 0,
-                       "the fixmap tables start at a level-0 table boundary");
-        _Static_assert(FIX_LAST < FIX_TABLES * VMLAYOUT_PT_ENTRIES,
-                       "the fixmap slots fit the installed tables");
-        #endif
-
-        #endif /* {GUARD} */
-        "#
-    ));
 }

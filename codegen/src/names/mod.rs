@@ -4,7 +4,7 @@
 
 mod reserved;
 
-pub use reserved::reserved_in;
+pub use reserved::{reserved_in, reserved_in_c};
 
 /// `FDT` for region `fdt`: the prefix of `FDT_VIRT_START` etc.
 pub fn constant_prefix(name: &str) -> String {
@@ -30,7 +30,10 @@ pub fn camel(name: &str) -> String {
 pub struct FixGroupConstants {
     /// `FIX_<G>_BEGIN`: the group's first slot.
     pub begin: String,
-    /// `FIX_<G>_END`: one past the group's last slot (exclusive).
+    /// `FIX_<G>_LAST`: the group's last slot (inclusive).
+    pub last: String,
+    /// `FIX_<G>_END`: one past the group's last slot (exclusive), except in a C
+    /// header whose `[c_header] ends` says otherwise.
     pub end: String,
     /// `FIX_<G>_COUNT`: slots in the group.
     pub count: String,
@@ -41,13 +44,14 @@ impl FixGroupConstants {
         let g = constant_prefix(group);
         FixGroupConstants {
             begin: format!("FIX_{g}_BEGIN"),
+            last: format!("FIX_{g}_LAST"),
             end: format!("FIX_{g}_END"),
             count: format!("FIX_{g}_COUNT"),
         }
     }
 
     pub fn all(&self) -> impl Iterator<Item = &str> {
-        [&self.begin, &self.end, &self.count]
+        [&self.begin, &self.last, &self.end, &self.count]
             .into_iter()
             .map(String::as_str)
     }

@@ -2,7 +2,7 @@
 //! the image's index and the top-down map.
 
 use super::boot_tables::BootTables;
-use super::{Fixmap, Gap, Paging, Plan, Platform, Region};
+use super::{CHeader, Fixmap, Gap, Paging, Plan, Platform, Region};
 use crate::paging::Mode;
 
 /// The pieces of a plan, each already checked.
@@ -16,6 +16,7 @@ pub struct Parts {
     pub image: String,
     /// The boot table pool the reference kernel's boot mappings need.
     pub boot_tables: BootTables,
+    pub c_header: CHeader,
 }
 
 impl Plan {
@@ -30,6 +31,7 @@ impl Plan {
             fixmap,
             image,
             boot_tables,
+            c_header,
         } = parts;
         regions.sort_by_key(|r| r.start);
         gaps.sort_by_key(|g| g.start);
@@ -55,6 +57,7 @@ impl Plan {
             image,
             map,
             boot_tables,
+            c_header,
         }
     }
 }

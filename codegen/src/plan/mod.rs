@@ -438,6 +438,43 @@ pub struct Plan {
     pub map: Vec<MapEntry>,
     /// Tables the reference kernel's boot mappings take from its boot pool.
     pub boot_tables: boot_tables::BootTables,
+    /// How the C header names and writes its constants (`[c_header]`).
+    pub c_header: CHeader,
+}
+
+/// Whether the C header defines `*_END` names, and what they mean. Kernels differ:
+/// Xen's `FIX_PMAP_END` and `XEN_VIRT_END` are inclusive, many of Linux's `*_END`
+/// exclusive; without a choice the header defines only the unambiguous `_LAST`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CEnds {
+    /// No `_END` names (`_START`, `_SIZE`, inclusive `_LAST`).
+    #[default]
+    None,
+    /// `_END` is one past the last byte or slot; omitted where that is 2^64.
+    Exclusive,
+    /// `_END` is the last byte or slot, like `_LAST`.
+    Inclusive,
+}
+
+/// How the C header writes addresses and sizes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CLiterals {
+    /// `VMLAYOUT_UL(0x…)`: `0x…UL` in C, `0x…` in assembly.
+    #[default]
+    Ul,
+    /// A bare `0x…`, for kernels that paste their own suffix (`_AC(X, UL)`).
+    Plain,
+}
+
+/// `[c_header]`, checked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CHeader {
+    pub ends: CEnds,
+    pub literals: CLiterals,
+    /// Prepended to every name but the `VMLAYOUT_*` built-ins; empty for none.
+    pub prefix: String,
+    /// `(alias, defined name)`: `#define alias defined`, in order.
+    pub aliases: Vec<(String, String)>,
 }
 
 impl Plan {

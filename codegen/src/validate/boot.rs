@@ -10,16 +10,29 @@ use crate::plan::boot_tables::{BootMappings, BootTables, fixmap_range, image_ran
 use crate::plan::{Fixmap, Platform, Purpose, Region};
 use crate::spec::LayoutSpec;
 
+/// The checked pieces the boot mappings follow from.
+pub(super) struct Pieces<'a> {
+    pub mode: Mode,
+    pub platform: &'a Platform,
+    pub regions: &'a [Region],
+    /// The image region's name.
+    pub image: &'a str,
+    pub fixmap: &'a Fixmap,
+}
+
 /// The boot tables of a plan whose other rules passed.
 pub(super) fn boot_tables(
     spec: &LayoutSpec,
-    mode: Mode,
-    platform: &Platform,
-    regions: &[Region],
-    image: &str,
-    fixmap: &Fixmap,
+    pieces: &Pieces<'_>,
     diags: &mut Diagnostics,
 ) -> Option<BootTables> {
+    let Pieces {
+        mode,
+        platform,
+        regions,
+        image,
+        fixmap,
+    } = *pieces;
     let image = regions.iter().find(|r| r.name == image)?;
     let identity = Platform::identity_range(
         platform.load_first,

@@ -2,6 +2,7 @@
 //! error with a span; the plan is only assembled when there are none.
 
 mod boot;
+mod c_header;
 mod fixmap;
 mod free;
 mod identity;
@@ -53,9 +54,17 @@ pub fn validate(
     }
     let fixmap = fixmap::fixmap(spec, &free, diags);
     names::constant_names(spec, &resolved, diags);
+    let c_header = c_header::options(spec, diags);
     let boot_tables = match (&platform, &image, &fixmap) {
         (Some(p), Some(image), Some(fixmap)) => {
-            boot::boot_tables(spec, mode, p, &regions, image, fixmap, diags)
+            let pieces = boot::Pieces {
+                mode,
+                platform: p,
+                regions: &regions,
+                image,
+                fixmap,
+            };
+            boot::boot_tables(spec, &pieces, diags)
         }
         _ => None,
     };
@@ -92,7 +101,7 @@ pub fn validate(
             within,
         })
         .collect();
-    Some(Plan::assemble(Parts {
+    let plan = Plan::assemble(Parts {
         mode,
         platform: platform?,
         regions,
@@ -100,5 +109,8 @@ pub fn validate(
         fixmap: fixmap?,
         image: image?,
         boot_tables: boot_tables?,
-    }))
+        c_header,
+    });
+    c_header::names(&plan, spec, diags);
+    diags.is_empty().then_some(plan)
 }

@@ -124,18 +124,20 @@ fn slot_addresses(f: &Fixmap) -> TokenStream {
     }
 }
 
-/// One group's `FIX_<G>_BEGIN/_END/_COUNT` and `<g>_slot(i)`: the same items for
+/// One group's `FIX_<G>_BEGIN/_LAST/_END/_COUNT` and `<g>_slot(i)`: the same items for
 /// every count.
 fn group(g: &FixGroup) -> TokenStream {
     let consts = FixGroupConstants::of(&g.name);
-    let (begin, end, cnt) = (
+    let (begin, last, end, cnt) = (
         ident(&consts.begin),
+        ident(&consts.last),
         ident(&consts.end),
         ident(&consts.count),
     );
-    let (begin_value, end_value, count_value) = (dec(g.first), dec(g.end()), dec(g.count));
+    let (begin_value, last_value, end_value, count_value) =
+        (dec(g.first), dec(g.end() - 1), dec(g.end()), dec(g.count));
     let doc = format!(
-        " Fixmap group `{}`: {}. Slots {}..{} (END exclusive).",
+        " Fixmap group `{}`: {}. Slots {}..{} (LAST inclusive, END exclusive).",
         g.name,
         visible(&g.description),
         g.first,
@@ -149,6 +151,7 @@ fn group(g: &FixGroup) -> TokenStream {
     quote! {
         #[doc = #doc]
         pub const #begin: usize = #begin_value;
+        pub const #last: usize = #last_value;
         pub const #end: usize = #end_value;
         pub const #cnt: usize = #count_value;
         #[doc = #accessor_doc]

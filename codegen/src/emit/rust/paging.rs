@@ -101,11 +101,8 @@ pub(super) fn platform(plan: &Plan) -> TokenStream {
     };
     let image = ident(&RegionConstants::of(&plan.image().name).start);
     let boot = plan.boot_tables;
-    let (pool, pool_identity, pool_kernel) = (
-        dec(boot.total()),
-        dec(boot.identity),
-        dec(boot.kernel),
-    );
+    let (pool, pool_identity, pool_kernel) =
+        (dec(boot.total()), dec(boot.identity), dec(boot.kernel));
     quote! {
         #[doc = " Page tables (4 KiB each, the root apart) the reference kernel's boot mappings"]
         #[doc = " take before RAM is known: the identity range at its worst load address"]
