@@ -43,6 +43,10 @@ pub struct Region {
     pub last: usize,
     pub perms: Perms,
     pub description: &'static str,
+    /// The region it lies within (`within` in the layout), if any.
+    pub within: Option<&'static str>,
+    /// How many regions hold it: 0 at the top level.
+    pub depth: usize,
 }
 impl Region {
     /// `start..=last`.
@@ -693,6 +697,8 @@ pub const REGIONS: &[Region] = &[
         last: DIRECTMAP_VIRT_LAST,
         perms: DIRECTMAP_PERMS,
         description: "direct map of physical RAM",
+        within: None,
+        depth: 0,
     },
     Region {
         name: "frametable",
@@ -702,6 +708,8 @@ pub const REGIONS: &[Region] = &[
         last: FRAMETABLE_VIRT_LAST,
         perms: FRAMETABLE_PERMS,
         description: "frame table: one descriptor per page of RAM",
+        within: None,
+        depth: 0,
     },
     Region {
         name: "vmap",
@@ -711,6 +719,8 @@ pub const REGIONS: &[Region] = &[
         last: VMAP_VIRT_LAST,
         perms: VMAP_PERMS,
         description: "vmap: on-demand virtual mappings",
+        within: None,
+        depth: 0,
     },
     Region {
         name: "image",
@@ -720,6 +730,8 @@ pub const REGIONS: &[Region] = &[
         last: IMAGE_VIRT_LAST,
         perms: IMAGE_PERMS,
         description: "kernel image: text, rodata, data, bss",
+        within: None,
+        depth: 0,
     },
     Region {
         name: "fdt",
@@ -729,6 +741,8 @@ pub const REGIONS: &[Region] = &[
         last: FDT_VIRT_LAST,
         perms: FDT_PERMS,
         description: "boot FDT, mapped read-only",
+        within: None,
+        depth: 0,
     },
     Region {
         name: "fixmap",
@@ -738,6 +752,8 @@ pub const REGIONS: &[Region] = &[
         last: FIXMAP_VIRT_LAST,
         perms: FIXMAP_PERMS,
         description: "fixed temporary mappings",
+        within: None,
+        depth: 0,
     },
 ];
 /// Every guard gap, by ascending address.
@@ -833,7 +849,7 @@ pub const fn first_region(purpose: Purpose) -> Option<Region> {
 /// regions nested in one parent lies inside that parent: ask
 /// `gap_containing` first to tell a guard gap from its parent.
 pub fn region_containing(addr: usize) -> Option<&'static Region> {
-    REGIONS.iter().filter(|r| r.contains(addr)).min_by_key(|r| r.size)
+    REGIONS.iter().filter(|r| r.contains(addr)).max_by_key(|r| r.depth)
 }
 /// The guard gap that contains `addr`, if any.
 pub fn gap_containing(addr: usize) -> Option<&'static Gap> {

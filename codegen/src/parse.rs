@@ -266,6 +266,13 @@ impl<'a, 'i> Table<'a, 'i> {
                 "unknown key",
             );
             let (typo, help) = unknown_key_help(name, what, allowed);
+            // The key it was taken for is written here too: a second spelling of it.
+            let help = match typo.filter(|t| table.contains_key(*t)) {
+                Some(t) => format!(
+                    "`{t}` is already set in {what}: remove this `{name}`, or merge the two"
+                ),
+                None => help,
+            };
             typo_of.extend(typo);
             diags.push(d.with_help(help));
         }

@@ -52,19 +52,6 @@ impl Row {
     }
 }
 
-/// The nesting depth of an entry that lies within `parent`: 0 for none.
-fn depth<'a>(plan: &'a Plan, mut parent: Option<&'a str>) -> usize {
-    let mut depth = 0;
-    while let Some(p) = parent.and_then(|name| plan.region(name)) {
-        depth += 1;
-        parent = p.within.as_deref();
-        if depth > plan.regions.len() {
-            break; // a cycle is refused by validation; never loop on one
-        }
-    }
-    depth
-}
-
 /// The map's rows, top-down.
 pub fn rows(plan: &Plan) -> Vec<Row> {
     let root = plan.paging.root_level;
@@ -82,7 +69,7 @@ pub fn rows(plan: &Plan) -> Vec<Row> {
                     slots: slots(r.first_slot, r.last_slot),
                     perms: Some(r.perms),
                     name: r.name.clone(),
-                    depth: depth(plan, r.within.as_deref()),
+                    depth: plan.nesting_depth(r.within.as_deref()),
                     description: match &r.within {
                         Some(parent) => format!("inside `{parent}`: {}", r.description),
                         None => r.description.clone(),
@@ -99,7 +86,7 @@ pub fn rows(plan: &Plan) -> Vec<Row> {
                     slots: slots(g.first_slot, g.last_slot),
                     perms: Some(Perms::NONE),
                     name: g.name.clone(),
-                    depth: depth(plan, g.within.as_deref()),
+                    depth: plan.nesting_depth(g.within.as_deref()),
                     description: match &g.within {
                         Some(parent) => format!(
                             "inside `{parent}`: guard gap between `{}` and `{}`: never mapped",

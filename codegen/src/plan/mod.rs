@@ -478,6 +478,20 @@ pub struct CHeader {
 }
 
 impl Plan {
+    /// How many regions hold an entry that lies within `parent` (through
+    /// `within`): 0 for `None`, 1 for a region directly inside a top-level one.
+    pub fn nesting_depth<'a>(&'a self, mut parent: Option<&'a str>) -> usize {
+        let mut depth = 0;
+        while let Some(p) = parent.and_then(|name| self.region(name)) {
+            depth += 1;
+            parent = p.within.as_deref();
+            if depth > self.regions.len() {
+                break; // a cycle is refused by validation; never loop on one
+            }
+        }
+        depth
+    }
+
     /// The same plan with the image loaded at `load`, another load address the
     /// platform allows (`load_range`): what a loader that chose it links with.
     ///

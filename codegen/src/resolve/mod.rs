@@ -214,10 +214,12 @@ impl<'a> Resolver<'a> {
     fn new(spec: &'a LayoutSpec, mode: Mode, diags: &'a mut Diagnostics) -> Resolver<'a> {
         let by_name = index_names(&spec.regions, diags);
         // Every size first, then every gap: diagnostics come in that order.
+        let steps = size::rounding_steps(&spec.regions);
         let sizes: Vec<Option<(u64, bool)>> = spec
             .regions
             .iter()
-            .map(|r| size::region_size(r, mode, diags))
+            .zip(steps)
+            .map(|(r, step)| size::region_size(r, mode, step, diags))
             .collect();
         let slots = spec
             .regions
@@ -391,6 +393,27 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// The regions placed relative to region `i`, directly or through others.
+    fn dependents(&self, i: usize) -> Vec<usize> {
+        let target_of = |r: &RegionSpec| match r.placement.as_ref().map(|p| &p.value) {
+            Some(Placement::After { target, .. } | Placement::Before { target, .. }) => {
+                self.by_name.get(target.value.as_str()).copied()
+            }
+            _ => None,
+        };
+        let mut out: Vec<usize> = Vec::new();
+        let mut frontier = vec![i];
+        while let Some(j) = frontier.pop() {
+            for (k, r) in self.spec.regions.iter().enumerate() {
+                if target_of(r) == Some(j) && k != i && !out.contains(&k) {
+                    out.push(k);
+                    frontier.push(k);
+                }
+            }
+        }
+        out
+    }
+
     /// The index of the region `target` names, or an error: unknown, or itself.
     fn target_index(&mut self, i: usize, target: &Spanned<String>) -> Option<usize> {
         let name = self.spec.regions[i]
@@ -406,9 +429,24 @@ impl<'a> Resolver<'a> {
                 target.span.clone(),
                 "unknown region",
             );
-            let d = match did_you_mean(&target.value, self.by_name.keys().copied()) {
+            // Not itself, nor a region placed relative to it: either would not resolve.
+            let dependents = self.dependents(i);
+            let mut candidates: Vec<&str> = self
+                .by_name
+                .iter()
+                .filter(|(_, j)| **j != i && !dependents.contains(j))
+                .map(|(n, _)| *n)
+                .collect();
+            candidates.sort_unstable();
+            let d = match did_you_mean(&target.value, candidates.iter().copied()) {
                 Some(best) => d.with_help(format!("did you mean `{best}`?")),
-                None => d.with_help(format!("the regions are: {}", sorted_names(&self.by_name))),
+                None if candidates.is_empty() => d.with_help(
+                    "no other region can be its neighbour: place it with `at` or `slot`",
+                ),
+                None => d.with_help(format!(
+                    "the regions it can be placed beside are: {}",
+                    listed(&candidates)
+                )),
             };
             self.diags.push(d);
             return None;
@@ -564,9 +602,9 @@ fn gap_span(r: &RegionSpec, placement: Span) -> Span {
     }
 }
 
-fn sorted_names(by_name: &HashMap<&str, usize>) -> String {
-    let mut names: Vec<&str> = by_name.keys().copied().collect();
-    names.sort_unstable();
+/// `names` (sorted) in backquotes, at most 12 and how many more.
+fn listed(names: &[&str]) -> String {
+    let mut names = names.to_vec();
     let more = names.len().saturating_sub(12);
     names.truncate(12);
     let listed = names

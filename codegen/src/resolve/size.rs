@@ -40,9 +40,13 @@ pub fn size_bytes(
 /// The region's size in bytes, and whether it is valid; an invalid size that was
 /// reported comes back rounded up to whole pages (a zero size gives `None`), so the
 /// region still meets every other rule.
+///
+/// `step` is what the rounding help keeps to: the largest alignment among the
+/// regions placed after this one (each moves with its size), a page at least.
 pub(super) fn region_size(
     r: &RegionSpec,
     mode: Mode,
+    step: u64,
     diags: &mut Diagnostics,
 ) -> Option<(u64, bool)> {
     let name = r.name.as_ref().map_or("?", |n| n.value.as_str());
@@ -88,7 +92,7 @@ pub(super) fn region_size(
         _ => match &r.size {
             Some(size) => {
                 let bytes = size_bytes(size, "size", mode, diags)?;
-                if check_size(name, bytes, size.span.clone(), diags) {
+                if check_size(name, bytes, step, size.span.clone(), diags) {
                     Some((bytes, true))
                 } else {
                     let rounded = bytes.checked_next_multiple_of(PAGE_SIZE)?;
@@ -151,15 +155,53 @@ fn check_gap_size(
 
 /// Sizes must be whole, non-zero pages. Checked before placement so a bad size does
 /// not ripple into misplacing every region placed relative to this one.
-fn check_size(name: &str, bytes: u64, span: Span, diags: &mut Diagnostics) -> bool {
+fn check_size(name: &str, bytes: u64, step: u64, span: Span, diags: &mut Diagnostics) -> bool {
     check_pages(
         bytes,
-        PAGE_SIZE,
+        step,
         span,
         diags,
         format!("region `{name}`"),
-        "give it a size such as \"2M\", or remove the region",
+        "give it a size such as \"4K\" (one page), or remove the region",
     )
+}
+
+/// For each region, the largest alignment (a power of two, bytes) among the
+/// regions placed after it, directly or through others: a change of its size
+/// moves them, so a suggested size keeps to it. A page when there are none.
+pub(super) fn rounding_steps(regions: &[RegionSpec]) -> Vec<u64> {
+    let align = |r: &RegionSpec| match r.align.as_ref().map(|a| &a.value) {
+        Some(SizeExpr::Bytes(b)) if b.is_power_of_two() => (*b).max(PAGE_SIZE),
+        _ => PAGE_SIZE,
+    };
+    let after = |r: &RegionSpec| match r.placement.as_ref().map(|p| &p.value) {
+        Some(Placement::After { target, .. }) => Some(target.value.clone()),
+        _ => None,
+    };
+    regions
+        .iter()
+        .map(|r| {
+            let mut step = PAGE_SIZE;
+            let mut names: Vec<&str> = r.name.iter().map(|n| n.value.as_str()).collect();
+            let mut seen = 0;
+            while seen < names.len() && names.len() <= regions.len() {
+                let name = names[seen].to_string();
+                seen += 1;
+                for d in regions
+                    .iter()
+                    .filter(|d| after(d).as_deref() == Some(&name))
+                {
+                    step = step.max(align(d));
+                    if let Some(n) = &d.name
+                        && !names.contains(&n.value.as_str())
+                    {
+                        names.push(&n.value);
+                    }
+                }
+            }
+            step
+        })
+        .collect()
 }
 
 /// `what` must be a non-zero whole number of pages.

@@ -215,7 +215,14 @@ fn fixmap_region<'a>(
                 "not a fixmap region",
             )
             .with_related(target.purpose_span(), "purpose declared here")
-            .with_help("set `purpose = \"fixmap\"` on that region, or name the fixmap region here"),
+            .with_help(match regions.iter().find(|r| r.is(Purpose::Fixmap)) {
+                Some(fixmap) => format!(
+                    "did you mean `{}`? It is the region with `purpose = \"fixmap\"`",
+                    fixmap.name()
+                ),
+                None => "set `purpose = \"fixmap\"` on that region, or name the fixmap region here"
+                    .to_string(),
+            }),
         );
         return None;
     }

@@ -38,6 +38,11 @@ pub fn validate(
     let platform = platform::platform(spec, mode, diags);
     let nesting = nesting::nesting(&resolved.regions, diags);
     let free = free::FreeSpace {
+        spec,
+        identity: platform
+            .as_ref()
+            .map(|p| (p.identity_start, p.identity_end - 1)),
+        load: platform.as_ref().map(|p| p.load_address),
         resolved: &resolved,
         nesting: &nesting,
         mode,
@@ -50,7 +55,7 @@ pub fn validate(
     let image = image::image(spec, &resolved, platform.as_ref(), diags);
     if let Some(platform) = &platform {
         identity::identity(spec, platform, &resolved, mode, diags);
-        platform::direct_maps_hold_ram(spec, platform, &resolved, mode, diags);
+        platform::direct_maps_hold_ram(spec, platform, &free, diags);
     }
     let fixmap = fixmap::fixmap(spec, &free, diags);
     names::constant_names(spec, &resolved, diags);
@@ -77,30 +82,7 @@ pub fn validate(
     if !diags.is_empty() {
         return None;
     }
-    let gap_within: Vec<Option<String>> = resolved
-        .gaps
-        .iter()
-        .map(|g| {
-            let holder = *nesting.gap_holders(&resolved.regions, g).first()?;
-            Some(resolved.regions[holder].name().to_string())
-        })
-        .collect();
-    let gaps = resolved
-        .gaps
-        .into_iter()
-        .zip(gap_within)
-        .map(|(g, within)| Gap {
-            first_slot: mode.slot_of(g.start),
-            last_slot: mode.slot_of(g.last),
-            name: g.name,
-            start: g.start,
-            size: g.size,
-            last: g.last,
-            below: g.below,
-            above: g.above,
-            within,
-        })
-        .collect();
+    let gaps = plan_gaps(&resolved, &nesting, mode);
     let plan = Plan::assemble(Parts {
         mode,
         platform: platform?,
@@ -113,4 +95,26 @@ pub fn validate(
     });
     c_header::names(&plan, spec, diags);
     diags.is_empty().then_some(plan)
+}
+
+/// The plan's gaps: each with its root slots and the region it lies within, if any.
+fn plan_gaps(resolved: &Resolved, nesting: &nesting::Nesting, mode: Mode) -> Vec<Gap> {
+    resolved
+        .gaps
+        .iter()
+        .map(|g| Gap {
+            first_slot: mode.slot_of(g.start),
+            last_slot: mode.slot_of(g.last),
+            name: g.name.clone(),
+            start: g.start,
+            size: g.size,
+            last: g.last,
+            below: g.below.clone(),
+            above: g.above.clone(),
+            within: nesting
+                .gap_holders(&resolved.regions, g)
+                .first()
+                .map(|&holder| resolved.regions[holder].name().to_string()),
+        })
+        .collect()
 }

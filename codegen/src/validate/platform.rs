@@ -6,7 +6,6 @@ use crate::diag::{Diagnostic, Diagnostics, Spanned};
 use crate::fmt::{hex, human_size};
 use crate::paging::{Mode, PAGE_SIZE};
 use crate::plan::{Platform, Purpose, is_load_address};
-use crate::resolve::Resolved;
 use crate::resolve::size_bytes;
 use crate::spec::{LayoutSpec, PlatformSpec};
 use crate::units::{AddrExpr, SizeExpr};
@@ -206,10 +205,10 @@ fn identity(
 pub(super) fn direct_maps_hold_ram(
     spec: &LayoutSpec,
     platform: &Platform,
-    resolved: &Resolved,
-    mode: Mode,
+    free: &super::free::FreeSpace<'_>,
     diags: &mut Diagnostics,
 ) {
+    let mode = free.mode;
     let Some(max_ram) = platform.max_ram else {
         return;
     };
@@ -219,8 +218,22 @@ pub(super) fn direct_maps_hold_ram(
         .as_ref()
         .and_then(|p| p.max_ram.as_ref())
         .map_or(0..0, |m| m.span.clone());
-    for (r, name, extent) in resolved.placed() {
+    for (index, r) in free.resolved.regions.iter().enumerate() {
+        let Some((name, extent)) = r.placed() else {
+            continue;
+        };
         if r.is(Purpose::Directmap) && extent.size < max_ram {
+            // Grown in place, what it would meet.
+            let grown_last = extent.start.checked_add(max_ram - 1);
+            let meets = match grown_last {
+                None => "; grown in place it would run past 2^64: move it down".to_string(),
+                Some(last) => free
+                    .meets(index, extent.start, last)
+                    .map(|other| {
+                        format!("; grown in place it would meet `{other}`: move one of them")
+                    })
+                    .unwrap_or_default(),
+            };
             diags.push(
                 Diagnostic::error(
                     format!(
@@ -240,7 +253,7 @@ pub(super) fn direct_maps_hold_ram(
                     )
                 } else {
                     format!(
-                        "grow `{name}` to at least {} (RAM is mapped relative to its lowest bank, aligned down to 1 GiB: allow for that), or lower max_ram",
+                        "grow `{name}` to at least {} (RAM is mapped relative to its lowest bank, aligned down to 1 GiB: allow for that), or lower max_ram{meets}",
                         human_size(max_ram)
                     )
                 }),

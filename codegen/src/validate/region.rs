@@ -19,9 +19,16 @@ pub(super) fn regions(free: &FreeSpace<'_>, diags: &mut Diagnostics) -> Vec<Regi
         .regions
         .iter()
         .enumerate()
-        .filter_map(|(index, r)| {
-            let (name, extent) = r.placed()?;
-            region(free, index, name, extent, diags)
+        .filter_map(|(index, r)| match r.placed() {
+            Some((name, extent)) => region(free, index, name, extent, diags),
+            None => {
+                // Its placement failed (reported): the rules that need no address
+                // still run, so one run reports every problem.
+                let _ = alignment(r, r.name(), diags);
+                let purpose = r.purpose.as_ref().map(|p| p.value);
+                let _ = purpose.and_then(|p| perms(r, r.name(), p, diags));
+                None
+            }
         })
         .collect()
 }
@@ -77,6 +84,22 @@ fn alignment(
     name: &str,
     diags: &mut Diagnostics,
 ) -> Option<Option<Spanned<u64>>> {
+    // The powers of two either side, keeping to those the start already meets.
+    let choices = |bytes: u64| -> String {
+        let below = prev_power_of_two(bytes).max(PAGE_SIZE);
+        let met = |a: u64| r.extent.is_none_or(|e| e.start.is_multiple_of(a));
+        let mut ok: Vec<String> = [below, below.saturating_mul(2)]
+            .into_iter()
+            .filter(|&a| met(a))
+            .map(human_size)
+            .collect();
+        if ok.is_empty() {
+            // The largest power of two the start is a multiple of (at least a page).
+            let start = r.extent.map_or(PAGE_SIZE, |e| e.start);
+            ok.push(human_size(1u64 << start.trailing_zeros().min(63)));
+        }
+        format!("use {}", ok.join(" or "))
+    };
     let a = match &r.align {
         Declared::Absent => return Some(None),
         Declared::Invalid => return None,
@@ -90,11 +113,7 @@ fn alignment(
                 a.span.clone(),
                 "not a power of two",
             )
-            .with_help(format!(
-                "use {} or {}",
-                human_size(prev_power_of_two(bytes)),
-                human_size(prev_power_of_two(bytes).saturating_mul(2))
-            )),
+            .with_help(choices(bytes)),
         );
         return None;
     }
@@ -165,6 +184,8 @@ fn check_aligned(
     .flatten()
     .map(hex)
     .collect();
+    let mut starts = starts;
+    starts.dedup();
     diags.push(d.with_help(if starts.is_empty() {
         "no aligned start nearby leaves the region clear of the others: move it elsewhere, or lower `align`".to_string()
     } else {

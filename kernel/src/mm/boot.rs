@@ -25,8 +25,8 @@ use super::root::ROOT_TABLE;
 use super::table::{MapError, Mapping, PageTable, TableAccess, level_size, map_range, walk};
 use crate::instret::{self, Phase};
 use crate::plan::{
-    BOOT_POOL_TABLES, BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXMAP_TABLES_START, L0_TABLE_SPAN, LINK_ADDRESS,
-    identity_range, is_load_address, satp_for_root,
+    BOOT_POOL_TABLES, BOOT_SUPERPAGE_SIZE, FIX_TABLES, FIXMAP_TABLES_START, L0_TABLE_SPAN,
+    LINK_ADDRESS, identity_range, is_load_address, satp_for_root,
 };
 
 /// The table level whose leaves are the plan's boot superpages.

@@ -62,6 +62,10 @@ fn region_types() -> TokenStream {
             pub last: usize,
             pub perms: Perms,
             pub description: &'static str,
+            #[doc = " The region it lies within (`within` in the layout), if any."]
+            pub within: Option<&'static str>,
+            #[doc = " How many regions hold it: 0 at the top level."]
+            pub depth: usize,
         }
 
         impl Region {

@@ -14,7 +14,12 @@ pub(super) fn tables(plan: &Plan) -> TokenStream {
         let purpose = ident(r.purpose.variant());
         let names = RegionConstants::of(&r.name);
         let (start, size, last, perms) = (ident(&names.start), ident(&names.size), ident(&names.last), ident(&names.perms));
-        quote!(Region { name: #name, purpose: Purpose::#purpose, start: #start, size: #size, last: #last, perms: #perms, description: #desc })
+        let within = match &r.within {
+            Some(parent) => quote!(Some(#parent)),
+            None => quote!(None),
+        };
+        let depth = dec(plan.nesting_depth(r.within.as_deref()) as u64);
+        quote!(Region { name: #name, purpose: Purpose::#purpose, start: #start, size: #size, last: #last, perms: #perms, description: #desc, within: #within, depth: #depth })
     });
     let gaps = plan.gaps.iter().map(|g| {
         let (name, below, above) = (&g.name, &g.below, &g.above);
@@ -74,8 +79,10 @@ pub(super) fn tables(plan: &Plan) -> TokenStream {
         #[doc = " regions nested in one parent lies inside that parent: ask"]
         #[doc = " `gap_containing` first to tell a guard gap from its parent."]
         pub fn region_containing(addr: usize) -> Option<&'static Region> {
-            // With regions nested (`within`), the innermost: the smallest that holds it.
-            REGIONS.iter().filter(|r| r.contains(addr)).min_by_key(|r| r.size)
+            // With regions nested (`within`), the innermost: the regions that hold an
+            // address form one chain, and the deepest is innermost (even when a
+            // nested region has its parent's very bounds).
+            REGIONS.iter().filter(|r| r.contains(addr)).max_by_key(|r| r.depth)
         }
 
         #[doc = " The guard gap that contains `addr`, if any."]
