@@ -47,10 +47,16 @@ pub fn ensure_target() -> Result<(), String> {
 
 /// Commands the tests need, each with the Debian packages that provide it: QEMU and
 /// OpenSBI to boot, riscv64 binutils so the host tests can link every generated
-/// linker script with GNU ld (the hostile-text property test).
+/// linker script with GNU ld (the hostile-text property test), the host's C and
+/// C++ compilers from both families for the header's compile matrix, and the
+/// riscv64 cross C compiler for the C consumer that boots.
 const TOOLS: &[(&str, &[&str])] = &[
     (QEMU, &["qemu-system-misc", "opensbi"]),
     ("riscv64-linux-gnu-ld", &["binutils-riscv64-linux-gnu"]),
+    ("riscv64-linux-gnu-gcc", &["gcc-riscv64-linux-gnu"]),
+    ("gcc", &["gcc"]),
+    ("g++", &["g++"]),
+    ("clang", &["clang"]),
 ];
 
 pub fn ensure_tools() -> Result<(), String> {
