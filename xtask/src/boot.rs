@@ -41,6 +41,19 @@ pub fn reported_executable(stdout: &str, target: &str) -> Option<PathBuf> {
     })
 }
 
+/// Build the `vmlayout` CLI and return its path, wherever cargo puts it.
+pub fn vmlayout_cli() -> Result<PathBuf, String> {
+    let built = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(repo())
+        .args(["build", "-q", "-p", "vmlayout", "--message-format=json"])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot build vmlayout: {e}"))?;
+    reported_executable(&String::from_utf8_lossy(&built.stdout), "vmlayout")
+        .filter(|_| built.status.success())
+        .ok_or_else(|| "vmlayout did not build".to_string())
+}
+
 /// `cargo build --release` of the kernel with `VMLAYOUT_FILE = layout` and `env`
 /// set; cargo says where the ELF went, so a target directory set anywhere (the
 /// environment, a cargo config) is followed.

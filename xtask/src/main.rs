@@ -5,9 +5,11 @@
 //! - `bench`: boot the default plan under `-icount shift=0`, print and record the figures.
 //! - `fuzz [--seconds N]`: run the cargo-fuzz target over the layout pipeline.
 //! - `gdb [--layout FILE]`: boot halted with QEMU's gdb stub.
+//! - `c-kernel`: build and boot the C consumer in `examples/c-kernel/`.
 
 mod bench;
 mod boot;
+mod c_kernel;
 mod fuzz;
 mod random_plans;
 mod setup;
@@ -25,7 +27,7 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-const USAGE: &str = "usage: cargo xtask <run [--layout FILE] | test | bench | fuzz [--seconds N] | gdb [--layout FILE] | random-plans [--count N] [--seed S]>";
+const USAGE: &str = "usage: cargo xtask <run [--layout FILE] | test | bench | fuzz [--seconds N] | gdb [--layout FILE] | random-plans [--count N] [--seed S] | c-kernel>";
 
 fn layout_arg(args: &[String]) -> Result<PathBuf, String> {
     match args.iter().position(|a| a == "--layout") {
@@ -72,6 +74,12 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("gdb") => layout_arg(&args[1..]).and_then(|layout| boot::gdb(&layout)),
         Some("random-plans") => random_plans_command(&args[1..]),
+        Some("c-kernel") => setup::ensure_all()
+            .and_then(|()| c_kernel::build_and_boot())
+            .map(|detail| {
+                eprintln!("xtask: the C consumer booted: {detail}");
+                0
+            }),
         _ => Err(USAGE.to_string()),
     };
     match result {

@@ -293,16 +293,7 @@ pub struct Tally {
 
 /// Generate, check and boot `count` plans from `seed`.
 pub fn run(count: usize, seed: u64) -> Result<Tally, String> {
-    // The CLI the checks run, wherever cargo puts it.
-    let built = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(repo())
-        .args(["build", "-q", "-p", "vmlayout", "--message-format=json"])
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot build vmlayout: {e}"))?;
-    let vmlayout = boot::reported_executable(&String::from_utf8_lossy(&built.stdout), "vmlayout")
-        .filter(|_| built.status.success())
-        .ok_or("vmlayout did not build")?;
+    let vmlayout = boot::vmlayout_cli()?;
     let dir = repo().join("target/xtask/random");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut rng = Rng(seed | 1);

@@ -145,6 +145,12 @@ pub fn run() -> Result<u8, String> {
         run_elsewhere(),
     );
 
+    // A C kernel includes layout.h unchanged: C, assembly and its own linker script.
+    record(
+        "C consumer: examples/c-kernel with riscv64-linux-gnu-gcc".into(),
+        crate::c_kernel::build_and_boot(),
+    );
+
     // Leave the default kernel built, so `cargo xtask run` does not start with a stale one.
     let _ = boot::build_kernel(&repo().join("layout.toml"), &[], &[]);
     println!("\nboot tests: {passed} passed, {failed} failed");
