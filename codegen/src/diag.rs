@@ -88,6 +88,12 @@ impl Diagnostics {
         self.list.iter()
     }
 
+    /// For a stage that learns more after reporting (a suggestion that turns out
+    /// to be taken): the diagnostics so far, to amend.
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut Diagnostic> {
+        self.list.iter_mut()
+    }
+
     /// Render every diagnostic against `source`, in source order, without colour
     /// (stable for snapshots, readable in `compile_error!`). At most
     /// [`MAX_RENDERED`] are shown; the summary line gives the full count.

@@ -153,7 +153,58 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> LayoutSpec {
     }
 
     top_level(&root, &mut spec, diags);
+    untaken_name_suggestions(&spec, diags);
     spec
+}
+
+/// A "try `x`" for an invalid name whose `x` another region, gap or group already
+/// has would trade one error for a duplicate: suggest `x_2` (or the next free).
+fn untaken_name_suggestions(spec: &LayoutSpec, diags: &mut Diagnostics) {
+    let gap_names = spec
+        .regions
+        .iter()
+        .filter_map(|r| match r.placement.as_ref()?.value {
+            Placement::After {
+                gap: Some(ref g), ..
+            }
+            | Placement::Before {
+                gap: Some(ref g), ..
+            } => g.name.as_ref(),
+            _ => None,
+        });
+    let defined: Vec<&Spanned<String>> = spec
+        .regions
+        .iter()
+        .filter_map(|r| r.name.as_ref())
+        .chain(gap_names)
+        .chain(
+            spec.fixmap
+                .iter()
+                .flat_map(|f| f.groups.iter().filter_map(|g| g.name.as_ref())),
+        )
+        .collect();
+    for d in diags.iter_mut() {
+        let Some(help) = &d.help else { continue };
+        let Some(at) = help.find("; try `") else {
+            continue;
+        };
+        let suggested = help[at + "; try `".len()..]
+            .trim_end_matches('`')
+            .to_string();
+        let is_definition = defined.iter().any(|n| n.span == d.span);
+        let taken = |name: &str| defined.iter().any(|n| n.value == name && n.span != d.span);
+        if !is_definition || !taken(&suggested) {
+            continue;
+        }
+        let free = (2..)
+            .map(|k| format!("{suggested}_{k}"))
+            .find(|n| !taken(n))
+            .expect("some suffix is free");
+        d.help = Some(format!(
+            "names become constants such as `{}_VIRT_START`; `{suggested}` is taken: try `{free}`",
+            free.to_ascii_uppercase()
+        ));
+    }
 }
 
 /// The four top-level tables into `spec`; each missing one is reported with an example.
