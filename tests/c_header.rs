@@ -134,7 +134,10 @@ fn every_layout_in_every_profile_compiles_wherever_the_header_is_included() {
         for profile in PROFILES {
             let plan = vmlayout::plan_from_str("layout.toml", &format!("{text}\n{profile}"))
                 .unwrap_or_else(|e| panic!("{name} with {profile:?}: {e}"));
-            let header = vmlayout::emit::c_header::render(&plan, "layout.toml");
+            let header = vmlayout::emit::c_header::render(
+                &plan,
+                &vmlayout::emit::Origin::cli("layout.toml", "generated"),
+            );
             let dir = tempfile::tempdir().unwrap();
             std::fs::write(dir.path().join("layout.h"), &header).unwrap();
             let fixmap_addr = format!("{}FIXMAP_ADDR", plan.c_header.prefix);
@@ -151,7 +154,10 @@ fn header_of(profile: &str) -> String {
     let text = std::fs::read_to_string(vmlayout_tests::repo().join("layout.toml")).unwrap();
     let plan = vmlayout::plan_from_str("layout.toml", &format!("{text}\n{profile}"))
         .unwrap_or_else(|e| panic!("{e}"));
-    vmlayout::emit::c_header::render(&plan, "layout.toml")
+    vmlayout::emit::c_header::render(
+        &plan,
+        &vmlayout::emit::Origin::cli("layout.toml", "generated"),
+    )
 }
 
 /// The value `name` is defined as (the rest of its `#define` line).
@@ -221,7 +227,10 @@ fn an_exclusive_end_at_the_top_is_omitted() {
     let text = std::fs::read_to_string(vmlayout_tests::repo().join("layout.toml")).unwrap()
         + "\n[[region]]\nname = \"log\"\npurpose = \"reserved\"\ndescription = \"log\"\nat = \"top - 2M\"\nsize = \"2M\"\nperms = \"rw\"\n\n[c_header]\nends = \"exclusive\"\n";
     let plan = vmlayout::plan_from_str("layout.toml", &text).unwrap_or_else(|e| panic!("{e}"));
-    let header = vmlayout::emit::c_header::render(&plan, "layout.toml");
+    let header = vmlayout::emit::c_header::render(
+        &plan,
+        &vmlayout::emit::Origin::cli("layout.toml", "generated"),
+    );
     assert!(value(&header, "LOG_VIRT_END").is_none());
     assert!(header.contains("/* LOG_VIRT_END: none, 2^64 (see _LAST) */"));
     assert_eq!(

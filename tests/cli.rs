@@ -103,7 +103,12 @@ fn generate_writes_five_files_and_check_detects_staleness() {
     assert_eq!(code(&o), 1);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("layout.h") && err.contains(vmlayout::emit::REGENERATE),
+        err.contains("layout.h")
+            && err.contains(&format!(
+                "run `vmlayout generate layout.toml --out {out_s}`"
+            ))
+            && err.contains("(from the layout)")
+            && err.contains("-/* edited by hand */"),
         "{err}"
     );
     assert_eq!(

@@ -7,7 +7,10 @@ use vmlayout_tests::{plan, relative, valid_layouts};
 fn every_emitter_for_every_plan() {
     for (name, path) in valid_layouts() {
         let plan = plan(&path);
-        for artefact in vmlayout::emit::all(&plan, &relative(&path)) {
+        for artefact in vmlayout::emit::all(
+            &plan,
+            &vmlayout::emit::Origin::cli(relative(&path), "generated"),
+        ) {
             let snapshot = format!("{name}__{}", artefact.file_name.replace('.', "_"));
             insta::assert_snapshot!(snapshot, artefact.contents);
         }

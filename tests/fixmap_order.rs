@@ -33,7 +33,10 @@ fn linux_numbers_its_slots_down_from_fixaddr_top() {
 #[test]
 fn every_output_agrees_on_the_down_order_and_the_hole() {
     let plan = linux();
-    let out = vmlayout::emit::all(&plan, "linux.toml");
+    let out = vmlayout::emit::all(
+        &plan,
+        &vmlayout::emit::Origin::cli("linux.toml", "generated"),
+    );
     let text = |name: &str| {
         out.iter()
             .find(|a| a.file_name == name)

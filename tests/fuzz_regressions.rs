@@ -19,7 +19,10 @@ fn fuzz_findings_and_seeds_do_not_panic() {
             let result =
                 std::panic::catch_unwind(|| match vmlayout::plan_from_str("input.toml", text) {
                     Ok(plan) => {
-                        let _ = vmlayout::emit::all(&plan, "input.toml");
+                        let _ = vmlayout::emit::all(
+                            &plan,
+                            &vmlayout::emit::Origin::cli("input.toml", "generated"),
+                        );
                         Vec::new()
                     }
                     Err(e) => {

@@ -4,7 +4,10 @@
 fn committed_outputs_are_fresh() {
     let repo = vmlayout_tests::repo();
     let plan = vmlayout_tests::plan(&repo.join("layout.toml"));
-    let artefacts = vmlayout::emit::all(&plan, "layout.toml");
+    let artefacts = vmlayout::emit::all(
+        &plan,
+        &vmlayout::emit::Origin::cli("layout.toml", "generated"),
+    );
     let stale = vmlayout::output::stale(&repo.join("generated"), &artefacts);
     assert!(
         stale.is_empty(),
@@ -14,7 +17,9 @@ fn committed_outputs_are_fresh() {
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(", "),
-        vmlayout::emit::REGENERATE
+        vmlayout::emit::Origin::cli("layout.toml", "generated")
+            .command()
+            .unwrap()
     );
 }
 

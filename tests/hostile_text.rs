@@ -210,7 +210,7 @@ fn check_one(name: &str, gap: &str, text: &str, file: &str) -> Result<bool, Test
         return Ok(false); // refused with a diagnostic: nothing reaches an output
     };
     let dir = tempfile::tempdir().unwrap();
-    for artefact in vmlayout::emit::all(&plan, &file) {
+    for artefact in vmlayout::emit::all(&plan, &vmlayout::emit::Origin::cli(&file, "out")) {
         std::fs::write(dir.path().join(artefact.file_name), &artefact.contents).unwrap();
     }
     if let Err(e) = compile_all(dir.path()) {

@@ -108,7 +108,8 @@ fn another_allowed_load_address_relinks_consistently() {
     let moved = plan
         .loaded_at(0x8060_0000)
         .expect("an allowed load address");
-    let script = vmlayout::emit::linker::render(&moved, "x.toml");
+    let script =
+        vmlayout::emit::linker::render(&moved, &vmlayout::emit::Origin::cli("x.toml", "generated"));
     assert!(script.contains("__vmlayout_load_address = 0x80600000;"));
     assert!(plan.loaded_at(0x8050_0000).is_err(), "not on a 2 MiB step");
     assert!(plan.loaded_at(0x8120_0000).is_err(), "past load_range");

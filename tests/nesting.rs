@@ -29,7 +29,8 @@ fn nested_regions_plan_and_follow_their_parent_in_the_map() {
         &order[vmap..vmap + 4],
         ["vmap", "jit_data", "jit", "jit_scratch"]
     );
-    let rust = vmlayout::emit::rust::render(&plan, "x.toml");
+    let rust =
+        vmlayout::emit::rust::render(&plan, &vmlayout::emit::Origin::cli("x.toml", "generated"));
     assert!(rust.contains("a nested region lies inside its parent"));
 }
 

@@ -229,7 +229,7 @@ proptest! {
             Ok(plan) => plan,
             Err(e) => panic!("a plan valid by construction was rejected:\n{}\n---\n{}", e.render(), generated.toml),
         };
-        let artefacts = vmlayout::emit::all(&plan, "gen.toml");
+        let artefacts = vmlayout::emit::all(&plan, &vmlayout::emit::Origin::cli("gen.toml", "generated"));
         let text = |name: &str| artefacts.iter().find(|a| a.file_name == name).expect("artefact").contents.clone();
         let json: Value = serde_json::from_str(&text("layout.json")).expect("JSON");
 
@@ -409,7 +409,7 @@ proptest! {
         }
         let result = std::panic::catch_unwind(|| match vmlayout::plan_from_str("mutated.toml", &text) {
             Ok(plan) => {
-                let _ = vmlayout::emit::all(&plan, "mutated.toml");
+                let _ = vmlayout::emit::all(&plan, &vmlayout::emit::Origin::cli("mutated.toml", "generated"));
                 None
             }
             Err(e) => {

@@ -38,7 +38,7 @@ proptest! {
         prop_assert_eq!(top.last, u64::MAX);
         prop_assert_eq!(top.end(), None);
         prop_assert_eq!(top.start, 0u64.wrapping_sub(size));
-        let outputs = vmlayout::emit::all(&plan, "top.toml");
+        let outputs = vmlayout::emit::all(&plan, &vmlayout::emit::Origin::cli("top.toml", "generated"));
         let text = |name: &str| outputs.iter().find(|a| a.file_name == name).unwrap().contents.clone();
         let (rust, c, ld, json) = (text("layout.rs"), text("layout.h"), text("layout.ld"), text("layout.json"));
         prop_assert!(rust.contains("pub const TOP_VIRT_LAST: usize = 0xffff_ffff_ffff_ffff;"));

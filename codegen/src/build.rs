@@ -135,7 +135,7 @@ fn build(default_layout: &Path, needs: Option<&Path>) -> Plan {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let artefacts = crate::emit::all(&plan, &shown);
+    let artefacts = crate::emit::all(&plan, &crate::emit::Origin::BuildScript { layout: shown });
     if let Err(e) = crate::output::write_all(&out_dir, &artefacts) {
         eprintln!("{e}");
         std::process::exit(2);

@@ -84,9 +84,6 @@ fn load(path: &Path, needs: Option<&Path>) -> Result<Plan, ExitCode> {
 
 /// How the layout file is named in generated preambles: as given on the command line,
 /// so committed outputs do not depend on where the repository is checked out.
-fn source_label(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
-}
 
 fn run(cli: Cli) -> Result<(), ExitCode> {
     match cli.command {
@@ -110,16 +107,33 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
         }
         Command::Generate { file, out, check } => {
             let plan = load(&file, cli.needs.as_deref())?;
-            let artefacts = emit::all(&plan, &source_label(&file));
+            let origin = emit::Origin::cli(&file, &out);
+            let artefacts = emit::all(&plan, &origin);
             if check {
                 let stale = output::stale(&out, &artefacts);
                 if !stale.is_empty() {
+                    // What would change, as a unified diff per stale file.
                     for path in &stale {
                         eprintln!("stale: {}", path.display());
+                        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                        let new = artefacts.iter().find(|a| a.file_name == name);
+                        let old = std::fs::read(path).unwrap_or_default();
+                        if let Some(new) = new {
+                            let old = String::from_utf8_lossy(&old);
+                            let diff = similar::TextDiff::from_lines(old.as_ref(), &new.contents);
+                            let shown = path.display().to_string();
+                            eprint!(
+                                "{}",
+                                diff.unified_diff().context_radius(2).header(
+                                    &format!("{shown} (on disk)"),
+                                    &format!("{shown} (from the layout)")
+                                )
+                            );
+                        }
                     }
                     eprintln!(
                         "error: generated files are out of date; run `{}`",
-                        emit::REGENERATE
+                        origin.command().unwrap_or_default()
                     );
                     return Err(ExitCode::from(INVALID));
                 }

@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(g.start + g.size, g.end);
             }
             assert_eq!(plan.fixmap.top, plan.fixmap.base + plan.fixmap.slot_count() * 4096);
-            for artefact in vmlayout::emit::all(&plan, "fuzz.toml") {
+            for artefact in vmlayout::emit::all(&plan, &vmlayout::emit::Origin::cli("fuzz.toml", "generated")) {
                 assert!(!artefact.contents.is_empty());
             }
         }

@@ -119,8 +119,9 @@ pub fn builtins() -> &'static BTreeSet<String> {
 /// Every name the emitters define for `plan`.
 fn defined_names(plan: &Plan) -> BTreeSet<String> {
     let mut names = rust_items(super::rust::tokens(plan));
-    names.extend(c_macros(&super::c_header::render(plan, "layout.toml")));
-    names.extend(linker_symbols(&super::linker::render(plan, "layout.toml")));
+    let origin = super::Origin::cli("layout.toml", "generated");
+    names.extend(c_macros(&super::c_header::render(plan, &origin)));
+    names.extend(linker_symbols(&super::linker::render(plan, &origin)));
     names
 }
 

@@ -17,17 +17,17 @@ use crate::plan::{CEnds, CHeader, CLiterals, Plan, SlotOrder};
 const GUARD: &str = "VMLAYOUT_LAYOUT_H";
 
 /// The header for `plan`; `source` names the layout file in the preamble.
-pub fn render(plan: &Plan, source: &str) -> String {
+pub fn render(plan: &Plan, source: &super::Origin) -> String {
     render_with(plan, source, true)
 }
 
 /// The header without the `[c_header]` aliases: the names validation checks the
 /// aliases against.
-pub fn render_without_aliases(plan: &Plan, source: &str) -> String {
+pub fn render_without_aliases(plan: &Plan, source: &super::Origin) -> String {
     render_with(plan, source, false)
 }
 
-fn render_with(plan: &Plan, source: &str, aliases: bool) -> String {
+fn render_with(plan: &Plan, source: &super::Origin, aliases: bool) -> String {
     let mut h = Header {
         s: String::new(),
         opts: &plan.c_header,
@@ -113,9 +113,9 @@ impl Header<'_> {
     }
 
     /// The preamble comment, the include guard and `VMLAYOUT_UL`.
-    fn opening(&mut self, source: &str) {
+    fn opening(&mut self, source: &super::Origin) {
         let preamble = wrap(
-            &super::preamble(&super::escape::block_comment(source)),
+            &super::escape::block_comment(&super::preamble(source)),
             " * ",
             80,
         )

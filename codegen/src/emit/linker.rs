@@ -12,7 +12,7 @@ use crate::plan::Plan;
 
 /// The linker script for `plan`; `source` names the layout file in the preamble and
 /// in every assertion's message.
-pub fn render(plan: &Plan, source: &str) -> String {
+pub fn render(plan: &Plan, source: &super::Origin) -> String {
     let mut s = String::new();
     header(&mut s, plan, source);
     symbols(&mut s, plan);
@@ -22,7 +22,7 @@ pub fn render(plan: &Plan, source: &str) -> String {
 }
 
 /// The preamble and the plan's numbers as `__vmlayout_*` symbols.
-fn header(s: &mut String, plan: &Plan, source: &str) {
+fn header(s: &mut String, plan: &Plan, source: &super::Origin) {
     let image = plan.image();
     let p = &plan.platform;
     let _ = writedoc!(
@@ -45,7 +45,7 @@ fn header(s: &mut String, plan: &Plan, source: &str) {
         __vmlayout_page_size = {page_size};
 
         ",
-        preamble = super::preamble(&super::escape::block_comment(source)),
+        preamble = super::escape::block_comment(&super::preamble(source)),
         mode = plan.paging.mode,
         name = image.name,
         link = hex_plain(image.start),
@@ -91,12 +91,12 @@ fn symbols(s: &mut String, plan: &Plan) {
 }
 
 /// Link-time limits, each naming the layout field to change.
-fn assertions(s: &mut String, plan: &Plan, source: &str) {
+fn assertions(s: &mut String, plan: &Plan, source: &super::Origin) {
     let name = &plan.image().name;
     // The file name reaches a comment and strings: each gets its own escaping.
     let (source, comment_source) = (
-        super::escape::linker_string(source),
-        super::escape::block_comment(source),
+        super::escape::linker_string(source.layout()),
+        super::escape::block_comment(source.layout()),
     );
     let region_key = format!("the size of region `{name}` in {source}");
     let _ = writedoc!(

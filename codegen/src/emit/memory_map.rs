@@ -11,7 +11,7 @@ use crate::fmt::{hex_plain, human_size};
 use crate::plan::Plan;
 
 /// MEMORY-MAP.md for `plan`; `source` names the layout file in the preamble.
-pub fn render(plan: &Plan, source: &str) -> String {
+pub fn render(plan: &Plan, source: &super::Origin) -> String {
     let mut s = String::new();
     heading(&mut s, plan, source);
     for row in rows(plan) {
@@ -21,7 +21,7 @@ pub fn render(plan: &Plan, source: &str) -> String {
     s
 }
 
-fn heading(s: &mut String, plan: &Plan, source: &str) {
+fn heading(s: &mut String, plan: &Plan, source: &super::Origin) {
     let p = &plan.paging;
     let _ = writedoc!(
         s,
@@ -38,7 +38,7 @@ fn heading(s: &mut String, plan: &Plan, source: &str) {
         | Start | End (inclusive) | Size | Slots | Perms | Name | Kind | Description |
         |---|---|---|---|---|---|---|---|
         ",
-        preamble = super::preamble(&super::escape::html_comment(source)),
+        preamble = super::escape::html_comment(&super::preamble(source)),
         mode = p.mode,
         levels = p.levels,
         root = p.root_level,

@@ -79,7 +79,10 @@ fn identifier(text: &str, what: &str, span: &Span, prefix: bool, diags: &mut Dia
 /// Every name the assembled plan's header defines is defined once; every alias
 /// is new and names one of them.
 pub(super) fn names(plan: &Plan, spec: &LayoutSpec, diags: &mut Diagnostics) {
-    let header = crate::emit::c_header::render_without_aliases(plan, "layout.toml");
+    let header = crate::emit::c_header::render_without_aliases(
+        plan,
+        &crate::emit::Origin::cli("layout.toml", "generated"),
+    );
     let mut defined: BTreeMap<String, usize> = BTreeMap::new();
     for name in crate::emit::builtins::c_macros(&header) {
         *defined.entry(name).or_default() += 1;

@@ -58,11 +58,11 @@ pub fn tokens(plan: &Plan) -> TokenStream {
 }
 
 /// The module as formatted Rust source with its preamble.
-pub fn render(plan: &Plan, source: &str) -> String {
+pub fn render(plan: &Plan, source: &super::Origin) -> String {
     let file: syn::File = syn::parse2(tokens(plan)).expect("the Rust emitter produces valid Rust");
     format!(
         "// {}\n// Every END is exclusive; every root-slot LAST is inclusive.\n\n{}",
-        super::preamble(&super::escape::line_comment(source)),
+        super::escape::line_comment(&super::preamble(source)),
         prettyplease::unparse(&file)
     )
 }
