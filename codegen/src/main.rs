@@ -82,9 +82,6 @@ fn load(path: &Path, needs: Option<&Path>) -> Result<Plan, ExitCode> {
     })
 }
 
-/// How the layout file is named in generated preambles: as given on the command line,
-/// so committed outputs do not depend on where the repository is checked out.
-
 fn run(cli: Cli) -> Result<(), ExitCode> {
     match cli.command {
         Command::Check { file } => {
