@@ -28,7 +28,8 @@
  * 0xfffffff800000000 0xfffffff8ffffffff L2 480-483  rw-  frametable 4 GiB
  * 0xfffffff000000000 0xfffffff7ffffffff L2 448-479  ---  (unused) 32 GiB
  * 0xffffffc000000000 0xffffffefffffffff L2 256-447  rw-  directmap 192 GiB
- * 0x4000000000       0xffffffbfffffffff             (non-canonical)
+ * 0x4000000000       0xffffffbfffffffff             
+ *     (non-canonical) ≈ 16.0 EiB
  * 0x0                0x3fffffffff       L2 0-255    ---  (unused) 256 GiB
  */
 
@@ -116,7 +117,8 @@
 #define FDT_GUARD_SIZE                  VMLAYOUT_UL(0x200000)
 #define FDT_GUARD_LAST                  VMLAYOUT_UL(0xffffffffc09fffff)
 
-/* Fixmap: FIX_LAST is inclusive, FIXADDR_TOP exclusive; groups: _LAST is inclusive */
+/* Fixmap: FIX_LAST is inclusive, FIXADDR_TOP exclusive */
+/* Slot groups: _LAST is inclusive */
 #define FIXADDR_START                   VMLAYOUT_UL(0xffffffffc0a00000)
 #define FIXADDR_TOP                     VMLAYOUT_UL(0xffffffffc0a09000)
 #define FIXMAP_TABLES_START             VMLAYOUT_UL(0xffffffffc0a00000)

@@ -138,6 +138,9 @@ fn every_layout_in_every_profile_compiles_wherever_the_header_is_included() {
                 &plan,
                 &vmlayout::emit::Origin::cli("layout.toml", "generated"),
             );
+            if let Some(wide) = header.lines().find(|l| l.chars().count() > 80) {
+                panic!("{name} with {profile:?}: a line over 80 columns:\n{wide}");
+            }
             let dir = tempfile::tempdir().unwrap();
             std::fs::write(dir.path().join("layout.h"), &header).unwrap();
             let fixmap_addr = format!("{}FIXMAP_ADDR", plan.c_header.prefix);

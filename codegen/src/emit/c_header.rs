@@ -65,6 +65,12 @@ impl Header<'_> {
     /// fit 80 columns.
     fn define(&mut self, name: &str, value: &str) {
         let name = self.name(name);
+        self.define_as_is(&name, value);
+    }
+
+    /// `#define name value` with `name` as given (no prefix), wrapped as
+    /// [`Header::define`] wraps.
+    fn define_as_is(&mut self, name: &str, value: &str) {
         let line = format!("#define {name:<31} {value}");
         if line.len() <= 80 {
             let _ = writeln!(self.s, "{line}");
@@ -236,7 +242,7 @@ impl Header<'_> {
         let note = self.ends_note();
         let _ = writeln!(
             self.s,
-            "\n/* Fixmap: FIX_LAST is inclusive, FIXADDR_TOP exclusive; groups: {note} */"
+            "\n/* Fixmap: FIX_LAST is inclusive, FIXADDR_TOP exclusive */\n/* Slot groups: {note} */"
         );
         for (name, value) in [
             ("FIXADDR_START", f.base),
@@ -278,9 +284,9 @@ impl Header<'_> {
             return;
         }
         self.s.push_str("\n/* Aliases ([c_header] aliases) */\n");
-        for (alias, target) in &self.opts.aliases {
-            let line = format!("#define {alias:<31} {target}");
-            let _ = writeln!(self.s, "{line}");
+        let opts = self.opts;
+        for (alias, target) in &opts.aliases {
+            self.define_as_is(alias, target);
         }
     }
 
@@ -377,10 +383,11 @@ fn memory_map(s: &mut String, plan: &Plan) {
             " * {:<18} {:<18} {:<11} {perms:<4} {label} {}",
             row.start, row.last, row.slots, row.size
         );
+        // Too wide for 80 columns: the name and size go on a line of their own.
         let line = if line.len() > 80 {
             format!(
-                " * {:<18} {:<18} {:<11} {label}",
-                row.start, row.last, row.slots
+                " * {:<18} {:<18} {:<11} {perms}\n *     {label} {}",
+                row.start, row.last, row.slots, row.size
             )
         } else {
             line
