@@ -205,3 +205,70 @@ fn a_write_that_fails_midway_rolls_back_the_files_already_written() {
         .collect();
     assert!(stray.is_empty(), "no temporary files left: {stray:?}");
 }
+
+/// Outputs are ordinary files: `rw-rw-rw-` less the umask, not a temporary
+/// file's `rw-------`.
+#[cfg(unix)]
+#[test]
+fn generated_files_follow_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let out = tempfile::tempdir().unwrap();
+    for (umask, mode) in [("022", 0o644), ("027", 0o640)] {
+        let dir = out.path().join(umask);
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask {umask} && exec \"$0\" generate layout.toml --out \"$1\""
+            ))
+            .arg(env!("CARGO_BIN_EXE_vmlayout"))
+            .arg(&dir)
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "{status:?}");
+        let got = std::fs::metadata(dir.join("layout.h"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(got, mode, "umask {umask}");
+    }
+}
+
+/// `map` into a reader that closes the pipe early stops quietly: no panic, no
+/// error, status 0. The plan is large enough that its map outgrows a pipe's buffer.
+#[test]
+fn map_into_a_closed_pipe_stops_quietly() {
+    let base = std::fs::read_to_string(repo().join("layout.toml")).unwrap();
+    let many: String = (0..600)
+        .map(|i| {
+            format!(
+                "\n[[region]]\nname = \"r{i}\"\npurpose = \"reserved\"\ndescription = \"padding\"\nat = \"slot(100) + {}K\"\nsize = \"4K\"\nperms = \"r\"\n",
+                i * 8
+            )
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.toml");
+    std::fs::write(&file, base + &many).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vmlayout"))
+        .arg("map")
+        .arg(&file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away before reading anything
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

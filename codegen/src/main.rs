@@ -82,6 +82,21 @@ fn load(path: &Path, needs: Option<&Path>) -> Result<Plan, ExitCode> {
     })
 }
 
+/// Write `text` to standard output. A reader that closed the pipe early (`| head`)
+/// took what it wanted: stop quietly. Any other write error is an I/O error.
+fn to_stdout(text: &str) -> Result<(), ExitCode> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => {
+            eprintln!("error: writing to standard output: {e}");
+            Err(ExitCode::from(USAGE_OR_IO))
+        }
+    }
+}
+
 fn run(cli: Cli) -> Result<(), ExitCode> {
     match cli.command {
         Command::Check { file } => {
@@ -154,14 +169,14 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
         }
         Command::Map { file } => {
             let plan = load(&file, cli.needs.as_deref())?;
-            print!("{}", emit::memory_map::render_terminal(&plan));
+            to_stdout(&emit::memory_map::render_terminal(&plan))?;
         }
         Command::Export {
             file,
             format: Format::Json,
         } => {
             let plan = load(&file, cli.needs.as_deref())?;
-            print!("{}", emit::json::render(&plan));
+            to_stdout(&emit::json::render(&plan))?;
         }
     }
     Ok(())

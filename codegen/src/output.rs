@@ -56,10 +56,14 @@ pub fn write_all(dir: &Path, artefacts: &[Artefact]) -> Result<WriteReport, Outp
             path: path.clone(),
             error,
         };
-        let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", a.file_name))
-            .tempfile_in(dir)
-            .map_err(err)?;
+        let prefix = format!(".{}.", a.file_name);
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix);
+        // A generated file is an ordinary file: `rw-rw-rw-` less the umask, as any
+        // tool's output (a temporary file alone would be `rw-------`).
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let mut tmp = builder.tempfile_in(dir).map_err(err)?;
         tmp.write_all(a.contents.as_bytes()).map_err(err)?;
         tmp.as_file().sync_all().map_err(err)?;
         staged.push((tmp, path));
