@@ -155,8 +155,21 @@ pub fn plan_from_file_for(path: &Path, needs: Option<&Needs>) -> Result<Plan, Lo
         path: shown.clone(),
         error,
     })?;
+    plan_from_bytes_for(&shown, bytes, needs).map_err(LoadError::Layout)
+}
+
+/// Plan a layout read as bytes; `shown` names it in diagnostics. Bytes that are
+/// not UTF-8 get a diagnostic pointing at the first such byte, as from the CLI.
+///
+/// # Errors
+/// The bytes are not UTF-8, the layout is invalid, or it does not meet `needs`.
+pub fn plan_from_bytes_for(
+    shown: &str,
+    bytes: Vec<u8>,
+    needs: Option<&Needs>,
+) -> Result<Plan, LayoutError> {
     match String::from_utf8(bytes) {
-        Ok(source) => plan_from_str_for(&shown, &source, needs).map_err(LoadError::Layout),
+        Ok(source) => plan_from_str_for(shown, &source, needs),
         Err(e) => {
             // TOML is UTF-8: point at the first byte that is not.
             let valid = e.utf8_error().valid_up_to();
@@ -171,11 +184,11 @@ pub fn plan_from_file_for(path: &Path, needs: Option<&Needs>) -> Result<Plan, Lo
                 Diagnostic::error("the layout is not UTF-8 text", at..at + 1, "not UTF-8")
                     .with_help("TOML files are UTF-8: re-save the file as UTF-8"),
             );
-            Err(LoadError::Layout(LayoutError {
-                path: shown,
+            Err(LayoutError {
+                path: shown.to_string(),
                 source,
                 diagnostics,
-            }))
+            })
         }
     }
 }

@@ -49,8 +49,11 @@ pub fn layout(input: TokenStream) -> TokenStream {
     let shown = env_value
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| literal.value());
-    let loaded = match std::fs::read_to_string(&path) {
-        Ok(source) => vmlayout::plan_from_str(&shown, &source).map_err(vmlayout::LoadError::Layout),
+    // Read as the CLI reads: bytes that are not UTF-8 get the caret diagnostic.
+    let loaded = match std::fs::read(&path) {
+        Ok(bytes) => {
+            vmlayout::plan_from_bytes_for(&shown, bytes, None).map_err(vmlayout::LoadError::Layout)
+        }
         Err(error) => Err(vmlayout::LoadError::Io {
             path: path.display().to_string(),
             error,
