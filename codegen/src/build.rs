@@ -77,11 +77,34 @@ pub fn expand_env_vars(
     Ok((out, names))
 }
 
+/// Why a build script could not plan the layout, ready to print (the layout's
+/// diagnostics rendered with carets, or one sentence).
+#[derive(Debug)]
+pub struct BuildError {
+    /// The message; several lines for rendered diagnostics.
+    pub message: String,
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+fn build_error(message: impl std::fmt::Display) -> BuildError {
+    BuildError {
+        message: message.to_string(),
+    }
+}
+
 /// Plan `default_layout` (or `$VMLAYOUT_FILE`), write the artefacts to `OUT_DIR`,
 /// pass the linker script with `-T`, and print the `rerun-if-*` lines. An invalid
-/// layout prints its diagnostics and fails the build.
+/// layout fails the build: its diagnostics reach the user through `cargo::error=`
+/// (cargo shows them and fails the build, without dumping the script's output).
 pub fn kernel(default_layout: impl AsRef<Path>) -> Plan {
-    build(default_layout.as_ref(), None)
+    try_kernel(default_layout, None::<&Path>).unwrap_or_else(|e| fail(&e))
 }
 
 /// Like [`kernel`], and the plan must also meet the kernel's requirements in
@@ -89,46 +112,54 @@ pub fn kernel(default_layout: impl AsRef<Path>) -> Plan {
 /// [`crate::needs`]): a plan that does not fails the build with diagnostics
 /// pointing into the layout, before the kernel's own code is compiled.
 pub fn kernel_needing(default_layout: impl AsRef<Path>, needs: impl AsRef<Path>) -> Plan {
-    build(default_layout.as_ref(), Some(needs.as_ref()))
+    try_kernel(default_layout, Some(needs)).unwrap_or_else(|e| fail(&e))
 }
 
-fn build(default_layout: &Path, needs: Option<&Path>) -> Plan {
+/// What [`kernel`] and [`kernel_needing`] do, returning the problem instead of
+/// failing the build: for a build script that reports it its own way. The
+/// `rerun-if-*` lines are printed first, so fixing the input reruns the script.
+///
+/// # Errors
+/// The layout or `needs` cannot be read or is invalid, the plan does not meet
+/// `needs`, `$VMLAYOUT_LOAD_AT` is malformed or not an allowed load address, or
+/// the artefacts cannot be written to `OUT_DIR`.
+///
+/// # Panics
+/// Outside a cargo build script (`CARGO_MANIFEST_DIR` or `OUT_DIR` unset).
+pub fn try_kernel(
+    default_layout: impl AsRef<Path>,
+    needs: Option<impl AsRef<Path>>,
+) -> Result<Plan, BuildError> {
     let manifest_dir = PathBuf::from(
         std::env::var_os("CARGO_MANIFEST_DIR").expect("run from a cargo build script"),
     );
     let out_dir =
         PathBuf::from(std::env::var_os("OUT_DIR").expect("run from a cargo build script"));
     let env_value = std::env::var(LAYOUT_ENV).ok();
-    let path = layout_path(&manifest_dir, default_layout, env_value.as_deref());
+    let path = layout_path(&manifest_dir, default_layout.as_ref(), env_value.as_deref());
 
     // Register the inputs before anything can fail, so fixing them triggers a rerun.
     println!("cargo:rerun-if-env-changed={LAYOUT_ENV}");
     println!("cargo:rerun-if-env-changed={LOAD_AT_ENV}");
     println!("cargo:rerun-if-changed={}", path.display());
 
-    let needs = needs.map(|given| {
-        let n = manifest_dir.join(given);
-        println!("cargo:rerun-if-changed={}", n.display());
-        let mut needs = crate::Needs::from_file(&n).unwrap_or_else(|e| {
-            eprintln!("{e}");
-            std::process::exit(2);
-        });
-        // Diagnostics name the file as the kernel's build.rs does.
-        needs.source = given.display().to_string();
-        needs
-    });
-    let plan = match crate::plan_from_file_for(&path, needs.as_ref()) {
-        Ok(plan) => plan,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(1);
+    let needs = match needs {
+        Some(given) => {
+            let given = given.as_ref();
+            let n = manifest_dir.join(given);
+            println!("cargo:rerun-if-changed={}", n.display());
+            let mut needs = crate::Needs::from_file(&n).map_err(build_error)?;
+            // Diagnostics name the file as the kernel's build.rs does.
+            needs.source = given.display().to_string();
+            Some(needs)
         }
+        None => None,
     };
-    let plan = match load_at() {
-        Some(load) => plan.loaded_at(load).unwrap_or_else(|e| {
-            eprintln!("error: {LOAD_AT_ENV}: {e}");
-            std::process::exit(1);
-        }),
+    let plan = crate::plan_from_file_for(&path, needs.as_ref()).map_err(build_error)?;
+    let plan = match load_at()? {
+        Some(load) => plan
+            .loaded_at(load)
+            .map_err(|e| build_error(format!("error: {LOAD_AT_ENV}: {e}")))?,
         None => plan,
     };
     let shown = path.file_name().map_or_else(
@@ -136,30 +167,35 @@ fn build(default_layout: &Path, needs: Option<&Path>) -> Plan {
         |n| n.to_string_lossy().into_owned(),
     );
     let artefacts = crate::emit::all(&plan, &crate::emit::Origin::BuildScript { layout: shown });
-    if let Err(e) = crate::output::write_all(&out_dir, &artefacts) {
-        eprintln!("{e}");
-        std::process::exit(2);
-    }
+    crate::output::write_all(&out_dir, &artefacts).map_err(build_error)?;
     let script = out_dir.join("layout.ld");
     println!("cargo:rustc-link-arg=-T{}", script.display());
-    plan
+    Ok(plan)
 }
 
-/// The address `$VMLAYOUT_LOAD_AT` asks for, if set (exits on a malformed one).
-fn load_at() -> Option<u64> {
-    let text = std::env::var(LOAD_AT_ENV).ok().filter(|v| !v.is_empty())?;
+/// Fail the build with `e`: each line a `cargo::error=` directive, so cargo shows
+/// the rendered diagnostic as it is and fails the build.
+fn fail(e: &BuildError) -> ! {
+    for line in e.message.lines() {
+        // An empty directive would print nothing: keep the blank line visible.
+        println!("cargo::error={}", if line.is_empty() { " " } else { line });
+    }
+    std::process::exit(0)
+}
+
+/// The address `$VMLAYOUT_LOAD_AT` asks for, if set.
+fn load_at() -> Result<Option<u64>, BuildError> {
+    let Some(text) = std::env::var(LOAD_AT_ENV).ok().filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
     let digits = text.replace('_', "");
     let parsed = match digits.strip_prefix("0x") {
         Some(hex) => u64::from_str_radix(hex, 16),
         None => digits.parse(),
     };
-    match parsed {
-        Ok(load) => Some(load),
-        Err(e) => {
-            eprintln!("error: {LOAD_AT_ENV}={text}: {e}");
-            std::process::exit(1);
-        }
-    }
+    parsed
+        .map(Some)
+        .map_err(|e| build_error(format!("error: {LOAD_AT_ENV}={text}: {e}")))
 }
 
 #[cfg(test)]
