@@ -273,6 +273,21 @@ fn bad_prefixes_and_aliases_are_refused_where_they_are_written() {
             "already a name the C header defines",
         ),
         ("ends = \"half\"", "\"half\"", "unknown ends"),
+        (
+            "prefix = \"_\"",
+            "\"_\"",
+            "reserved for the C implementation",
+        ),
+        (
+            "aliases = { linux = \"FIX_LAST\" }",
+            "linux",
+            "a macro GCC predefines",
+        ),
+        (
+            "aliases = { A = \"VMLAYOUT_LAYOUT_H\" }",
+            "\"VMLAYOUT_LAYOUT_H\"",
+            "but not as a constant",
+        ),
     ];
     for (line, at, message) in cases {
         let text = format!("{base}\n[c_header]\n{line}\n");

@@ -104,3 +104,58 @@ fn a_bad_requirements_file_is_refused() {
     );
     assert!(Needs::parse("n.toml", "[[regoin]]\npurpose = \"image\"\nwhy = \"x\"").is_err());
 }
+
+/// The requirements on sizes, each missed by the repository's layout changed in
+/// one place: the DTB window, the image beside the boot pool, the identity code,
+/// the direct map's reach past the identity range. Each refusal points into the
+/// layout at the value to change.
+#[test]
+fn each_size_requirement_is_a_diagnostic() {
+    let fdt = "size = \"4M\"\nalign = \"2M\"\nperms = \"r\"";
+    let cases = [
+        (
+            "small-dtb-window",
+            "\n[[region]]\nname = \"tiny\"\npurpose = \"window\"\ndescription = \"x\"\nslot = 448\nsize = \"4K\"\nperms = \"r\"\n",
+            ("", ""),
+            "to hold at least 64 KiB",
+            "\"4K\"",
+        ),
+        (
+            "image-beside-pool",
+            "",
+            (fdt, "size = \"960M\"\nalign = \"2M\"\nperms = \"r\""),
+            "for its image besides the",
+            "\"2M\"",
+        ),
+        (
+            "identity-code",
+            "",
+            ("identity_size = \"4K\"", "identity_size = \"128\""),
+            "needs identity_size of at least 1 KiB",
+            "\"128\"",
+        ),
+        (
+            "direct-map-reach",
+            "",
+            ("slots = [256, 447]", "at = \"slot(256)\"\nsize = \"2M\""),
+            "the direct map must hold at least 6 MiB",
+            "\"2M\"",
+        ),
+    ];
+    for (name, extra, (from, to), message, at) in cases {
+        let text = layout().replacen(from, to, 1) + extra;
+        let needs = needs();
+        let err = vmlayout::plan_from_str_for("x.toml", &text, Some(&needs)).expect_err(name);
+        let d = err
+            .diagnostics
+            .iter()
+            .find(|d| d.message.contains(message))
+            .unwrap_or_else(|| panic!("{name}: {}", err.render()));
+        assert_eq!(&text[d.span.clone()], at, "{name}");
+        // Without the requirements the same layout is accepted: the rule is the kernel's.
+        assert!(
+            vmlayout::plan_from_str("x.toml", &text).is_ok() || name == "image-beside-pool",
+            "{name}"
+        );
+    }
+}

@@ -84,3 +84,23 @@ fn in_what(host: &str) -> String {
         other => other.into(),
     }
 }
+
+/// A misspelt table header beside the real one (`[[regoin]]` among `[[region]]`s)
+/// is a "did you mean", not "already set": the key it means is a table.
+#[test]
+fn a_misspelt_table_header_is_a_did_you_mean() {
+    let base = std::fs::read_to_string(vmlayout_tests::repo().join("layout.toml")).unwrap();
+    let text = base.replacen(
+        "[[region]]\nname = \"vmap\"",
+        "[[regoin]]\nname = \"vmap\"",
+        1,
+    );
+    assert_ne!(text, base);
+    let err = vmlayout::plan_from_str("x.toml", &text).expect_err("refused");
+    let d = err
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("unknown key `regoin`"))
+        .unwrap_or_else(|| panic!("{}", err.render()));
+    assert_eq!(d.help.as_deref(), Some("did you mean `region`?"));
+}

@@ -21,6 +21,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::fmt::human_size;
 use crate::plan::Purpose;
 use crate::resolve::Resolved;
 use crate::spec::LayoutSpec;
@@ -41,6 +42,34 @@ pub struct Needs {
     /// Purposes the consumer maps at boot: one nested in another is refused.
     #[serde(default)]
     pub nesting: Option<NestingNeed>,
+    /// What the consumer's own image takes.
+    #[serde(default)]
+    pub image: Option<ImageNeed>,
+    /// How much RAM above the identity range the consumer needs mapped.
+    #[serde(default)]
+    pub directmap: Option<DirectmapNeed>,
+}
+
+/// The consumer's image: its code and data take `size` bytes besides the boot
+/// table pool the plan computes, and its identity-mapped boot code
+/// `identity_code` bytes. Sizes are strings as in layout.toml (`"256K"`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageNeed {
+    pub size: String,
+    pub identity_code: String,
+    pub why: String,
+}
+
+/// The direct map (the lowest-addressed `directmap` region) maps RAM from the
+/// 1 GiB that holds the load address; the consumer takes page-table frames from
+/// RAM above the identity range, so the direct map must reach `frames` bytes
+/// past the identity range of every allowed load address.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectmapNeed {
+    pub frames: String,
+    pub why: String,
 }
 
 /// Regions of these purposes may not lie within one another (`within`).
@@ -58,6 +87,10 @@ pub struct NestingNeed {
 pub struct RegionNeed {
     /// A purpose name: `image`, `fixmap`, `window`, `directmap`, `reserved`.
     pub purpose: String,
+    /// The least size of the region the consumer uses, the lowest-addressed one
+    /// of this purpose (a size string, `"64K"`); any size when absent.
+    #[serde(default)]
+    pub min_size: Option<String>,
     /// Why the consumer needs it, for the diagnostic.
     pub why: String,
 }
@@ -105,6 +138,20 @@ impl Needs {
                 ));
             }
         }
+        let sizes = needs
+            .region
+            .iter()
+            .filter_map(|r| r.min_size.as_deref())
+            .chain(
+                needs
+                    .image
+                    .iter()
+                    .flat_map(|i| [i.size.as_str(), i.identity_code.as_str()]),
+            )
+            .chain(needs.directmap.iter().map(|d| d.frames.as_str()));
+        for size in sizes {
+            bytes(size).map_err(|why| format!("error: {source}: `{size}` is not a size: {why}"))?;
+        }
         for g in &needs.fixmap_group {
             if g.min_slots == 0 || g.min_slots > g.max_slots {
                 return Err(format!(
@@ -114,6 +161,14 @@ impl Needs {
             }
         }
         Ok(needs)
+    }
+}
+
+/// Bytes of a size string as layout.toml writes them (`"64K"`, `"2M"`, `4096`).
+fn bytes(text: &str) -> Result<u64, String> {
+    match crate::units::parse_size(text)? {
+        crate::units::SizeExpr::Bytes(b) => Ok(b),
+        crate::units::SizeExpr::Slots(_) => Err("give bytes, not root slots".into()),
     }
 }
 
@@ -252,6 +307,182 @@ fn check_nesting(
                 outer_region.name(),
                 nesting.why
             )),
+        );
+    }
+}
+
+/// The checked pieces of a plan the later requirements judge.
+#[derive(Clone, Copy)]
+pub(crate) struct PlanPieces<'a> {
+    pub platform: &'a crate::plan::Platform,
+    pub regions: &'a [crate::plan::Region],
+    /// Tables in the boot table pool the plan computes.
+    pub pool_tables: u64,
+}
+
+/// The requirements that need the checked plan's pieces: region sizes, the image
+/// beside the boot table pool, the direct map's reach past the identity range.
+pub(crate) fn check_pieces(
+    needs: &Needs,
+    spec: &LayoutSpec,
+    pieces: &PlanPieces<'_>,
+    diags: &mut Diagnostics,
+) {
+    let PlanPieces {
+        platform,
+        regions,
+        pool_tables: _,
+    } = *pieces;
+    let used = |purpose: Purpose| {
+        regions
+            .iter()
+            .filter(|r| r.purpose == purpose)
+            .min_by_key(|r| r.start)
+    };
+    let span_of = |name: &str| {
+        spec.regions
+            .iter()
+            .find(|r| r.name.as_ref().is_some_and(|n| n.value == name))
+            .map_or(0..0, |r| {
+                r.size
+                    .as_ref()
+                    .map_or_else(|| r.anchor(), |s| s.span.clone())
+            })
+    };
+    for need in &needs.region {
+        let purpose = Purpose::from_name(&need.purpose).expect("checked when parsed");
+        let (Some(min), Some(r)) = (need.min_size.as_deref(), used(purpose)) else {
+            continue;
+        };
+        let min = bytes(min).expect("checked when parsed");
+        if r.size < min {
+            diags.push(
+                Diagnostic::error(
+                    format!(
+                        "{} needs its `{}` region, `{}` (the lowest-addressed), to hold at least {}; it holds {}",
+                        needs.source,
+                        need.purpose,
+                        r.name,
+                        human_size(min),
+                        human_size(r.size)
+                    ),
+                    span_of(&r.name),
+                    "too small for the consumer",
+                )
+                .with_help(format!("grow `{}` to at least {}: {}", r.name, human_size(min), need.why)),
+            );
+        }
+    }
+    let platform_span = |key: &str| {
+        spec.platform.as_ref().map_or(0..0, |p| match key {
+            "identity_size" => p
+                .identity_size
+                .as_ref()
+                .map_or(p.span.clone(), |s| s.span.clone()),
+            _ => p
+                .image_max_size
+                .as_ref()
+                .map_or(p.span.clone(), |s| s.span.clone()),
+        })
+    };
+    if let Some(image) = &needs.image {
+        check_image(needs, image, pieces, &platform_span, diags);
+    }
+    if let (Some(dm_need), Some(dm)) = (&needs.directmap, used(Purpose::Directmap)) {
+        // RAM is mapped from the 1 GiB that holds the load address (at the
+        // latest); the frames lie above the identity range of the highest load.
+        let base = platform.load_first & !((1u64 << 30) - 1);
+        let frames = bytes(&dm_need.frames).expect("checked when parsed");
+        let reach = u128::from(platform.identity_end) - u128::from(base) + u128::from(frames);
+        if u128::from(dm.size) < reach {
+            let reach = u64::try_from(reach).unwrap_or(u64::MAX);
+            diags.push(
+                Diagnostic::error(
+                    format!(
+                        "{} maps RAM into `{}` from {} (the 1 GiB that holds the load address) and takes page-table frames above the identity range, which ends at {}: the direct map must hold at least {}; it holds {}",
+                        needs.source,
+                        dm.name,
+                        crate::fmt::hex(base),
+                        crate::fmt::hex(platform.identity_end),
+                        human_size(reach),
+                        human_size(dm.size)
+                    ),
+                    span_of(&dm.name),
+                    "too small to reach RAM the kernel can use",
+                )
+                .with_help(format!("grow `{}` to at least {}: {}", dm.name, human_size(reach), dm_need.why)),
+            );
+        }
+    }
+}
+
+/// The consumer's image fits beside the boot table pool, and its identity code in
+/// `identity_size`.
+fn check_image(
+    needs: &Needs,
+    image: &ImageNeed,
+    pieces: &PlanPieces<'_>,
+    platform_span: &dyn Fn(&str) -> Span,
+    diags: &mut Diagnostics,
+) {
+    let PlanPieces {
+        platform,
+        regions,
+        pool_tables,
+    } = *pieces;
+    let code = bytes(&image.size).expect("checked when parsed");
+    let pool = pool_tables * crate::paging::PAGE_SIZE;
+    let room = platform.image_max_size.min(
+        regions
+            .iter()
+            .find(|r| r.purpose == Purpose::Image)
+            .map_or(u64::MAX, |r| r.size),
+    );
+    if u128::from(code) + u128::from(pool) > u128::from(room) {
+        let window = regions
+            .iter()
+            .filter(|r| r.purpose == Purpose::Window)
+            .min_by_key(|r| r.start)
+            .map_or(String::new(), |w| {
+                format!(
+                    " (the FDT window `{}`, {}, takes most of the pool)",
+                    w.name,
+                    human_size(w.size)
+                )
+            });
+        diags.push(
+            Diagnostic::error(
+                format!(
+                    "{} needs {} for its image besides the {} boot table pool ({pool_tables} tables); image_max_size and the image region leave {}",
+                    needs.source,
+                    human_size(code),
+                    human_size(pool),
+                    human_size(room)
+                ),
+                platform_span("image_max_size"),
+                "the image would not fit",
+            )
+            .with_help(format!(
+                "raise image_max_size and the image region's size to at least {}, or shrink the boot pool{window}: {}",
+                human_size(code + pool),
+                image.why
+            )),
+        );
+    }
+    let identity_code = bytes(&image.identity_code).expect("checked when parsed");
+    if platform.identity_size < identity_code {
+        diags.push(
+            Diagnostic::error(
+                format!(
+                    "{} needs identity_size of at least {} for its identity-mapped boot code; the layout gives {}",
+                    needs.source,
+                    human_size(identity_code),
+                    human_size(platform.identity_size)
+                ),
+                platform_span("identity_size"),
+                "too small for the boot code",
+            )
+            .with_help(format!("set identity_size to \"{}\" or more: {}", human_size(identity_code).replace(" KiB", "K").replace(" MiB", "M").replace(" bytes", ""), image.why)),
         );
     }
 }

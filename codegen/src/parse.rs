@@ -318,7 +318,14 @@ impl<'a, 'i> Table<'a, 'i> {
             );
             let (typo, help) = unknown_key_help(name, what, allowed);
             // The key it was taken for is written here too: a second spelling of it.
-            let help = match typo.filter(|t| table.contains_key(*t)) {
+            // (Tables differ: `[[regoin]]` beside `[[region]]` is a misspelt header,
+            // answered with "did you mean".)
+            let scalar = |k: &str| {
+                table
+                    .get(k)
+                    .is_some_and(|v| !matches!(v.get_ref(), DeValue::Table(_) | DeValue::Array(_)))
+            };
+            let help = match typo.filter(|t| scalar(t)) {
                 Some(t) => format!(
                     "`{t}` is already set in {what}: remove this `{name}`, or merge the two"
                 ),

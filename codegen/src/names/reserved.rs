@@ -110,8 +110,9 @@ pub fn reserved_in(name: &str) -> Option<&'static str> {
     }
 }
 
-/// Keywords of C (C89 to C23) and C++ (to C++20): the C header is included from
-/// both, so a name it defines as a macro may be none of them.
+/// Keywords of C (C89 to C23) and C++ (to C++20), and the names GCC predefines
+/// outside the reserved space in its GNU modes and for assembly: the C header is
+/// included from all of them, so a name it defines may be none of these.
 pub const C_FAMILY: &[&str] = &[
     "alignas",
     "alignof",
@@ -225,6 +226,10 @@ pub const C_FAMILY: &[&str] = &[
     "defined",
     "__VA_ARGS__",
     "__VA_OPT__",
+    // Predefined as macros by GCC's GNU modes and for every .S file.
+    "linux",
+    "unix",
+    "i386",
 ];
 
 /// Why C reserves `name` for the implementation, if it does: a leading underscore
@@ -236,7 +241,7 @@ pub fn reserved_in_c(name: &str) -> Option<&'static str> {
             .next()
             .is_some_and(|c| c == '_' || c.is_ascii_uppercase());
     if C_FAMILY.contains(&name) {
-        Some("a keyword of C or C++")
+        Some("a keyword of C or C++, or a macro GCC predefines")
     } else if reserved_prefix {
         Some("reserved for the C implementation (C11 7.1.3: `__` or `_` and a capital)")
     } else {

@@ -500,10 +500,17 @@ impl Plan {
     pub fn loaded_at(&self, load: u64) -> Result<Plan, String> {
         let p = &self.platform;
         if !is_load_address(load, p.load_first, p.load_last, p.load_align) {
-            return Err(format!(
-                "{load:#x} is not a load address the plan allows ({:#x}, {:#x} + {:#x}, … up to {:#x})",
-                p.load_first, p.load_first, p.load_align, p.load_last
-            ));
+            return Err(if p.load_first == p.load_last {
+                format!(
+                    "{load:#x} is not a load address the plan allows (only {:#x}; a `load_range` in [platform] allows more)",
+                    p.load_first
+                )
+            } else {
+                format!(
+                    "{load:#x} is not a load address the plan allows ({:#x}, {:#x} + {:#x}, … up to {:#x})",
+                    p.load_first, p.load_first, p.load_align, p.load_last
+                )
+            });
         }
         let mut plan = self.clone();
         plan.platform.load_address = load;

@@ -54,8 +54,14 @@ fn identifier(text: &str, what: &str, span: &Span, prefix: bool, diags: &mut Dia
         );
         return false;
     }
-    // A prefix is judged by the names it starts; an alias as a whole.
-    if let Some(why) = reserved_in_c(text).filter(|_| !prefix || text.starts_with('_')) {
+    // A prefix is judged by the names it starts (each begins with a capital); an
+    // alias as a whole.
+    let judged = if prefix {
+        format!("{text}X")
+    } else {
+        text.to_string()
+    };
+    if let Some(why) = reserved_in_c(&judged).filter(|_| !prefix || text.starts_with('_')) {
         diags.push(
             Diagnostic::error(
                 format!("the C header {what} `{text}` is {why}"),
@@ -106,6 +112,10 @@ pub(super) fn names(plan: &Plan, spec: &LayoutSpec, diags: &mut Diagnostics) {
         );
     }
     let Some(c) = c else { return };
+    // The include guard and the literal helper are not constants to alias.
+    let aliasable = |name: &str| {
+        defined.contains_key(name) && name != "VMLAYOUT_LAYOUT_H" && name != "VMLAYOUT_UL"
+    };
     for (alias, target) in &c.aliases {
         if defined.contains_key(&alias.value) {
             diags.push(
@@ -120,17 +130,24 @@ pub(super) fn names(plan: &Plan, spec: &LayoutSpec, diags: &mut Diagnostics) {
                 .with_help("an alias adds a name: choose one the header does not define"),
             );
         }
-        if !defined.contains_key(&target.value) {
+        if !aliasable(&target.value) {
+            // The include guard and VMLAYOUT_UL are defined, but are no constants.
+            let what = if defined.contains_key(&target.value) {
+                "the header defines, but not as a constant"
+            } else {
+                "the C header does not define"
+            };
             let d = Diagnostic::error(
                 format!(
-                    "alias `{}` names `{}`, which the C header does not define",
+                    "alias `{}` names `{}`, which {what}",
                     alias.value, target.value
                 ),
                 target.span.clone(),
-                "not a defined name",
+                "not a defined constant",
             );
+            let candidates = defined.keys().map(String::as_str).filter(|n| aliasable(n));
             diags.push(
-                match did_you_mean(&target.value, defined.keys().map(String::as_str)) {
+                match did_you_mean(&target.value, candidates).filter(|b| *b != target.value) {
                     Some(best) => d.with_help(format!("did you mean `{best}`?")),
                     None => d.with_help(
                         "name a constant of layout.h, such as `FIXADDR_TOP` (with the prefix)",

@@ -525,10 +525,13 @@ fn check_capacity(
     diags.push(
         Diagnostic::error(
             format!(
-                "the fixmap groups need {slots} slots ({}) but region `{}` holds {} slots ({})",
+                "the fixmap groups need {slots} slots ({}) but region `{}` holds {} ({})",
                 needed.map_or("more than 2^64 bytes".into(), human_size),
                 placed.name,
-                placed.size / PAGE_SIZE,
+                match placed.size / PAGE_SIZE {
+                    1 => "1 slot".to_string(),
+                    n => format!("{n} slots"),
+                },
                 human_size(placed.size)
             ),
             fx.groups_span.clone(),

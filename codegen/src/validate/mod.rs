@@ -73,6 +73,14 @@ pub fn validate(
         }
         _ => None,
     };
+    if let (Some(needs), Some(platform), Some(tables)) = (needs, &platform, boot_tables) {
+        let pieces = crate::needs::PlanPieces {
+            platform,
+            regions: &regions,
+            pool_tables: tables.total(),
+        };
+        crate::needs::check_pieces(needs, spec, &pieces, diags);
+    }
     if let Some(needs) = needs {
         let ancestors: Vec<Vec<usize>> = (0..resolved.regions.len())
             .map(|i| nesting.ancestors(i))
