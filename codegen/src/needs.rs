@@ -389,30 +389,7 @@ pub(crate) fn check_pieces(
         check_image(needs, image, pieces, &platform_span, diags);
     }
     if let (Some(dm_need), Some(dm)) = (&needs.directmap, used(Purpose::Directmap)) {
-        // RAM is mapped from the 1 GiB that holds the load address (at the
-        // latest); the frames lie above the identity range of the highest load.
-        let base = platform.load_first & !((1u64 << 30) - 1);
-        let frames = bytes(&dm_need.frames).expect("checked when parsed");
-        let reach = u128::from(platform.identity_end) - u128::from(base) + u128::from(frames);
-        if u128::from(dm.size) < reach {
-            let reach = u64::try_from(reach).unwrap_or(u64::MAX);
-            diags.push(
-                Diagnostic::error(
-                    format!(
-                        "{} maps RAM into `{}` from {} (the 1 GiB that holds the load address) and takes page-table frames above the identity range, which ends at {}: the direct map must hold at least {}; it holds {}",
-                        needs.source,
-                        dm.name,
-                        crate::fmt::hex(base),
-                        crate::fmt::hex(platform.identity_end),
-                        human_size(reach),
-                        human_size(dm.size)
-                    ),
-                    span_of(&dm.name),
-                    "too small to reach RAM the kernel can use",
-                )
-                .with_help(format!("grow `{}` to at least {}: {}", dm.name, human_size(reach), dm_need.why)),
-            );
-        }
+        check_directmap(needs, dm_need, dm, platform, span_of(&dm.name), diags);
     }
 }
 
@@ -484,5 +461,40 @@ fn check_image(
             )
             .with_help(format!("set identity_size to \"{}\" or more: {}", human_size(identity_code).replace(" KiB", "K").replace(" MiB", "M").replace(" bytes", ""), image.why)),
         );
+    }
+}
+
+/// The direct map reaches `frames` bytes past the identity range of every load.
+fn check_directmap(
+    needs: &Needs,
+    dm_need: &DirectmapNeed,
+    dm: &crate::plan::Region,
+    platform: &crate::plan::Platform,
+    span: Span,
+    diags: &mut Diagnostics,
+) {
+    // RAM is mapped from the 1 GiB that holds the load address (at the
+    // latest); the frames lie above the identity range of the highest load.
+    let base = platform.load_first & !((1u64 << 30) - 1);
+    let frames = bytes(&dm_need.frames).expect("checked when parsed");
+    let reach = u128::from(platform.identity_end) - u128::from(base) + u128::from(frames);
+    if u128::from(dm.size) < reach {
+        let reach = u64::try_from(reach).unwrap_or(u64::MAX);
+        diags.push(
+                Diagnostic::error(
+                    format!(
+                        "{} maps RAM into `{}` from {} (the 1 GiB that holds the load address) and takes page-table frames above the identity range, which ends at {}: the direct map must hold at least {}; it holds {}",
+                        needs.source,
+                        dm.name,
+                        crate::fmt::hex(base),
+                        crate::fmt::hex(platform.identity_end),
+                        human_size(reach),
+                        human_size(dm.size)
+                    ),
+                    span,
+                    "too small to reach RAM the kernel can use",
+                )
+                .with_help(format!("grow `{}` to at least {}: {}", dm.name, human_size(reach), dm_need.why)),
+            );
     }
 }
