@@ -1,7 +1,11 @@
 //! Plans the layout (../layout.toml, or $VMLAYOUT_FILE) against the kernel's
-//! requirements (vmlayout-needs.toml), writes the linker script into OUT_DIR,
-//! links with it and reruns when any input changes.
+//! requirements (vmlayout-needs.toml), writes the plan's artefacts into OUT_DIR,
+//! and links with the kernel's own kernel.ld, which includes the plan's part
+//! (layout-plan.ld); reruns when any input changes.
 
 fn main() {
-    vmlayout::build::kernel_needing("../layout.toml", "vmlayout-needs.toml");
+    vmlayout::build::Kernel::new("../layout.toml")
+        .needs("vmlayout-needs.toml")
+        .linker_script("kernel.ld")
+        .build();
 }

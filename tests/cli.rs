@@ -73,7 +73,7 @@ fn map_and_export_print_the_plan() {
 }
 
 #[test]
-fn generate_writes_five_files_and_check_detects_staleness() {
+fn generate_writes_six_files_and_check_detects_staleness() {
     let repo = repo();
     let out = tempfile::tempdir().expect("tempdir");
     let out_s = out.path().to_str().unwrap();
@@ -82,6 +82,7 @@ fn generate_writes_five_files_and_check_detects_staleness() {
     for f in [
         "layout.rs",
         "layout.ld",
+        "layout-plan.ld",
         "layout.h",
         "MEMORY-MAP.md",
         "layout.json",

@@ -104,7 +104,7 @@ fn build_error(message: impl std::fmt::Display) -> BuildError {
 /// layout fails the build: its diagnostics reach the user through `cargo::error=`
 /// (cargo shows them and fails the build, without dumping the script's output).
 pub fn kernel(default_layout: impl AsRef<Path>) -> Plan {
-    try_kernel(default_layout, None::<&Path>).unwrap_or_else(|e| fail(&e))
+    Kernel::new(default_layout).build()
 }
 
 /// Like [`kernel`], and the plan must also meet the kernel's requirements in
@@ -112,7 +112,89 @@ pub fn kernel(default_layout: impl AsRef<Path>) -> Plan {
 /// [`crate::needs`]): a plan that does not fails the build with diagnostics
 /// pointing into the layout, before the kernel's own code is compiled.
 pub fn kernel_needing(default_layout: impl AsRef<Path>, needs: impl AsRef<Path>) -> Plan {
-    try_kernel(default_layout, Some(needs)).unwrap_or_else(|e| fail(&e))
+    Kernel::new(default_layout).needs(needs).build()
+}
+
+/// The build script's work, configured: the layout, the kernel's requirements
+/// (optional), and which linker script links the kernel — vmlayout's complete
+/// default (`layout.ld`), or the kernel's own that `INCLUDE`s the plan's part
+/// (`layout-plan.ld`; see [`crate::emit::linker`] for the contract).
+///
+/// ```no_run
+/// vmlayout::build::Kernel::new("../layout.toml")
+///     .needs("vmlayout-needs.toml")
+///     .linker_script("kernel.ld")
+///     .build();
+/// ```
+#[derive(Clone, Debug)]
+pub struct Kernel {
+    layout: PathBuf,
+    needs: Option<PathBuf>,
+    script: Option<PathBuf>,
+}
+
+impl Kernel {
+    /// Plan `default_layout` (relative to the crate's manifest directory;
+    /// `$VMLAYOUT_FILE` overrides it).
+    pub fn new(default_layout: impl AsRef<Path>) -> Kernel {
+        Kernel {
+            layout: default_layout.as_ref().to_path_buf(),
+            needs: None,
+            script: None,
+        }
+    }
+
+    /// Check the plan against the requirements in `needs` (a TOML file, relative
+    /// to the manifest directory; see [`crate::needs`]).
+    #[must_use]
+    pub fn needs(mut self, needs: impl AsRef<Path>) -> Kernel {
+        self.needs = Some(needs.as_ref().to_path_buf());
+        self
+    }
+
+    /// Link with the kernel's own script `script` (relative to the manifest
+    /// directory), which says `INCLUDE layout-plan.ld`: `OUT_DIR`, where that file
+    /// is written, goes on the linker's search path (`-L`).
+    #[must_use]
+    pub fn linker_script(mut self, script: impl AsRef<Path>) -> Kernel {
+        self.script = Some(script.as_ref().to_path_buf());
+        self
+    }
+
+    /// Do it; a problem fails the build through `cargo::error=` lines.
+    pub fn build(self) -> Plan {
+        self.try_build().unwrap_or_else(|e| fail(&e))
+    }
+
+    /// Do it, returning the problem instead of failing the build. The
+    /// `rerun-if-*` lines are printed first, so fixing an input reruns the script.
+    ///
+    /// # Errors
+    /// As [`try_kernel`].
+    ///
+    /// # Panics
+    /// Outside a cargo build script (`CARGO_MANIFEST_DIR` or `OUT_DIR` unset).
+    pub fn try_build(self) -> Result<Plan, BuildError> {
+        let manifest_dir = PathBuf::from(
+            std::env::var_os("CARGO_MANIFEST_DIR").expect("run from a cargo build script"),
+        );
+        let out_dir =
+            PathBuf::from(std::env::var_os("OUT_DIR").expect("run from a cargo build script"));
+        let plan = plan_and_write(&manifest_dir, &out_dir, &self.layout, self.needs.as_deref())?;
+        match &self.script {
+            None => println!(
+                "cargo:rustc-link-arg=-T{}",
+                out_dir.join("layout.ld").display()
+            ),
+            Some(script) => {
+                let script = manifest_dir.join(script);
+                println!("cargo:rerun-if-changed={}", script.display());
+                println!("cargo:rustc-link-arg=-L{}", out_dir.display());
+                println!("cargo:rustc-link-arg=-T{}", script.display());
+            }
+        }
+        Ok(plan)
+    }
 }
 
 /// What [`kernel`] and [`kernel_needing`] do, returning the problem instead of
@@ -130,13 +212,24 @@ pub fn try_kernel(
     default_layout: impl AsRef<Path>,
     needs: Option<impl AsRef<Path>>,
 ) -> Result<Plan, BuildError> {
-    let manifest_dir = PathBuf::from(
-        std::env::var_os("CARGO_MANIFEST_DIR").expect("run from a cargo build script"),
-    );
-    let out_dir =
-        PathBuf::from(std::env::var_os("OUT_DIR").expect("run from a cargo build script"));
+    let kernel = Kernel::new(default_layout);
+    match needs {
+        Some(needs) => kernel.needs(needs),
+        None => kernel,
+    }
+    .try_build()
+}
+
+/// Plan the layout, check it against `needs`, and write every artefact into
+/// `out_dir`, printing the `rerun-if-*` lines first.
+fn plan_and_write(
+    manifest_dir: &Path,
+    out_dir: &Path,
+    default_layout: &Path,
+    needs: Option<&Path>,
+) -> Result<Plan, BuildError> {
     let env_value = std::env::var(LAYOUT_ENV).ok();
-    let path = layout_path(&manifest_dir, default_layout.as_ref(), env_value.as_deref());
+    let path = layout_path(manifest_dir, default_layout, env_value.as_deref());
 
     // Register the inputs before anything can fail, so fixing them triggers a rerun.
     println!("cargo:rerun-if-env-changed={LAYOUT_ENV}");
@@ -145,7 +238,6 @@ pub fn try_kernel(
 
     let needs = match needs {
         Some(given) => {
-            let given = given.as_ref();
             let n = manifest_dir.join(given);
             println!("cargo:rerun-if-changed={}", n.display());
             let mut needs = crate::Needs::from_file(&n).map_err(build_error)?;
@@ -167,9 +259,7 @@ pub fn try_kernel(
         |n| n.to_string_lossy().into_owned(),
     );
     let artefacts = crate::emit::all(&plan, &crate::emit::Origin::BuildScript { layout: shown });
-    crate::output::write_all(&out_dir, &artefacts).map_err(build_error)?;
-    let script = out_dir.join("layout.ld");
-    println!("cargo:rustc-link-arg=-T{}", script.display());
+    crate::output::write_all(out_dir, &artefacts).map_err(build_error)?;
     Ok(plan)
 }
 

@@ -1,6 +1,14 @@
-//! The kernel's linker script: linked at the image region, loaded at the platform's
-//! physical address, sections page-aligned so each can get its own permissions, a
-//! symbol for every region, and assertions that name the layout field to change.
+//! Linker scripts, in two parts. The plan's part (`layout-plan.ld`, INCLUDEd by a
+//! kernel's own script): the plan's numbers as `__vmlayout_*` symbols, a symbol for
+//! every region and gap, and assertions that name the layout field to change. The
+//! policy (`SECTIONS`, entry, architecture) belongs to the kernel; `layout.ld` is a
+//! complete default script: the plan's part and a default policy — linked at the
+//! image region, loaded at the platform's physical address, sections page-aligned
+//! so each can get its own permissions.
+//!
+//! The contract between the two: the kernel's `SECTIONS` define `__image_start`
+//! and `__image_end` around the whole image and `__ident_start`/`__ident_end` around
+//! its identity-mapped boot code; the plan's assertions check them.
 
 use std::fmt::Write;
 
@@ -10,30 +18,57 @@ use crate::fmt::hex_plain;
 use crate::names::{GapConstants, RegionConstants};
 use crate::plan::Plan;
 
-/// The linker script for `plan`; `source` names the layout file in the preamble and
-/// in every assertion's message.
+/// The complete default linker script for `plan`; `source` names the layout file
+/// in the preamble and in every assertion's message.
 pub fn render(plan: &Plan, source: &super::Origin) -> String {
     let mut s = String::new();
     header(&mut s, plan, source);
+    s.push_str("OUTPUT_ARCH(riscv)\nENTRY(_start)\n\n");
+    numbers(&mut s, plan);
     symbols(&mut s, plan);
     s.push_str(SECTIONS);
+    assertions(&mut s, plan, source);
+    s.push_str(GOT_ASSERT);
+    s
+}
+
+/// The plan's part alone, for a kernel's own script to `INCLUDE layout-plan.ld`
+/// (with the output directory on the search path, `-L`): symbols and assertions,
+/// no `SECTIONS`.
+pub fn render_fragment(plan: &Plan, source: &super::Origin) -> String {
+    let mut s = String::new();
+    header(&mut s, plan, source);
+    numbers(&mut s, plan);
+    symbols(&mut s, plan);
     assertions(&mut s, plan, source);
     s
 }
 
-/// The preamble and the plan's numbers as `__vmlayout_*` symbols.
+/// The preamble and a line about the plan.
 fn header(s: &mut String, plan: &Plan, source: &super::Origin) {
     let image = plan.image();
-    let p = &plan.platform;
     let _ = writedoc!(
         s,
         "
         /* {preamble} */
         /* Plan: {mode}, image `{name}` linked at {link}, loaded at {load}. */
 
-        OUTPUT_ARCH(riscv)
-        ENTRY(_start)
+        ",
+        preamble = super::escape::block_comment(&super::preamble(source)),
+        mode = plan.paging.mode,
+        name = image.name,
+        link = hex_plain(image.start),
+        load = hex_plain(plan.platform.load_address),
+    );
+}
 
+/// The plan's numbers as `__vmlayout_*` symbols.
+fn numbers(s: &mut String, plan: &Plan) {
+    let image = plan.image();
+    let p = &plan.platform;
+    let _ = writedoc!(
+        s,
+        "
         __vmlayout_link_address = {link};
         __vmlayout_load_address = {load};
         __vmlayout_load_first = {load_first};
@@ -45,9 +80,6 @@ fn header(s: &mut String, plan: &Plan, source: &super::Origin) {
         __vmlayout_page_size = {page_size};
 
         ",
-        preamble = super::escape::block_comment(&super::preamble(source)),
-        mode = plan.paging.mode,
-        name = image.name,
         link = hex_plain(image.start),
         load = hex_plain(p.load_address),
         load_first = hex_plain(p.load_first),
@@ -99,19 +131,22 @@ fn assertions(s: &mut String, plan: &Plan, source: &super::Origin) {
         super::escape::block_comment(source.layout()),
     );
     let region_key = format!("the size of region `{name}` in {source}");
+    let (region_size, max_size, identity_size) = (
+        crate::fmt::human_size(plan.image().size),
+        crate::fmt::human_size(plan.platform.image_max_size),
+        crate::fmt::human_size(plan.platform.identity_size),
+    );
     let _ = writedoc!(
         s,
         r#"
 
         /* Limits from {comment_source}: each message names the field to change. */
         ASSERT(__image_end - __image_start <= __vmlayout_image_region_size,
-               "vmlayout: the kernel image is larger than region `{name}`: raise {region_key}")
+               "vmlayout: the kernel image is larger than region `{name}`, which holds {region_size}: raise {region_key}")
         ASSERT(__image_end - __image_start <= __vmlayout_image_max_size,
-               "vmlayout: the kernel image is larger than platform.image_max_size in {source}")
+               "vmlayout: the kernel image is larger than platform.image_max_size ({max_size}) in {source}")
         ASSERT(__ident_end - __ident_start <= __vmlayout_identity_size,
-               "vmlayout: the identity-mapped boot code is larger than platform.identity_size in {source}")
-        ASSERT(SIZEOF(.got) == 0,
-               "vmlayout: .got is not empty: the boot code runs before relocation; build with -C relocation-model=static")
+               "vmlayout: the identity-mapped boot code is larger than platform.identity_size ({identity_size}) in {source}")
         ASSERT(__image_start == __vmlayout_link_address, "vmlayout: the image must start at the image region")
         ASSERT(__vmlayout_load_address >= __vmlayout_load_first && __vmlayout_load_address <= __vmlayout_load_last
                && (__vmlayout_load_address - __vmlayout_load_first) % __vmlayout_load_align == 0,
@@ -119,6 +154,12 @@ fn assertions(s: &mut String, plan: &Plan, source: &super::Origin) {
         "#
     );
 }
+
+/// The default policy's relocation rule: its boot code runs before anything could
+/// relocate it.
+const GOT_ASSERT: &str = r#"ASSERT(SIZEOF(.got) == 0,
+       "vmlayout: .got is not empty: the boot code runs before relocation; build with -C relocation-model=static")
+"#;
 
 /// Section placement. Each output section starts on a page so text, rodata and
 /// data/bss can be mapped r-x, r-- and rw- respectively. `AT()` gives each its

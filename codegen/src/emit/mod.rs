@@ -69,7 +69,7 @@ pub struct Artefact {
     pub contents: String,
 }
 
-/// The five artefacts for `plan`; `origin` is named in their preambles.
+/// The six artefacts for `plan`; `origin` is named in their preambles.
 pub fn all(plan: &Plan, source: &Origin) -> Vec<Artefact> {
     vec![
         Artefact {
@@ -79,6 +79,10 @@ pub fn all(plan: &Plan, source: &Origin) -> Vec<Artefact> {
         Artefact {
             file_name: "layout.ld",
             contents: linker::render(plan, source),
+        },
+        Artefact {
+            file_name: "layout-plan.ld",
+            contents: linker::render_fragment(plan, source),
         },
         Artefact {
             file_name: "layout.h",
