@@ -6,12 +6,14 @@
 //! - `fuzz [--seconds N]`: run the cargo-fuzz target over the layout pipeline.
 //! - `gdb [--layout FILE]`: boot halted with QEMU's gdb stub.
 //! - `c-kernel`: build and boot the C consumer in `examples/c-kernel/`.
+//! - `rust-kernel`: build and boot the external kernel example in `examples/rust-kernel/`.
 
 mod bench;
 mod boot;
 mod c_kernel;
 mod fuzz;
 mod random_plans;
+mod rust_kernel;
 mod setup;
 mod test;
 mod variants;
@@ -27,7 +29,7 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-const USAGE: &str = "usage: cargo xtask <run [--layout FILE] | test | bench | fuzz [--seconds N] | gdb [--layout FILE] | random-plans [--count N] [--seed S] | c-kernel>";
+const USAGE: &str = "usage: cargo xtask <run [--layout FILE] | test | bench | fuzz [--seconds N] | gdb [--layout FILE] | random-plans [--count N] [--seed S] | c-kernel | rust-kernel>";
 
 fn layout_arg(args: &[String]) -> Result<PathBuf, String> {
     match args.iter().position(|a| a == "--layout") {
@@ -74,6 +76,12 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("gdb") => layout_arg(&args[1..]).and_then(|layout| boot::gdb(&layout)),
         Some("random-plans") => random_plans_command(&args[1..]),
+        Some("rust-kernel") => setup::ensure_all()
+            .and_then(|()| rust_kernel::build_and_boot())
+            .map(|detail| {
+                eprintln!("xtask: the example kernel booted: {detail}");
+                0
+            }),
         Some("c-kernel") => setup::ensure_all()
             .and_then(|()| c_kernel::build_and_boot())
             .map(|detail| {

@@ -149,6 +149,12 @@ pub fn run() -> Result<u8, String> {
         run_elsewhere(),
     );
 
+    // Another Rust kernel uses vmlayout as a crate, from outside the workspace.
+    record(
+        "external kernel: examples/rust-kernel".into(),
+        crate::rust_kernel::build_and_boot(),
+    );
+
     // A C kernel includes layout.h unchanged: C, assembly and its own linker script.
     record(
         "C consumer: examples/c-kernel with riscv64-linux-gnu-gcc".into(),
