@@ -18,9 +18,15 @@ mod plan {
 use core::arch::global_asm;
 
 /// This example maps the image with one level-1 table: Sv39 only.
-const _: () = assert!(plan::PT_LEVELS == 3, "the example kernel is written for Sv39");
+const _: () = assert!(
+    plan::PT_LEVELS == 3,
+    "the example kernel is written for Sv39"
+);
 /// Two 2 MiB leaves cover an image of at most 2 MiB from any offset.
-const _: () = assert!(plan::IMAGE_MAX_SIZE <= 2 << 20, "image_max_size is at most 2 MiB");
+const _: () = assert!(
+    plan::IMAGE_MAX_SIZE <= 2 << 20,
+    "image_max_size is at most 2 MiB"
+);
 
 const GIB: usize = 1 << 30;
 const TWO_MIB: usize = 2 << 20;
@@ -38,9 +44,12 @@ const fn entry(va: usize, page: usize) -> usize {
 const LOAD_GIB: usize = plan::LOAD_ADDRESS & !(GIB - 1);
 const LINK_2M: usize = plan::LINK_ADDRESS & !(TWO_MIB - 1);
 const LOAD_2M: usize = plan::LOAD_ADDRESS & !(TWO_MIB - 1);
-const _: () = assert!(entry(LINK_2M, TWO_MIB) < 511 * 8, "two leaves fit the level-1 table");
 const _: () = assert!(
-    LOAD_GIB / GIB % 512 != 0 && LOAD_GIB / GIB % 512 != plan::LINK_ADDRESS / GIB % 512,
+    entry(LINK_2M, TWO_MIB) < 511 * 8,
+    "two leaves fit the level-1 table"
+);
+const _: () = assert!(
+    !(LOAD_GIB / GIB).is_multiple_of(512) && LOAD_GIB / GIB % 512 != plan::LINK_ADDRESS / GIB % 512,
     "the load GiB, GiB 0 and the image's root slot are three different slots"
 );
 
@@ -145,13 +154,19 @@ extern "C" fn main() -> ! {
     unsafe { core::arch::asm!("mv {}, sp", out(reg) sp) };
     let image = plan::IMAGE_REGION;
     let results = [
-        check(image.contains(pc), "the code runs at its link address, in the image region"),
+        check(
+            image.contains(pc),
+            "the code runs at its link address, in the image region",
+        ),
         check(image.contains(sp), "the stack lies in the image region"),
         check(
             plan::region_containing(pc).is_some_and(|r| r.name == image.name),
             "region_containing names the image region",
         ),
-        check(plan::LINK_ADDRESS == image.start, "LINK_ADDRESS is the image region's start"),
+        check(
+            plan::LINK_ADDRESS == image.start,
+            "LINK_ADDRESS is the image region's start",
+        ),
         check(
             plan::FIXADDR_TOP - plan::FIXADDR_START == plan::FIX_COUNT * plan::PAGE_SIZE,
             "the fixmap's slots fill FIXADDR_START..FIXADDR_TOP",
