@@ -18,8 +18,6 @@
 
 use std::path::Path;
 
-use serde::Deserialize;
-
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::fmt::human_size;
 use crate::plan::Purpose;
@@ -27,34 +25,26 @@ use crate::resolve::Resolved;
 use crate::spec::LayoutSpec;
 
 /// A consumer's requirements.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default)]
 pub struct Needs {
     /// The file the requirements came from, named in diagnostics.
-    #[serde(skip)]
     pub source: String,
     /// Regions the consumer finds by purpose.
-    #[serde(default)]
     pub region: Vec<RegionNeed>,
     /// Fixmap groups the consumer finds by role.
-    #[serde(default)]
     pub fixmap_group: Vec<GroupNeed>,
     /// Purposes the consumer maps at boot: one nested in another is refused.
-    #[serde(default)]
     pub nesting: Option<NestingNeed>,
     /// What the consumer's own image takes.
-    #[serde(default)]
     pub image: Option<ImageNeed>,
     /// How much RAM above the identity range the consumer needs mapped.
-    #[serde(default)]
     pub directmap: Option<DirectmapNeed>,
 }
 
 /// The consumer's image: its code and data take `size` bytes besides the boot
 /// table pool the plan computes, and its identity-mapped boot code
 /// `identity_code` bytes. Sizes are strings as in layout.toml (`"256K"`).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct ImageNeed {
     pub size: String,
     pub identity_code: String,
@@ -65,16 +55,14 @@ pub struct ImageNeed {
 /// 1 GiB that holds the load address; the consumer takes page-table frames from
 /// RAM above the identity range, so the direct map must reach `frames` bytes
 /// past the identity range of every allowed load address.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct DirectmapNeed {
     pub frames: String,
     pub why: String,
 }
 
 /// Regions of these purposes may not lie within one another (`within`).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct NestingNeed {
     /// Purpose names the consumer maps at boot.
     pub mapped_at_boot: Vec<String>,
@@ -82,22 +70,19 @@ pub struct NestingNeed {
 }
 
 /// At least one region with `purpose`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct RegionNeed {
     /// A purpose name: `image`, `fixmap`, `window`, `directmap`, `reserved`.
     pub purpose: String,
     /// The least size of the region the consumer uses, the lowest-addressed one
     /// of this purpose (a size string, `"64K"`); any size when absent.
-    #[serde(default)]
     pub min_size: Option<String>,
     /// Why the consumer needs it, for the diagnostic.
     pub why: String,
 }
 
 /// A fixmap group with `role` of `min_slots..=max_slots` slots.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct GroupNeed {
     pub role: String,
     /// Fewest slots the consumer can work with (inclusive, at least 1).
@@ -124,7 +109,7 @@ impl Needs {
     /// # Errors
     /// As [`Needs::from_file`].
     pub fn parse(source: &str, text: &str) -> Result<Needs, String> {
-        let mut needs: Needs = toml::from_str(text).map_err(|e| format!("error: {source}: {e}"))?;
+        let mut needs = read::needs(text).map_err(|e| format!("error: {source}: {e}"))?;
         needs.source = source.to_string();
         for r in &needs.region {
             if Purpose::from_name(&r.purpose).is_none() {
@@ -496,5 +481,185 @@ fn check_directmap(
                 )
                 .with_help(format!("grow `{}` to at least {}: {}", dm.name, human_size(reach), dm_need.why)),
             );
+    }
+}
+
+/// The requirements file's TOML, read by hand: each table's keys are checked
+/// (an unknown key is an error, as in layout.toml) and each value's type.
+mod read {
+    use toml::{Table, Value};
+
+    use super::{DirectmapNeed, GroupNeed, ImageNeed, Needs, NestingNeed, RegionNeed};
+
+    /// A table's keys, each taken at most once; what is left is unknown.
+    struct Keys<'a> {
+        what: &'a str,
+        table: &'a Table,
+        known: &'a [&'a str],
+    }
+
+    impl<'a> Keys<'a> {
+        fn new(what: &'a str, table: &'a Table, known: &'a [&'a str]) -> Result<Keys<'a>, String> {
+            if let Some(unknown) = table.keys().find(|k| !known.contains(&k.as_str())) {
+                return Err(format!(
+                    "unknown key `{unknown}` in {what}; the keys are: {}",
+                    known.join(", ")
+                ));
+            }
+            Ok(Keys { what, table, known })
+        }
+
+        fn string(&self, key: &str) -> Result<Option<String>, String> {
+            debug_assert!(self.known.contains(&key));
+            match self.table.get(key) {
+                None => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(other) => Err(format!(
+                    "`{key}` in {} must be a string, not {}",
+                    self.what,
+                    other.type_str()
+                )),
+            }
+        }
+
+        fn required(&self, key: &str) -> Result<String, String> {
+            self.string(key)?
+                .ok_or_else(|| format!("{} has no `{key}`", self.what))
+        }
+
+        fn integer(&self, key: &str) -> Result<u64, String> {
+            match self.table.get(key) {
+                Some(Value::Integer(n)) => u64::try_from(*n)
+                    .map_err(|_| format!("`{key}` in {} must not be negative", self.what)),
+                Some(other) => Err(format!(
+                    "`{key}` in {} must be an integer, not {}",
+                    self.what,
+                    other.type_str()
+                )),
+                None => Err(format!("{} has no `{key}`", self.what)),
+            }
+        }
+
+        fn strings(&self, key: &str) -> Result<Vec<String>, String> {
+            match self.table.get(key) {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|v| match v {
+                        Value::String(s) => Ok(s.clone()),
+                        other => Err(format!(
+                            "`{key}` in {} holds {}, not strings",
+                            self.what,
+                            other.type_str()
+                        )),
+                    })
+                    .collect(),
+                Some(other) => Err(format!(
+                    "`{key}` in {} must be an array of strings, not {}",
+                    self.what,
+                    other.type_str()
+                )),
+                None => Err(format!("{} has no `{key}`", self.what)),
+            }
+        }
+
+        /// The tables of an array of tables (`[[key]]`), none when absent.
+        fn tables(&self, key: &str) -> Result<Vec<&'a Table>, String> {
+            match self.table.get(key) {
+                None => Ok(Vec::new()),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|v| {
+                        v.as_table()
+                            .ok_or_else(|| format!("`{key}` must be [[{key}]] tables"))
+                    })
+                    .collect(),
+                Some(_) => Err(format!("`{key}` must be [[{key}]] tables")),
+            }
+        }
+
+        fn table(&self, key: &str) -> Result<Option<&'a Table>, String> {
+            match self.table.get(key) {
+                None => Ok(None),
+                Some(Value::Table(t)) => Ok(Some(t)),
+                Some(_) => Err(format!("`{key}` must be a [{key}] table")),
+            }
+        }
+    }
+
+    pub(super) fn needs(text: &str) -> Result<Needs, String> {
+        let root: Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+        let top = Keys::new(
+            "the requirements file",
+            &root,
+            &["region", "fixmap_group", "nesting", "image", "directmap"],
+        )?;
+        let region = top
+            .tables("region")?
+            .into_iter()
+            .map(|t| {
+                let k = Keys::new("a [[region]]", t, &["purpose", "min_size", "why"])?;
+                Ok(RegionNeed {
+                    purpose: k.required("purpose")?,
+                    min_size: k.string("min_size")?,
+                    why: k.required("why")?,
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        let fixmap_group = top
+            .tables("fixmap_group")?
+            .into_iter()
+            .map(|t| {
+                let k = Keys::new(
+                    "a [[fixmap_group]]",
+                    t,
+                    &["role", "min_slots", "max_slots", "why"],
+                )?;
+                Ok(GroupNeed {
+                    role: k.required("role")?,
+                    min_slots: k.integer("min_slots")?,
+                    max_slots: k.integer("max_slots")?,
+                    why: k.required("why")?,
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        let nesting = match top.table("nesting")? {
+            None => None,
+            Some(t) => {
+                let k = Keys::new("[nesting]", t, &["mapped_at_boot", "why"])?;
+                Some(NestingNeed {
+                    mapped_at_boot: k.strings("mapped_at_boot")?,
+                    why: k.required("why")?,
+                })
+            }
+        };
+        let image = match top.table("image")? {
+            None => None,
+            Some(t) => {
+                let k = Keys::new("[image]", t, &["size", "identity_code", "why"])?;
+                Some(ImageNeed {
+                    size: k.required("size")?,
+                    identity_code: k.required("identity_code")?,
+                    why: k.required("why")?,
+                })
+            }
+        };
+        let directmap = match top.table("directmap")? {
+            None => None,
+            Some(t) => {
+                let k = Keys::new("[directmap]", t, &["frames", "why"])?;
+                Some(DirectmapNeed {
+                    frames: k.required("frames")?,
+                    why: k.required("why")?,
+                })
+            }
+        };
+        Ok(Needs {
+            source: String::new(),
+            region,
+            fixmap_group,
+            nesting,
+            image,
+            directmap,
+        })
     }
 }
