@@ -98,10 +98,20 @@ impl Diagnostics {
     /// (stable for snapshots, readable in `compile_error!`). At most
     /// [`MAX_RENDERED`] are shown; the summary line gives the full count.
     pub fn render(&self, path: &str, source: &str) -> String {
+        self.render_with(path, source, false)
+    }
+
+    /// [`Diagnostics::render`], with ANSI colours when `colour` is set (for a
+    /// terminal; the CLI's `--color`).
+    pub fn render_with(&self, path: &str, source: &str, colour: bool) -> String {
         let mut sorted: Vec<&Diagnostic> = self.list.iter().collect();
         sorted.sort_by_key(|d| (d.span.start, d.span.end));
         let lines = LineIndex::new(source);
-        let renderer = Renderer::plain();
+        let renderer = if colour {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
         let mut out = String::new();
         for diagnostic in sorted.iter().take(MAX_RENDERED) {
             out.push_str(&render_one(&renderer, diagnostic, path, source, &lines));

@@ -47,6 +47,12 @@ impl LayoutError {
     pub fn render(&self) -> String {
         self.diagnostics.render(&self.path, &self.source)
     }
+
+    /// [`LayoutError::render`], with ANSI colours when `colour` is set.
+    pub fn render_with(&self, colour: bool) -> String {
+        self.diagnostics
+            .render_with(&self.path, &self.source, colour)
+    }
 }
 
 impl std::fmt::Display for LayoutError {

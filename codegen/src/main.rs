@@ -22,6 +22,33 @@ struct Cli {
     /// also meet them.
     #[arg(long, global = true, value_name = "FILE")]
     needs: Option<PathBuf>,
+    /// Colour diagnostics: `auto` colours them on a terminal unless NO_COLOR is
+    /// set (https://no-color.org).
+    #[arg(long, global = true, value_enum, default_value_t = Colour::Auto)]
+    color: Colour,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Colour {
+    Auto,
+    Always,
+    Never,
+}
+
+impl Colour {
+    /// Whether diagnostics on standard error get colour.
+    fn on_stderr(self) -> bool {
+        use std::io::IsTerminal;
+        match self {
+            Colour::Always => true,
+            Colour::Never => false,
+            Colour::Auto => {
+                std::io::stderr().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -65,7 +92,7 @@ enum Format {
 const INVALID: u8 = 1;
 const USAGE_OR_IO: u8 = 2;
 
-fn load(path: &Path, needs: Option<&Path>) -> Result<Plan, ExitCode> {
+fn load(path: &Path, needs: Option<&Path>, colour: bool) -> Result<Plan, ExitCode> {
     let needs = match needs.map(vmlayout::Needs::from_file).transpose() {
         Ok(needs) => needs,
         Err(e) => {
@@ -74,7 +101,10 @@ fn load(path: &Path, needs: Option<&Path>) -> Result<Plan, ExitCode> {
         }
     };
     vmlayout::plan_from_file_for(path, needs.as_ref()).map_err(|e| {
-        eprintln!("{e}");
+        match &e {
+            LoadError::Layout(layout) => eprintln!("{}", layout.render_with(colour)),
+            LoadError::Io { .. } => eprintln!("{e}"),
+        }
         ExitCode::from(match e {
             LoadError::Io { .. } => USAGE_OR_IO,
             LoadError::Layout(_) => INVALID,
@@ -100,7 +130,7 @@ fn to_stdout(text: &str) -> Result<(), ExitCode> {
 fn run(cli: Cli) -> Result<(), ExitCode> {
     match cli.command {
         Command::Check { file } => {
-            let plan = load(&file, cli.needs.as_deref())?;
+            let plan = load(&file, cli.needs.as_deref(), cli.color.on_stderr())?;
             let count = |n: usize, one: &str, many: &str| {
                 format!("{n} {}", if n == 1 { one } else { many })
             };
@@ -118,7 +148,7 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
             );
         }
         Command::Generate { file, out, check } => {
-            let plan = load(&file, cli.needs.as_deref())?;
+            let plan = load(&file, cli.needs.as_deref(), cli.color.on_stderr())?;
             let origin = emit::Origin::cli(&file, &out);
             let artefacts = emit::all(&plan, &origin);
             if check {
@@ -168,14 +198,14 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
             }
         }
         Command::Map { file } => {
-            let plan = load(&file, cli.needs.as_deref())?;
+            let plan = load(&file, cli.needs.as_deref(), cli.color.on_stderr())?;
             to_stdout(&emit::memory_map::render_terminal(&plan))?;
         }
         Command::Export {
             file,
             format: Format::Json,
         } => {
-            let plan = load(&file, cli.needs.as_deref())?;
+            let plan = load(&file, cli.needs.as_deref(), cli.color.on_stderr())?;
             to_stdout(&emit::json::render(&plan))?;
         }
     }

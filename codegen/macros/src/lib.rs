@@ -14,21 +14,44 @@
 
 use std::path::PathBuf;
 
-use proc_macro::TokenStream;
-use quote::quote;
-use syn::{LitStr, parse_macro_input};
+use proc_macro::{TokenStream, TokenTree};
+use proc_macro2::Span;
+use quote::{quote, quote_spanned};
+
+/// `compile_error!(message)` at `span`.
+fn compile_error(span: Span, message: &str) -> TokenStream {
+    quote_spanned!(span=> compile_error!(#message);).into()
+}
+
+/// The macro's one argument: a plain string literal (no escapes, no raw string),
+/// its text and span. (Parsed by hand: a build of the macro needs no parser crate.)
+fn path_literal(input: TokenStream) -> Result<(String, Span), (Span, String)> {
+    let mut tokens = input.into_iter();
+    let usage = "vmlayout: write layout!(\"path/to/layout.toml\")";
+    let literal = match (tokens.next(), tokens.next()) {
+        (Some(TokenTree::Literal(literal)), None) => literal,
+        (Some(other), _) => return Err((other.span().into(), usage.into())),
+        (None, _) => return Err((Span::call_site(), usage.into())),
+    };
+    let span: Span = literal.span().into();
+    let text = literal.to_string();
+    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(inner) if !inner.contains('\\') => Ok((inner.to_string(), span)),
+        Some(_) => Err((span, "vmlayout: write the path without escapes".into())),
+        None => Err((span, usage.into())),
+    }
+}
 
 #[proc_macro]
 pub fn layout(input: TokenStream) -> TokenStream {
-    let literal = parse_macro_input!(input as LitStr);
+    let (value, span) = match path_literal(input) {
+        Ok(literal) => literal,
+        Err((span, message)) => return compile_error(span, &message),
+    };
     let (expanded_path, used_vars) =
-        match vmlayout::build::expand_env_vars(&literal.value(), |name| std::env::var(name).ok()) {
+        match vmlayout::build::expand_env_vars(&value, |name| std::env::var(name).ok()) {
             Ok(expanded) => expanded,
-            Err(message) => {
-                return syn::Error::new(literal.span(), format!("vmlayout: {message}"))
-                    .to_compile_error()
-                    .into();
-            }
+            Err(message) => return compile_error(span, &format!("vmlayout: {message}")),
         };
     let manifest_dir =
         std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
@@ -46,9 +69,7 @@ pub fn layout(input: TokenStream) -> TokenStream {
     // Diagnostics name the file as the user wrote it (the literal, or
     // $VMLAYOUT_FILE), not the resolved absolute path, so they read the same on
     // every machine.
-    let shown = env_value
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| literal.value());
+    let shown = env_value.filter(|v| !v.is_empty()).unwrap_or(value);
     // Read as the CLI reads: bytes that are not UTF-8 get the caret diagnostic.
     let loaded = match std::fs::read(&path) {
         Ok(bytes) => {
@@ -66,9 +87,7 @@ pub fn layout(input: TokenStream) -> TokenStream {
         }
         Err(vmlayout::LoadError::Io { path, error }) => {
             let message = format!("vmlayout: cannot read {path}: {error}");
-            return syn::Error::new(literal.span(), message)
-                .to_compile_error()
-                .into();
+            return compile_error(span, &message);
         }
         Err(vmlayout::LoadError::Layout(e)) => {
             let message = format!("vmlayout: invalid layout\n\n{}", e.render());

@@ -2,9 +2,9 @@
 //! compile-time checks. Built as tokens (so the proc-macro can expand it directly)
 //! and pretty-printed with prettyplease for the committed file.
 
+use proc_macro2::Literal;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
-use syn::LitInt;
 
 mod fixmap;
 mod paging;
@@ -15,12 +15,14 @@ mod tables;
 use crate::fmt::hex;
 use crate::plan::{Perms, Plan};
 
-fn lit(value: u64) -> LitInt {
-    LitInt::new(&hex(value), Span::call_site())
+fn lit(value: u64) -> Literal {
+    hex(value)
+        .parse()
+        .expect("a hex number with underscores is a Rust literal")
 }
 
-fn dec(value: u64) -> LitInt {
-    LitInt::new(&value.to_string(), Span::call_site())
+fn dec(value: u64) -> Literal {
+    Literal::u64_unsuffixed(value)
 }
 
 fn ident(name: &str) -> Ident {
@@ -57,12 +59,23 @@ pub fn tokens(plan: &Plan) -> TokenStream {
     out
 }
 
-/// The module as formatted Rust source with its preamble.
+/// The module as Rust source with its preamble: pretty-printed with the `pretty`
+/// feature (the committed file), else the same items unformatted.
 pub fn render(plan: &Plan, source: &super::Origin) -> String {
-    let file: syn::File = syn::parse2(tokens(plan)).expect("the Rust emitter produces valid Rust");
     format!(
         "// {}\n// Every END is exclusive; every root-slot LAST is inclusive.\n\n{}",
         super::escape::line_comment(&super::preamble(source)),
-        prettyplease::unparse(&file)
+        formatted(tokens(plan))
     )
+}
+
+#[cfg(feature = "pretty")]
+fn formatted(tokens: TokenStream) -> String {
+    let file: syn::File = syn::parse2(tokens).expect("the Rust emitter produces valid Rust");
+    prettyplease::unparse(&file)
+}
+
+#[cfg(not(feature = "pretty"))]
+fn formatted(tokens: TokenStream) -> String {
+    tokens.to_string() + "\n"
 }
