@@ -273,3 +273,27 @@ fn map_into_a_closed_pipe_stops_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `--color always` colours diagnostics, `never` and `auto` off a terminal do not;
+/// NO_COLOR does not override an explicit `always`.
+#[test]
+fn color_follows_the_flag() {
+    let repo = repo();
+    let run = |args: &[&str], no_color: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vmlayout"));
+        cmd.args(args).current_dir(&repo);
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        } else {
+            cmd.env_remove("NO_COLOR");
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8_lossy(&out.stderr).contains('\u{1b}')
+    };
+    let bad = "tests/invalid/overlap-regions.toml";
+    assert!(run(&["check", "--color", "always", bad], false));
+    assert!(run(&["check", "--color", "always", bad], true));
+    assert!(!run(&["check", "--color", "never", bad], false));
+    assert!(!run(&["check", bad], false), "auto: stderr is a pipe here");
+}
