@@ -15,11 +15,14 @@ pub type Span = Range<usize>;
 /// A value together with the span of the text it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Spanned<T> {
+    /// The value as parsed.
     pub value: T,
+    /// Byte range of the value in the layout text (exclusive end).
     pub span: Span,
 }
 
 impl<T> Spanned<T> {
+    /// `value` found at `span`.
     pub fn new(value: T, span: Span) -> Self {
         Spanned { value, span }
     }
@@ -28,14 +31,20 @@ impl<T> Spanned<T> {
 /// One error with its primary span, optional secondary spans and a help line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// One sentence saying what is wrong.
     pub message: String,
+    /// Byte range in the layout text the caret points at (exclusive end).
     pub span: Span,
+    /// The caret's short label.
     pub label: String,
+    /// Other places that explain it (span, label), shown as secondary carets.
     pub related: Vec<(Span, String)>,
+    /// What to change, when there is something to say; a value it names is itself valid.
     pub help: Option<String>,
 }
 
 impl Diagnostic {
+    /// An error at `span` with `message` and the caret's `label`.
     pub fn error(message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
         Diagnostic {
             message: message.into(),
@@ -46,6 +55,7 @@ impl Diagnostic {
         }
     }
 
+    /// Adds a secondary place, `span` with `label`.
     pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Self {
         self.related.push((span, label.into()));
         self
@@ -59,6 +69,7 @@ impl Diagnostic {
         self
     }
 
+    /// Sets the help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -72,18 +83,22 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
+    /// Records a problem.
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.list.push(diagnostic);
     }
 
+    /// Whether no problem was found.
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
 
+    /// How many problems were found.
     pub fn len(&self) -> usize {
         self.list.len()
     }
 
+    /// The problems, in the order found.
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.list.iter()
     }

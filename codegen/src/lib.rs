@@ -9,24 +9,83 @@
 //! ```
 //!
 //! Emitters only read the [`plan::Plan`]; no emitter computes an address.
+//!
+//! ```
+//! // A small Sv39 plan: the image in the top root slot, a fixmap above it with a
+//! // guard gap, the direct map in the high half.
+//! let layout = r#"
+//! [paging]
+//! mode = "sv39"
+//!
+//! [platform]
+//! load_address = "0x8020_0000"
+//! identity_size = "4K"
+//! image_max_size = "2M"
+//!
+//! [[region]]
+//! name = "image"
+//! purpose = "image"
+//! description = "kernel image"
+//! at = "slot(511)"
+//! size = "2M"
+//!
+//! [[region]]
+//! name = "fixmap"
+//! purpose = "fixmap"
+//! description = "fixed mappings"
+//! after = "image"
+//! gap = "2M"
+//! size = "2M"
+//! perms = "rw"
+//!
+//! [[region]]
+//! name = "directmap"
+//! purpose = "directmap"
+//! description = "all of RAM"
+//! slots = [256, 447]
+//! perms = "rw"
+//!
+//! [fixmap]
+//! region = "fixmap"
+//!
+//! [[fixmap.group]]
+//! name = "pmap"
+//! count = 8
+//! "#;
+//! let plan = vmlayout::plan_from_str("layout.toml", layout).expect("a valid plan");
+//! let fixmap = plan.region("fixmap").unwrap();
+//! assert_eq!(fixmap.start, 0xffff_ffff_c040_0000); // 2 MiB image, 2 MiB guard gap
+//! assert_eq!(plan.fixmap.slot_count(), 8);
+//!
+//! // Every output comes from the same plan.
+//! let origin = vmlayout::emit::Origin::cli("layout.toml", "generated");
+//! let header = vmlayout::emit::c_header::render(&plan, &origin);
+//! assert!(header.contains("#define FIXADDR_START                   VMLAYOUT_UL(0xffffffffc0400000)"));
+//!
+//! // A mistake is a diagnostic pointing into the text.
+//! let err = vmlayout::plan_from_str("layout.toml", &layout.replace("gap = \"2M\"", "gap = \"3K\""))
+//!     .unwrap_err();
+//! assert!(err.render().contains("layout.toml:"));
+//! ```
 
 // Functions stay short (clippy.toml sets the limit to 80 lines).
 #![warn(clippy::too_many_lines)]
+#![deny(missing_docs)]
 
 pub mod build;
 pub mod diag;
 pub mod emit;
 pub mod fmt;
-pub mod names;
+pub(crate) mod names;
 pub mod needs;
 pub mod output;
 pub mod paging;
-pub mod parse;
+pub(crate) mod parse;
 pub mod plan;
-pub mod resolve;
-pub mod spec;
-pub mod units;
-pub mod validate;
+pub(crate) mod resolve;
+pub(crate) mod spec;
+pub(crate) mod units;
+pub(crate) mod validate;
 
 use std::path::Path;
 
@@ -37,8 +96,11 @@ pub use plan::Plan;
 /// A layout that failed to validate: its diagnostics, ready to render.
 #[derive(Debug, Clone)]
 pub struct LayoutError {
+    /// The layout file's name as diagnostics show it.
     pub path: String,
+    /// The layout text the diagnostics point into.
     pub source: String,
+    /// Every problem found, each with a span into `source`.
     pub diagnostics: Diagnostics,
 }
 
@@ -128,7 +190,14 @@ fn run_pipeline(source: &str, needs: Option<&Needs>, diags: &mut Diagnostics) ->
 /// Why a layout file could not be turned into a plan.
 #[derive(Debug)]
 pub enum LoadError {
-    Io { path: String, error: std::io::Error },
+    /// The file could not be read: its path as given, and the I/O error.
+    Io {
+        /// The path as given.
+        path: String,
+        /// What the system said.
+        error: std::io::Error,
+    },
+    /// The layout was read and is invalid.
     Layout(LayoutError),
 }
 

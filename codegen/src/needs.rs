@@ -46,8 +46,11 @@ pub struct Needs {
 /// `identity_code` bytes. Sizes are strings as in layout.toml (`"256K"`).
 #[derive(Clone, Debug)]
 pub struct ImageNeed {
+    /// Bytes the consumer's code and data take besides the boot table pool (a size string).
     pub size: String,
+    /// Bytes of its identity-mapped boot code (a size string): `identity_size` must hold them.
     pub identity_code: String,
+    /// Why, for the diagnostic.
     pub why: String,
 }
 
@@ -57,7 +60,9 @@ pub struct ImageNeed {
 /// past the identity range of every allowed load address.
 #[derive(Clone, Debug)]
 pub struct DirectmapNeed {
+    /// Bytes of RAM above the identity range the direct map must reach (a size string).
     pub frames: String,
+    /// Why, for the diagnostic.
     pub why: String,
 }
 
@@ -66,6 +71,7 @@ pub struct DirectmapNeed {
 pub struct NestingNeed {
     /// Purpose names the consumer maps at boot.
     pub mapped_at_boot: Vec<String>,
+    /// Why, for the diagnostic.
     pub why: String,
 }
 
@@ -84,11 +90,13 @@ pub struct RegionNeed {
 /// A fixmap group with `role` of `min_slots..=max_slots` slots.
 #[derive(Clone, Debug)]
 pub struct GroupNeed {
+    /// The role the consumer finds the group by (`pmap`, `console`).
     pub role: String,
     /// Fewest slots the consumer can work with (inclusive, at least 1).
     pub min_slots: u64,
     /// Most slots the consumer can use (inclusive).
     pub max_slots: u64,
+    /// Why, for the diagnostic.
     pub why: String,
 }
 

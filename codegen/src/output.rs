@@ -14,8 +14,11 @@ use std::path::{Path, PathBuf};
 use crate::emit::Artefact;
 
 #[derive(Debug)]
+/// A file in the output directory could not be written; nothing was left half-written.
 pub struct OutputError {
+    /// The file (or directory) concerned.
     pub path: PathBuf,
+    /// What the system said.
     pub error: std::io::Error,
 }
 
@@ -35,10 +38,19 @@ impl std::error::Error for OutputError {}
 /// What `write_all` did with each file.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct WriteReport {
+    /// Files replaced with new contents.
     pub written: Vec<PathBuf>,
+    /// Files whose contents were already right, left untouched.
     pub unchanged: Vec<PathBuf>,
 }
 
+/// Write every artefact into `dir` (created if missing) all or nothing: each is
+/// written to a temporary file beside its place and renamed over it only when all
+/// are complete; a rename that fails puts back the files already replaced. Files
+/// already right are not touched.
+///
+/// # Errors
+/// The directory or a file cannot be created, written or renamed.
 pub fn write_all(dir: &Path, artefacts: &[Artefact]) -> Result<WriteReport, OutputError> {
     std::fs::create_dir_all(dir).map_err(|error| OutputError {
         path: dir.to_owned(),

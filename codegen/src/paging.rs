@@ -8,10 +8,13 @@
 
 use std::fmt;
 
+/// Bits of a page offset: pages are 4 KiB in every mode.
 pub const PAGE_SHIFT: u32 = 12;
+/// Bytes in a page (4 KiB).
 pub const PAGE_SIZE: u64 = 1 << PAGE_SHIFT;
 /// Bits of virtual address consumed by one table level (512 entries of 8 bytes).
 pub const LEVEL_BITS: u32 = 9;
+/// Entries in every page table (512 of 8 bytes).
 pub const ENTRIES_PER_TABLE: u64 = 1 << LEVEL_BITS;
 /// The span mapped by one level-0 (leaf) table: 512 × 4 KiB = 2 MiB, in every mode.
 pub const L0_TABLE_SPAN: u64 = ENTRIES_PER_TABLE * PAGE_SIZE;
@@ -20,21 +23,27 @@ pub const L0_TABLE_SPAN: u64 = ENTRIES_PER_TABLE * PAGE_SIZE;
 pub const SATP_MODE_SHIFT: u32 = 60;
 
 /// Shift of the address bits a level-`level` table indexes: 12 for level 0 (leaves),
-/// 21 for level 1, 9 more per level (privileged spec, "Sv39": VPN[i] is 9 bits).
+/// 21 for level 1, 9 more per level (privileged spec, "Sv39": `VPN[i]` is 9 bits).
 pub fn level_shift(level: u32) -> u32 {
     PAGE_SHIFT + LEVEL_BITS * level
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// A RISC-V virtual-memory mode for 64-bit harts (privileged spec, "Sv39", "Sv48", "Sv57").
 pub enum Mode {
+    /// 39-bit virtual addresses, 3 levels.
     Sv39,
+    /// 48-bit virtual addresses, 4 levels.
     Sv48,
+    /// 57-bit virtual addresses, 5 levels.
     Sv57,
 }
 
 impl Mode {
+    /// Every mode, smallest first.
     pub const ALL: [Mode; 3] = [Mode::Sv39, Mode::Sv48, Mode::Sv57];
 
+    /// The name layout.toml uses: `sv39`, `sv48`, `sv57`.
     pub fn name(self) -> &'static str {
         match self {
             Mode::Sv39 => "sv39",
@@ -43,10 +52,12 @@ impl Mode {
         }
     }
 
+    /// The mode `name` names, if any (lower case).
     pub fn from_name(name: &str) -> Option<Mode> {
         Mode::ALL.into_iter().find(|m| m.name() == name)
     }
 
+    /// Page-table levels: 3, 4 or 5.
     pub fn levels(self) -> u32 {
         match self {
             Mode::Sv39 => 3,
@@ -60,6 +71,7 @@ impl Mode {
         self.levels() - 1
     }
 
+    /// Bits of a virtual address: 39, 48 or 57.
     pub fn va_bits(self) -> u32 {
         PAGE_SHIFT + LEVEL_BITS * self.levels()
     }
@@ -93,6 +105,7 @@ impl Mode {
         0u64.wrapping_sub(self.low_half_end())
     }
 
+    /// Whether `addr` is canonical: its bits 63 down to `va_bits() - 1` all equal.
     pub fn is_canonical(self, addr: u64) -> bool {
         addr < self.low_half_end() || addr >= self.high_half_start()
     }

@@ -1026,7 +1026,6 @@ fn fixmap(t: Table<'_, '_>, diags: &mut Diagnostics) -> FixmapSpec {
             for (table, span) in tables {
                 let g = Table::new(table, span.clone(), "a [[fixmap.group]]", GROUP_KEYS, diags);
                 groups.push(FixGroupSpec {
-                    span,
                     name: g
                         .required("name", diags)
                         .and_then(|v| name(v, "name", diags)),
@@ -1043,7 +1042,6 @@ fn fixmap(t: Table<'_, '_>, diags: &mut Diagnostics) -> FixmapSpec {
         }
     }
     FixmapSpec {
-        span: t.span.clone(),
         order: t.get("order").and_then(|v| slot_order(v, diags)),
         region,
         groups,

@@ -120,7 +120,6 @@ pub struct GapSpec {
 
 #[derive(Clone, Debug)]
 pub struct FixmapSpec {
-    pub span: Span,
     pub region: Option<Spanned<String>>,
     /// `order = "up" | "down"`; up when absent.
     pub order: Option<Spanned<crate::plan::SlotOrder>>,
@@ -131,7 +130,6 @@ pub struct FixmapSpec {
 
 #[derive(Clone, Debug)]
 pub struct FixGroupSpec {
-    pub span: Span,
     pub name: Option<Spanned<String>>,
     pub count: Option<Spanned<u64>>,
     /// What the group is for, as consumers name it (`pmap`, `console`): a consumer

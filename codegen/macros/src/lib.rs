@@ -12,6 +12,8 @@
 //!
 //! Use it inside a module: `pub mod layout { vmlayout_macros::layout!("../layout.toml"); }`.
 
+#![deny(missing_docs)]
+
 use std::path::PathBuf;
 
 use proc_macro::{TokenStream, TokenTree};
@@ -42,6 +44,21 @@ fn path_literal(input: TokenStream) -> Result<(String, Span), (Span, String)> {
     }
 }
 
+/// `layout!("layout.toml")`: the plan's Rust items, as the committed
+/// `generated/layout.rs` holds them — for every region `<NAME>_VIRT_START`,
+/// `_SIZE`, `_LAST` (inclusive), `_END` (exclusive, absent at 2^64), `_VIRT`
+/// (`START..=LAST`), `_ALIGN`, `_ROOT_SLOT_FIRST/_LAST`, `_PERMS`; the same for
+/// gaps; the paging constants (`PT_LEVELS`, `PT_LEVEL_SHIFTS`, `SATP_MODE`,
+/// `satp_for_root`, …); the platform's (`LOAD_ADDRESS`, `LINK_ADDRESS`,
+/// `identity_range`, `BOOT_POOL_TABLES`, …); the fixmap (`FIXADDR_START`,
+/// `FIXADDR_TOP`, `FIX_LAST`, `FIX_<G>_BEGIN/_LAST/_END/_COUNT`, `<g>_slot(i)`,
+/// the `FixSlot` enum, `fix_to_virt`, `virt_to_fix`, `role::<ROLE>`); the
+/// `REGIONS`, `GAPS`, `UNUSED` and `MAP` tables with `region_containing`,
+/// `gap_containing`, `unused_containing`; and `const` assertions over all of it.
+///
+/// The path is relative to the calling crate's manifest, `${NAME}` in it expands
+/// the compile-time environment variable `NAME`, and `$VMLAYOUT_FILE` overrides
+/// it. An invalid layout is a `compile_error!` with the rendered diagnostics.
 #[proc_macro]
 pub fn layout(input: TokenStream) -> TokenStream {
     let (value, span) = match path_literal(input) {

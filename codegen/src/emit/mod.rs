@@ -19,9 +19,17 @@ use crate::plan::Plan;
 pub enum Origin {
     /// `vmlayout generate LAYOUT --out OUT`, the paths as given (without `./`
     /// steps or a trailing `/`, so spellings of one path agree).
-    Cli { layout: String, out: String },
+    Cli {
+        /// The layout file as given.
+        layout: String,
+        /// The output directory as given.
+        out: String,
+    },
     /// A kernel's build script (`vmlayout::build`): rewritten on every build.
-    BuildScript { layout: String },
+    BuildScript {
+        /// The layout file's name.
+        layout: String,
+    },
 }
 
 impl Origin {
@@ -65,7 +73,9 @@ fn normalised(path: &std::path::Path) -> String {
 /// One generated file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Artefact {
+    /// The file's name in the output directory.
     pub file_name: &'static str,
+    /// Its whole text.
     pub contents: String,
 }
 

@@ -7,15 +7,21 @@ use crate::paging::Mode;
 
 /// The pieces of a plan, each already checked.
 pub struct Parts {
+    /// The paging mode.
     pub mode: Mode,
+    /// The checked platform.
     pub platform: Platform,
+    /// The checked regions, in any order.
     pub regions: Vec<Region>,
+    /// The guard gaps, in any order.
     pub gaps: Vec<Gap>,
+    /// The checked fixmap.
     pub fixmap: Fixmap,
     /// Name of the image region.
     pub image: String,
     /// The boot table pool the reference kernel's boot mappings need.
     pub boot_tables: BootTables,
+    /// The C naming profile.
     pub c_header: CHeader,
 }
 

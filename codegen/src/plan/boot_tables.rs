@@ -37,19 +37,24 @@ impl BootTables {
 /// `leaf_level` (0: 4 KiB pages, 1: 2 MiB superpages).
 #[derive(Clone, Copy, Debug)]
 pub struct BootRange {
+    /// First byte mapped.
     pub first: u64,
+    /// Last byte mapped (inclusive).
     pub last: u64,
+    /// Table level of the leaves: 0 for 4 KiB pages, 1 for 2 MiB superpages.
     pub leaf_level: u32,
 }
 
 /// What the boot mappings cover, from the plan.
 pub struct BootMappings {
+    /// The paging mode.
     pub mode: Mode,
     /// The identity range of the lowest allowed load address, `[start, end)`.
     pub identity: (u64, u64),
     /// How many load addresses there are beyond the lowest (`k_max`), and the step
     /// between them in bytes: the identity range of load `k` is moved up by `k·step`.
     pub other_loads: u64,
+    /// Bytes between one allowed load address and the next.
     pub load_step: u64,
     /// The image, the fixmap's tables (as a level-1 range: the level-0 tables are
     /// static) and the FDT window.
@@ -57,6 +62,8 @@ pub struct BootMappings {
 }
 
 impl BootMappings {
+    /// The tables the boot mappings need: shared tables counted once, the identity
+    /// range at its worst over the load addresses.
     pub fn tables(&self) -> BootTables {
         let (start, end) = self.identity;
         let identity_at = |k: u64| {

@@ -29,6 +29,7 @@ pub enum Purpose {
 }
 
 impl Purpose {
+    /// Every purpose, in the order the docs list them.
     pub const ALL: [Purpose; 6] = [
         Purpose::Image,
         Purpose::Fixmap,
@@ -38,6 +39,7 @@ impl Purpose {
         Purpose::Identity,
     ];
 
+    /// The name layout.toml uses (`image`, `window`, …).
     pub fn name(self) -> &'static str {
         match self {
             Purpose::Image => "image",
@@ -49,6 +51,7 @@ impl Purpose {
         }
     }
 
+    /// The purpose `name` names, if any.
     pub fn from_name(name: &str) -> Option<Purpose> {
         Purpose::ALL.into_iter().find(|p| p.name() == name)
     }
@@ -82,9 +85,13 @@ impl Purpose {
 /// it is mapped per section (text r-x, rodata r--, data/bss rw-), see [`Perms::SECTIONS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Perms {
+    /// Loads are allowed.
     pub read: bool,
+    /// Stores are allowed.
     pub write: bool,
+    /// Instruction fetches are allowed.
     pub exec: bool,
+    /// The mapping is global (the same in every address space).
     pub global: bool,
     /// Mapped section by section (the image), so no single r/w/x applies.
     pub sections: bool,
@@ -100,6 +107,7 @@ impl Perms {
         sections: false,
     };
 
+    /// The image's permissions: its sections get their own (text r-x, rodata r--, data rw-).
     pub const SECTIONS: Perms = Perms {
         read: true,
         write: false,
@@ -157,29 +165,43 @@ impl fmt::Display for Perms {
 /// Derived paging facts for the plan's mode.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Paging {
+    /// The mode.
     pub mode: Mode,
+    /// Page-table levels (3, 4 or 5).
     pub levels: u32,
+    /// The root table's level: `levels - 1`.
     pub root_level: u32,
+    /// Bits of a virtual address.
     pub va_bits: u32,
+    /// Entries per table (512).
     pub entries_per_table: u64,
+    /// Bytes per page (4096).
     pub page_size: u64,
+    /// Bits of a page offset (12).
     pub page_shift: u32,
     /// Bits of virtual address one table level indexes (9: 512 entries).
     pub level_bits: u32,
     /// `level_shifts[level]`: shift of the bits a level-`level` table indexes, level 0
     /// (leaves) first, the root last.
     pub level_shifts: Vec<u32>,
+    /// Shift of the bits the root table indexes.
     pub root_slot_shift: u32,
+    /// Bytes one root-table slot maps.
     pub root_slot_size: u64,
+    /// End of the canonical low half (exclusive): `2^(va_bits - 1)`.
     pub low_half_end: u64,
+    /// Start of the canonical high half: `2^64 - 2^(va_bits - 1)`.
     pub high_half_start: u64,
+    /// The `MODE` field of `satp` for this mode (8, 9 or 10).
     pub satp_mode: u64,
     /// Position of the `MODE` field in `satp` (bits 63:60).
     pub satp_mode_shift: u32,
+    /// Bytes one level-0 table maps (2 MiB).
     pub l0_table_span: u64,
 }
 
 impl Paging {
+    /// Everything the plan derives from `mode`.
     pub fn new(mode: Mode) -> Paging {
         let paging = Paging {
             mode,
@@ -208,9 +230,13 @@ impl Paging {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// `[platform]`, checked: where the image is loaded and how large it may be.
 pub struct Platform {
+    /// The physical load address the firmware uses by default.
     pub load_address: u64,
+    /// Bytes of boot code that run identity-mapped.
     pub identity_size: u64,
+    /// The largest image the platform loads, in bytes.
     pub image_max_size: u64,
     /// The page size the boot mapping of the image uses: link and load address must
     /// have the same offset inside it (one level-1 leaf, 2 MiB).
@@ -219,6 +245,7 @@ pub struct Platform {
     /// the boot superpages that can hold an image of `image_max_size` loaded at
     /// `load_address`. `identity_start` is inclusive, `identity_end` exclusive.
     pub identity_start: u64,
+    /// End of the identity range (exclusive).
     pub identity_end: u64,
     /// The most RAM the platform can have, in bytes, when the layout says.
     pub max_ram: Option<u64>,
@@ -226,7 +253,9 @@ pub struct Platform {
     /// load_align`, … up to `load_last` (inclusive). Without `load_range` in the
     /// layout, `load_address` alone (and `load_align` the boot superpage).
     pub load_first: u64,
+    /// The highest allowed load address (inclusive).
     pub load_last: u64,
+    /// Bytes between allowed load addresses (a multiple of the boot superpage).
     pub load_align: u64,
 }
 
@@ -254,8 +283,11 @@ impl Platform {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// A region of the plan, placed and checked.
 pub struct Region {
+    /// Its name (a lower-case identifier).
     pub name: String,
+    /// What it is for.
     pub purpose: Purpose,
     /// First byte.
     pub start: u64,
@@ -264,13 +296,17 @@ pub struct Region {
     /// Last byte (inclusive): a region may end at the top of the address space,
     /// where an exclusive end would be 2^64. See [`Region::end`].
     pub last: u64,
+    /// The alignment its start meets, in bytes (a power of two, a page at least).
     pub align: u64,
+    /// Its permissions.
     pub perms: Perms,
+    /// Its description, as written.
     pub description: String,
     /// The region it lies inside on purpose (`within`), if any.
     pub within: Option<String>,
     /// Root-table slots the region touches, inclusive.
     pub first_slot: u64,
+    /// The last root-table slot it touches (inclusive).
     pub last_slot: u64,
 }
 
@@ -285,6 +321,7 @@ impl Region {
 /// A named guard gap between two regions; nothing may be mapped in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Gap {
+    /// Its name.
     pub name: String,
     /// First byte.
     pub start: u64,
@@ -294,12 +331,14 @@ pub struct Gap {
     pub last: u64,
     /// The region directly below and directly above the gap.
     pub below: String,
+    /// The region directly above the gap.
     pub above: String,
     /// The innermost region that holds both neighbours (through `within`), when the
     /// gap lies between nested siblings; `None` at the top level.
     pub within: Option<String>,
     /// Root-table slots the gap touches, inclusive.
     pub first_slot: u64,
+    /// The last root-table slot it touches (inclusive).
     pub last_slot: u64,
 }
 
@@ -313,6 +352,7 @@ impl Gap {
 /// A named run of consecutive fixmap slots.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FixGroup {
+    /// Its name.
     pub name: String,
     /// Index of the group's first slot.
     pub first: u64,
@@ -322,6 +362,7 @@ pub struct FixGroup {
     pub role: Option<String>,
     /// Slots that are never mapped (a hole, as Linux's FIX_HOLE).
     pub hole: bool,
+    /// Its description, as written.
     pub description: String,
 }
 
@@ -338,7 +379,9 @@ impl FixGroup {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// The fixmap: its region, slot numbering, level-0 tables and slot groups.
 pub struct Fixmap {
+    /// The fixmap region's name.
     pub region: String,
     /// Which way slot numbers run.
     pub order: SlotOrder,
@@ -354,6 +397,7 @@ pub struct Fixmap {
     pub last: u64,
     /// FIXADDR_TOP: one past the last slot's page (exclusive).
     pub top: u64,
+    /// The slot groups, in slot order.
     pub groups: Vec<FixGroup>,
 }
 
@@ -367,6 +411,7 @@ pub enum SlotOrder {
 }
 
 impl SlotOrder {
+    /// The name layout.toml uses: `up` or `down`.
     pub fn name(self) -> &'static str {
         match self {
             SlotOrder::Up => "up",
@@ -376,6 +421,7 @@ impl SlotOrder {
 }
 
 impl Fixmap {
+    /// Slots the groups hold, holes included: `FIX_LAST + 1`.
     pub fn slot_count(&self) -> u64 {
         self.last + 1
     }
@@ -406,31 +452,44 @@ impl Fixmap {
 /// One item of the top-down map: a region, a gap, or a run of unused root slots.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MapEntry {
+    /// A region, by index into [`Plan::regions`].
     Region(usize),
+    /// A guard gap, by index into [`Plan::gaps`].
     Gap(usize),
     /// Unused canonical space from `start` to `last` (inclusive: the range may end at
     /// the very top of the address space) inside root slots `first_slot..=last_slot`.
     Unused {
+        /// First byte.
         start: u64,
+        /// Last byte (inclusive).
         last: u64,
+        /// First root-table slot.
         first_slot: u64,
+        /// Last root-table slot (inclusive).
         last_slot: u64,
     },
     /// The non-canonical hole between the two halves, `start..=last`.
     NonCanonical {
+        /// First byte.
         start: u64,
+        /// Last byte (inclusive).
         last: u64,
     },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// A checked plan: what every emitter reads. Built only by validation, so every
+/// rule holds.
 pub struct Plan {
+    /// The paging mode and what it implies.
     pub paging: Paging,
+    /// The platform.
     pub platform: Platform,
     /// Sorted by start address, ascending.
     pub regions: Vec<Region>,
     /// Sorted by start address, ascending.
     pub gaps: Vec<Gap>,
+    /// The fixmap.
     pub fixmap: Fixmap,
     /// Index of the image region in `regions`.
     pub image: usize,
@@ -469,7 +528,9 @@ pub enum CLiterals {
 /// `[c_header]`, checked.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CHeader {
+    /// Whether and how `_END` names are defined.
     pub ends: CEnds,
+    /// How addresses and sizes are written.
     pub literals: CLiterals,
     /// Prepended to every name but the `VMLAYOUT_*` built-ins; empty for none.
     pub prefix: String,
@@ -517,10 +578,12 @@ impl Plan {
         Ok(plan)
     }
 
+    /// The image region.
     pub fn image(&self) -> &Region {
         &self.regions[self.image]
     }
 
+    /// The region named `name`, if any.
     pub fn region(&self, name: &str) -> Option<&Region> {
         self.regions.iter().find(|r| r.name == name)
     }

@@ -51,11 +51,6 @@ pub enum Declared<T> {
 }
 
 impl<T> Declared<T> {
-    /// The key was written (valid or not).
-    pub fn is_given(&self) -> bool {
-        !matches!(self, Declared::Absent)
-    }
-
     fn from_spec(value: Option<&Spanned<T>>, written: bool) -> Declared<T>
     where
         T: Clone,

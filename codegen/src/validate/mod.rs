@@ -21,8 +21,6 @@ use crate::plan::{Gap, Plan};
 use crate::resolve::Resolved;
 use crate::spec::LayoutSpec;
 
-pub use fixmap::MAX_FIXMAP_SLOTS;
-
 /// Boot mappings of the image use level-1 leaves (2 MiB superpages).
 pub const BOOT_SUPERPAGE: u64 = 2 << 20;
 
