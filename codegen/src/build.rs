@@ -80,6 +80,7 @@ pub fn expand_env_vars(
 /// Why a build script could not plan the layout, ready to print (the layout's
 /// diagnostics rendered with carets, or one sentence).
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct BuildError {
     /// The message; several lines for rendered diagnostics.
     pub message: String,

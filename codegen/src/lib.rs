@@ -189,6 +189,7 @@ fn run_pipeline(source: &str, needs: Option<&Needs>, diags: &mut Diagnostics) ->
 
 /// Why a layout file could not be turned into a plan.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum LoadError {
     /// The file could not be read: its path as given, and the I/O error.
     Io {

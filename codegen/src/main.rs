@@ -103,11 +103,11 @@ fn load(path: &Path, needs: Option<&Path>, colour: bool) -> Result<Plan, ExitCod
     vmlayout::plan_from_file_for(path, needs.as_ref()).map_err(|e| {
         match &e {
             LoadError::Layout(layout) => eprintln!("{}", layout.render_with(colour)),
-            LoadError::Io { .. } => eprintln!("{e}"),
+            _ => eprintln!("{e}"),
         }
         ExitCode::from(match e {
-            LoadError::Io { .. } => USAGE_OR_IO,
             LoadError::Layout(_) => INVALID,
+            _ => USAGE_OR_IO,
         })
     })
 }

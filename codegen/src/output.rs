@@ -15,6 +15,7 @@ use crate::emit::Artefact;
 
 #[derive(Debug)]
 /// A file in the output directory could not be written; nothing was left half-written.
+#[non_exhaustive]
 pub struct OutputError {
     /// The file (or directory) concerned.
     pub path: PathBuf,
@@ -37,6 +38,7 @@ impl std::error::Error for OutputError {}
 
 /// What `write_all` did with each file.
 #[derive(Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WriteReport {
     /// Files replaced with new contents.
     pub written: Vec<PathBuf>,

@@ -30,6 +30,7 @@ pub fn level_shift(level: u32) -> u32 {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 /// A RISC-V virtual-memory mode for 64-bit harts (privileged spec, "Sv39", "Sv48", "Sv57").
+#[non_exhaustive]
 pub enum Mode {
     /// 39-bit virtual addresses, 3 levels.
     Sv39,

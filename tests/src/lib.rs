@@ -54,9 +54,7 @@ pub fn reject(path: &Path, shown_dir: &str) -> vmlayout::LayoutError {
             e.path = shown;
             e
         }
-        Ok(Err(vmlayout::LoadError::Io { error, .. })) => {
-            panic!("{shown}: I/O error instead of a diagnostic: {error}")
-        }
+        Ok(Err(other)) => panic!("{shown}: {other} instead of a diagnostic"),
         Err(_) => panic!("{shown}: vmlayout panicked"),
     };
     for d in err.diagnostics.iter() {

@@ -110,6 +110,7 @@ pub fn layout(input: TokenStream) -> TokenStream {
             let message = format!("vmlayout: invalid layout\n\n{}", e.render());
             quote! { #tracking compile_error!(#message); }
         }
+        Err(other) => return compile_error(span, &format!("vmlayout: {other}")),
     };
     expanded.into()
 }

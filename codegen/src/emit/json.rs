@@ -8,7 +8,7 @@ use crate::plan::Plan;
 
 /// The plan as a JSON value: addresses and sizes as lower-case hex strings without
 /// separators, an end at 2^64 as `"0x10000000000000000"`.
-pub fn value(plan: &Plan) -> Value {
+pub(crate) fn value(plan: &Plan) -> Value {
     let p = &plan.paging;
     json!({
         "mode": p.mode.name(),
@@ -86,7 +86,8 @@ fn exclusive_end(last: u64) -> String {
     format!("{:#x}", u128::from(last) + 1)
 }
 
-/// [`value`], pretty-printed with a final newline.
+/// The plan as JSON text, pretty-printed with a final newline: addresses and
+/// sizes as lower-case hex strings, an end at 2^64 as `"0x10000000000000000"`.
 pub fn render(plan: &Plan) -> String {
     let mut text =
         serde_json::to_string_pretty(&value(plan)).expect("a JSON value always serialises");

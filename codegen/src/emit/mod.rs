@@ -16,6 +16,7 @@ use crate::plan::Plan;
 /// says: the exact `vmlayout generate` invocation, or the build script that
 /// rewrites it on every build.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Origin {
     /// `vmlayout generate LAYOUT --out OUT`, the paths as given (without `./`
     /// steps or a trailing `/`, so spellings of one path agree).

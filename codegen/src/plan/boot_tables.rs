@@ -19,6 +19,7 @@ use crate::paging::{L0_TABLE_SPAN, Mode, level_shift};
 
 /// Tables the boot mappings need, by what needs them. Counts of 4 KiB tables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BootTables {
     /// For the identity range, at its worst over the allowed load addresses.
     pub identity: u64,

@@ -12,6 +12,7 @@ use crate::paging::{self, Mode};
 /// What a region is for. Drives which extra rules apply and what the kernel does
 /// with it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Purpose {
     /// Where the kernel image is linked; mapped section by section.
     Image,
@@ -164,6 +165,7 @@ impl fmt::Display for Perms {
 
 /// Derived paging facts for the plan's mode.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Paging {
     /// The mode.
     pub mode: Mode,
@@ -231,6 +233,7 @@ impl Paging {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 /// `[platform]`, checked: where the image is loaded and how large it may be.
+#[non_exhaustive]
 pub struct Platform {
     /// The physical load address the firmware uses by default.
     pub load_address: u64,
@@ -284,6 +287,7 @@ impl Platform {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 /// A region of the plan, placed and checked.
+#[non_exhaustive]
 pub struct Region {
     /// Its name (a lower-case identifier).
     pub name: String,
@@ -320,6 +324,7 @@ impl Region {
 
 /// A named guard gap between two regions; nothing may be mapped in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Gap {
     /// Its name.
     pub name: String,
@@ -351,6 +356,7 @@ impl Gap {
 
 /// A named run of consecutive fixmap slots.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FixGroup {
     /// Its name.
     pub name: String,
@@ -380,6 +386,7 @@ impl FixGroup {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 /// The fixmap: its region, slot numbering, level-0 tables and slot groups.
+#[non_exhaustive]
 pub struct Fixmap {
     /// The fixmap region's name.
     pub region: String,
@@ -451,6 +458,7 @@ impl Fixmap {
 
 /// One item of the top-down map: a region, a gap, or a run of unused root slots.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum MapEntry {
     /// A region, by index into [`Plan::regions`].
     Region(usize),
@@ -480,6 +488,7 @@ pub enum MapEntry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 /// A checked plan: what every emitter reads. Built only by validation, so every
 /// rule holds.
+#[non_exhaustive]
 pub struct Plan {
     /// The paging mode and what it implies.
     pub paging: Paging,
@@ -505,6 +514,7 @@ pub struct Plan {
 /// Xen's `FIX_PMAP_END` and `XEN_VIRT_END` are inclusive, many of Linux's `*_END`
 /// exclusive; without a choice the header defines only the unambiguous `_LAST`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CEnds {
     /// No `_END` names (`_START`, `_SIZE`, inclusive `_LAST`).
     #[default]
@@ -517,6 +527,7 @@ pub enum CEnds {
 
 /// How the C header writes addresses and sizes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CLiterals {
     /// `VMLAYOUT_UL(0x…)`: `0x…UL` in C, `0x…` in assembly.
     #[default]
