@@ -34,21 +34,6 @@ fn constants(header: &str) -> Vec<String> {
         .collect()
 }
 
-fn run(cmd: &mut Command) -> Result<(), String> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("{cmd:?}: {e} (cargo xtask test installs the C compilers)"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{cmd:?} failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
-}
-
 /// Every way the header is included, for the header in `dir`.
 fn compile_everywhere(
     dir: &Path,
@@ -73,17 +58,21 @@ fn compile_everywhere(
     let strict = ["-Wall", "-Wextra", "-Werror", "-fsyntax-only"];
     for cc in ["gcc", "clang"] {
         for std in ["-std=c89", "-std=c99", "-std=c11", "-std=c17"] {
-            run(Command::new(cc)
-                .args([std, "-pedantic"])
-                .args(strict)
-                .arg(d("use.c")))?;
+            vmlayout_tests::run(
+                Command::new(cc)
+                    .args([std, "-pedantic"])
+                    .args(strict)
+                    .arg(d("use.c")),
+            )?;
         }
     }
     for cxx in ["g++", "clang++"] {
-        run(Command::new(cxx)
-            .args(["-std=c++17", "-pedantic"])
-            .args(strict)
-            .arg(d("use.cc")))?;
+        vmlayout_tests::run(
+            Command::new(cxx)
+                .args(["-std=c++17", "-pedantic"])
+                .args(strict)
+                .arg(d("use.cc")),
+        )?;
     }
     // Assembly, with the kernel convention's __ASSEMBLY__ and with GCC's own only.
     let asm: String = std::iter::once("#include \"layout.h\"\n".to_string())
@@ -91,11 +80,13 @@ fn compile_everywhere(
         .collect();
     std::fs::write(d("use.S"), asm).unwrap();
     for guard in [&["-D__ASSEMBLY__"][..], &[]] {
-        run(Command::new("gcc")
-            .args(guard)
-            .args(["-Wall", "-Wextra", "-Werror", "-c", "-o"])
-            .arg(d("use.o"))
-            .arg(d("use.S")))?;
+        vmlayout_tests::run(
+            Command::new("gcc")
+                .args(guard)
+                .args(["-Wall", "-Wextra", "-Werror", "-c", "-o"])
+                .arg(d("use.o"))
+                .arg(d("use.S")),
+        )?;
     }
     // A linker script run through the preprocessor, read by GNU ld.
     let script: String = std::iter::once("#include \"layout.h\"\n".to_string())
@@ -110,20 +101,26 @@ fn compile_everywhere(
         ))
         .collect();
     std::fs::write(d("use.lds.S"), script).unwrap();
-    run(Command::new("cpp")
-        .args(["-P", "-undef", "-D__ASSEMBLY__", "-o"])
-        .arg(d("use.lds"))
-        .arg(d("use.lds.S")))?;
-    run(Command::new("riscv64-linux-gnu-as")
-        .arg("-o")
-        .arg(d("empty.o"))
-        .arg("/dev/null"))?;
-    run(Command::new("riscv64-linux-gnu-ld")
-        .arg("-T")
-        .arg(d("use.lds"))
-        .arg(d("empty.o"))
-        .arg("-o")
-        .arg(d("use.elf")))
+    vmlayout_tests::run(
+        Command::new("cpp")
+            .args(["-P", "-undef", "-D__ASSEMBLY__", "-o"])
+            .arg(d("use.lds"))
+            .arg(d("use.lds.S")),
+    )?;
+    vmlayout_tests::run(
+        Command::new("riscv64-linux-gnu-as")
+            .arg("-o")
+            .arg(d("empty.o"))
+            .arg("/dev/null"),
+    )?;
+    vmlayout_tests::run(
+        Command::new("riscv64-linux-gnu-ld")
+            .arg("-T")
+            .arg(d("use.lds"))
+            .arg(d("empty.o"))
+            .arg("-o")
+            .arg(d("use.elf")),
+    )
 }
 
 #[test]

@@ -112,70 +112,55 @@ description = {text}
     )
 }
 
-fn run(command: &mut Command) -> Result<(), String> {
-    let out = command
-        .output()
-        .map_err(|e| format!("cannot run {command:?}: {e} (`cargo xtask test` installs it)"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{command:?} failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
-}
-
-fn rust_lld() -> String {
-    let sysroot = Command::new("rustc")
-        .args(["--print", "sysroot"])
-        .output()
-        .unwrap();
-    let sysroot = String::from_utf8(sysroot.stdout).unwrap();
-    format!(
-        "{}/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld",
-        sysroot.trim()
-    )
-}
-
 /// Compile or link every output in `dir`.
 fn compile_all(dir: &Path) -> Result<(), String> {
     let d = |f: &str| dir.join(f);
-    run(Command::new("rustc")
-        .args(["--edition", "2024", "--crate-type", "lib", "-o"])
-        .arg(d("layout.rlib"))
-        .arg(d("layout.rs")))?;
+    vmlayout_tests::run(
+        Command::new("rustc")
+            .args(["--edition", "2024", "--crate-type", "lib", "-o"])
+            .arg(d("layout.rlib"))
+            .arg(d("layout.rs")),
+    )?;
     std::fs::write(
         d("use.c"),
         "#include \"layout.h\"\nunsigned long vmlayout_use = FIXADDR_START;\n",
     )
     .unwrap();
-    run(Command::new("cc")
-        .args(["-std=c11", "-pedantic", "-Wall", "-Werror", "-fsyntax-only"])
-        .arg(d("use.c")))?;
+    vmlayout_tests::run(
+        Command::new("cc")
+            .args(["-std=c11", "-pedantic", "-Wall", "-Werror", "-fsyntax-only"])
+            .arg(d("use.c")),
+    )?;
     // Assembly: GCC predefines __ASSEMBLER__ for .S files; __ASSEMBLY__ is not needed.
     std::fs::write(d("use.S"), "#include \"layout.h\"\n.quad FIXADDR_START\n").unwrap();
-    run(Command::new("cc")
-        .args(["-c", "-o"])
-        .arg(d("use.o"))
-        .arg(d("use.S")))?;
-    run(Command::new("riscv64-linux-gnu-as")
-        .arg("-o")
-        .arg(d("empty.o"))
-        .arg("/dev/null"))?;
-    run(Command::new("riscv64-linux-gnu-ld")
-        .arg("-T")
-        .arg(d("layout.ld"))
-        .arg(d("empty.o"))
-        .arg("-o")
-        .arg(d("gnu.elf")))?;
-    run(Command::new(rust_lld())
-        .args(["-flavor", "gnu", "-T"])
-        .arg(d("layout.ld"))
-        .arg(d("empty.o"))
-        .arg("-o")
-        .arg(d("lld.elf")))
+    vmlayout_tests::run(
+        Command::new("cc")
+            .args(["-c", "-o"])
+            .arg(d("use.o"))
+            .arg(d("use.S")),
+    )?;
+    vmlayout_tests::run(
+        Command::new("riscv64-linux-gnu-as")
+            .arg("-o")
+            .arg(d("empty.o"))
+            .arg("/dev/null"),
+    )?;
+    vmlayout_tests::run(
+        Command::new("riscv64-linux-gnu-ld")
+            .arg("-T")
+            .arg(d("layout.ld"))
+            .arg(d("empty.o"))
+            .arg("-o")
+            .arg(d("gnu.elf")),
+    )?;
+    vmlayout_tests::run(
+        Command::new(vmlayout_tests::rust_lld())
+            .args(["-flavor", "gnu", "-T"])
+            .arg(d("layout.ld"))
+            .arg(d("empty.o"))
+            .arg("-o")
+            .arg(d("lld.elf")),
+    )
 }
 
 /// Cells of a Markdown table row: split at pipes that are not escaped.

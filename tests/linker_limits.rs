@@ -6,18 +6,6 @@
 
 use std::process::Command;
 
-fn rust_lld() -> String {
-    let sysroot = Command::new("rustc")
-        .args(["--print", "sysroot"])
-        .output()
-        .unwrap();
-    let sysroot = String::from_utf8(sysroot.stdout).unwrap();
-    format!(
-        "{}/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld",
-        sysroot.trim()
-    )
-}
-
 #[test]
 fn an_image_larger_than_its_region_fails_to_link_naming_the_field() {
     let path = vmlayout_tests::repo().join("tests/negative/image-region-too-small.toml");
@@ -43,7 +31,7 @@ fn an_image_larger_than_its_region_fails_to_link_naming_the_field() {
         .unwrap();
     assert!(assembled.success());
     let gnu = Command::new("riscv64-linux-gnu-ld");
-    let mut lld = Command::new(rust_lld());
+    let mut lld = Command::new(vmlayout_tests::rust_lld());
     lld.arg("-flavor").arg("gnu");
     for mut linker in [gnu, lld] {
         let out = linker

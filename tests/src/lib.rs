@@ -2,6 +2,7 @@
 //! in this crate's Cargo.toml; each sits at the top of `tests/`).
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -66,4 +67,37 @@ pub fn reject(path: &Path, shown_dir: &str) -> vmlayout::LayoutError {
         );
     }
     err
+}
+
+/// Run an external tool (a compiler, a linker); its output when it fails.
+///
+/// # Errors
+/// The tool cannot be started (`cargo xtask test` installs the ones the tests
+/// use) or exits unsuccessfully: the command and what it printed.
+pub fn run(command: &mut Command) -> Result<(), String> {
+    let out = command
+        .output()
+        .map_err(|e| format!("cannot run {command:?}: {e} (`cargo xtask test` installs it)"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{command:?} failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// The path of the toolchain's own rust-lld.
+pub fn rust_lld() -> String {
+    let sysroot = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .expect("rustc runs");
+    let sysroot = String::from_utf8(sysroot.stdout).expect("a UTF-8 path");
+    format!(
+        "{}/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld",
+        sysroot.trim()
+    )
 }

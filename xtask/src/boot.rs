@@ -175,6 +175,30 @@ pub fn boot_with(elf: &Path, echo: bool, memory: &str) -> Result<Boot, String> {
     Ok(Boot { status, output })
 }
 
+/// Boot an example program (examples/): it passes when QEMU exits 0 through the
+/// test device, no line says FAIL, and the program printed `success`. The count
+/// of its PASS lines.
+pub fn boot_example(elf: &Path, success: &str) -> Result<String, String> {
+    let booted = boot(elf, false)?;
+    let lines = || booted.output.lines();
+    let passed = lines().filter(|l| l.starts_with("PASS ")).count();
+    let failures: Vec<&str> = lines().filter(|l| l.starts_with("FAIL ")).collect();
+    if booted.status == Some(0) && failures.is_empty() && booted.output.contains(success) {
+        Ok(format!("{passed} checks passed at run time"))
+    } else if failures.is_empty() {
+        Err(format!(
+            "QEMU status {:?}:\n{}",
+            booted.status, booted.output
+        ))
+    } else {
+        Err(format!(
+            "QEMU status {:?}; {}",
+            booted.status,
+            failures.join("\n")
+        ))
+    }
+}
+
 /// `cargo xtask run`: build for `layout`, boot, and exit 0 only when the kernel
 /// reported success; otherwise 1, naming the boot stage that failed.
 pub fn run(layout: &Path) -> Result<u8, String> {

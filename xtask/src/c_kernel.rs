@@ -75,31 +75,5 @@ pub fn build_and_boot() -> Result<String, String> {
         &repo().join("layout.toml"),
         &repo().join("target/xtask/c-kernel"),
     )?;
-    let booted = boot::boot(&elf, false)?;
-    let passed = booted
-        .output
-        .lines()
-        .filter(|l| l.starts_with("PASS "))
-        .count();
-    let failures: Vec<&str> = booted
-        .output
-        .lines()
-        .filter(|l| l.starts_with("FAIL "))
-        .collect();
-    if booted.status == Some(0)
-        && failures.is_empty()
-        && booted.output.contains("c-consumer: all checks passed")
-    {
-        Ok(format!("{passed} checks passed at run time"))
-    } else {
-        Err(format!(
-            "QEMU status {:?}; {}",
-            booted.status,
-            if failures.is_empty() {
-                booted.output
-            } else {
-                failures.join("\n")
-            }
-        ))
-    }
+    boot::boot_example(&elf, "c-consumer: all checks passed")
 }
