@@ -1,5 +1,6 @@
-//! Hostile names and text against every output: random descriptions and layout-file
-//! names full of comment terminators, quotes, pipes and control characters, and
+//! Hostile names and text against every output: random descriptions, layout-file
+//! names and output-directory names (both reach every preamble) full of comment
+//! terminators, quotes, pipes and control characters, and
 //! region, gap and group names drawn from keywords and the emitters' own names.
 //! Every plan `check` accepts must compile: layout.rs with rustc, layout.h with cc
 //! (C11 -pedantic and as assembly), layout.ld with GNU ld and rust-lld; and
@@ -195,7 +196,7 @@ fn check_one(name: &str, gap: &str, text: &str, file: &str) -> Result<bool, Test
         return Ok(false); // refused with a diagnostic: nothing reaches an output
     };
     let dir = tempfile::tempdir().unwrap();
-    for artefact in vmlayout::emit::all(&plan, &vmlayout::emit::Origin::cli(&file, "out")) {
+    for artefact in vmlayout::emit::all(&plan, &vmlayout::emit::Origin::cli(&file, &file)) {
         std::fs::write(dir.path().join(artefact.file_name), &artefact.contents).unwrap();
     }
     if let Err(e) = compile_all(dir.path()) {
