@@ -107,20 +107,7 @@ fn compile_everywhere(
             .arg(d("use.lds"))
             .arg(d("use.lds.S")),
     )?;
-    vmlayout_tests::run(
-        Command::new("riscv64-linux-gnu-as")
-            .arg("-o")
-            .arg(d("empty.o"))
-            .arg("/dev/null"),
-    )?;
-    vmlayout_tests::run(
-        Command::new("riscv64-linux-gnu-ld")
-            .arg("-T")
-            .arg(d("use.lds"))
-            .arg(d("empty.o"))
-            .arg("-o")
-            .arg(d("use.elf")),
-    )
+    vmlayout_tests::link_empty(dir, "use.lds", false)
 }
 
 #[test]

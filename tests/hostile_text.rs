@@ -140,28 +140,7 @@ fn compile_all(dir: &Path) -> Result<(), String> {
             .arg(d("use.o"))
             .arg(d("use.S")),
     )?;
-    vmlayout_tests::run(
-        Command::new("riscv64-linux-gnu-as")
-            .arg("-o")
-            .arg(d("empty.o"))
-            .arg("/dev/null"),
-    )?;
-    vmlayout_tests::run(
-        Command::new("riscv64-linux-gnu-ld")
-            .arg("-T")
-            .arg(d("layout.ld"))
-            .arg(d("empty.o"))
-            .arg("-o")
-            .arg(d("gnu.elf")),
-    )?;
-    vmlayout_tests::run(
-        Command::new(vmlayout_tests::rust_lld())
-            .args(["-flavor", "gnu", "-T"])
-            .arg(d("layout.ld"))
-            .arg(d("empty.o"))
-            .arg("-o")
-            .arg(d("lld.elf")),
-    )
+    vmlayout_tests::link_empty(dir, "layout.ld", true)
 }
 
 /// Cells of a Markdown table row: split at pipes that are not escaped.

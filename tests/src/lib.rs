@@ -101,3 +101,31 @@ pub fn rust_lld() -> String {
         sysroot.trim()
     )
 }
+
+/// Link an empty riscv64 object with the linker script `script` in `dir`, with
+/// GNU ld and, when `lld` is set, rust-lld too (into `dir`).
+///
+/// # Errors
+/// Either linker fails: its command and output.
+pub fn link_empty(dir: &Path, script: &str, lld: bool) -> Result<(), String> {
+    let d = |f: &str| dir.join(f);
+    run(Command::new("riscv64-linux-gnu-as")
+        .arg("-o")
+        .arg(d("empty.o"))
+        .arg("/dev/null"))?;
+    run(Command::new("riscv64-linux-gnu-ld")
+        .arg("-T")
+        .arg(d(script))
+        .arg(d("empty.o"))
+        .arg("-o")
+        .arg(d("gnu.elf")))?;
+    if lld {
+        run(Command::new(rust_lld())
+            .args(["-flavor", "gnu", "-T"])
+            .arg(d(script))
+            .arg(d("empty.o"))
+            .arg("-o")
+            .arg(d("lld.elf")))?;
+    }
+    Ok(())
+}
