@@ -194,6 +194,13 @@ fn check_one(name: &str, gap: &str, text: &str, file: &str) -> Result<bool, Test
         "layout.h line over 80 columns: {:?}",
         too_wide
     );
+    // layout.json parses, and every description comes back as it was written.
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("layout.json")).unwrap())
+            .map_err(|e| TestCaseError::fail(format!("layout.json does not parse: {e}")))?;
+    for (r, j) in plan.regions.iter().zip(json["regions"].as_array().unwrap()) {
+        prop_assert_eq!(j["description"].as_str(), Some(r.description.as_str()));
+    }
     let markdown = std::fs::read_to_string(dir.path().join("MEMORY-MAP.md")).unwrap();
     prop_assert!(
         map_rows_intact(&plan, &markdown),

@@ -1,83 +1,201 @@
 //! JSON of the resolved plan for other tools. Addresses and sizes are lower-case hex
 //! strings (JSON numbers lose precision above 2^53); every `end` is exclusive.
 
-use serde_json::{Value, json};
-
 use crate::fmt::hex_plain;
 use crate::plan::Plan;
 
+/// A JSON value, built in order. (Written here rather than with serde_json: this
+/// emitter is all a kernel's build script would need it for, and the build of
+/// every kernel that depends on vmlayout pays for each crate.)
+enum Json {
+    Null,
+    Bool(bool),
+    Number(u64),
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(&'static str, Json)>),
+}
+
+fn s(text: impl Into<String>) -> Json {
+    Json::String(text.into())
+}
+
+fn n(value: impl Into<u64>) -> Json {
+    Json::Number(value.into())
+}
+
+fn opt(text: Option<impl Into<String>>) -> Json {
+    text.map_or(Json::Null, s)
+}
+
+impl Json {
+    /// Pretty-printed as serde_json does: two-space indent, `"key": value`,
+    /// `[]`/`{}` when empty, strings escaped per RFC 8259.
+    fn write(&self, out: &mut String, indent: usize) {
+        let pad = |out: &mut String, depth: usize| out.push_str(&"  ".repeat(depth));
+        match self {
+            Json::Null => out.push_str("null"),
+            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Json::Number(v) => out.push_str(&v.to_string()),
+            Json::String(text) => quote(out, text),
+            Json::Array(items) if items.is_empty() => out.push_str("[]"),
+            Json::Object(fields) if fields.is_empty() => out.push_str("{}"),
+            Json::Array(items) => {
+                out.push_str("[\n");
+                for (i, item) in items.iter().enumerate() {
+                    pad(out, indent + 1);
+                    item.write(out, indent + 1);
+                    out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+                }
+                pad(out, indent);
+                out.push(']');
+            }
+            Json::Object(fields) => {
+                out.push_str("{\n");
+                for (i, (key, value)) in fields.iter().enumerate() {
+                    pad(out, indent + 1);
+                    quote(out, key);
+                    out.push_str(": ");
+                    value.write(out, indent + 1);
+                    out.push_str(if i + 1 < fields.len() { ",\n" } else { "\n" });
+                }
+                pad(out, indent);
+                out.push('}');
+            }
+        }
+    }
+}
+
+/// `text` as a JSON string: `"` and `\\` escaped, control characters as their
+/// short escapes or `\\u00XX` (RFC 8259, section 7).
+fn quote(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 /// The plan as a JSON value: addresses and sizes as lower-case hex strings without
 /// separators, an end at 2^64 as `"0x10000000000000000"`.
-pub(crate) fn value(plan: &Plan) -> Value {
+fn value(plan: &Plan) -> Json {
     let p = &plan.paging;
-    json!({
-        "mode": p.mode.name(),
-        "levels": p.levels,
-        "paging": {
-            "root_level": p.root_level,
-            "va_bits": p.va_bits,
-            "entries_per_table": p.entries_per_table,
-            "page_size": hex_plain(p.page_size),
-            "root_slot_size": hex_plain(p.root_slot_size),
-            "low_half_end": hex_plain(p.low_half_end),
-            "high_half_start": hex_plain(p.high_half_start),
-            "satp_mode": p.satp_mode,
-        },
-        "platform": {
-            "load_address": hex_plain(plan.platform.load_address),
-            "identity_size": hex_plain(plan.platform.identity_size),
-            "image_max_size": hex_plain(plan.platform.image_max_size),
-            "boot_pool_tables": {
-                "identity": plan.boot_tables.identity,
-                "kernel": plan.boot_tables.kernel,
-                "total": plan.boot_tables.total(),
-            },
-            "boot_superpage": hex_plain(plan.platform.boot_superpage),
-            "identity": [hex_plain(plan.platform.identity_start), hex_plain(plan.platform.identity_end)],
-            "max_ram": plan.platform.max_ram.map(hex_plain),
-        },
-        "regions": plan.regions.iter().map(|r| json!({
-            "name": r.name,
-            "purpose": r.purpose.name(),
-            "start": hex_plain(r.start),
-            "size": hex_plain(r.size),
-            "last": hex_plain(r.last),
-            "end": exclusive_end(r.last),
-            "align": hex_plain(r.align),
-            "perms": r.perms.letters(),
-            "global": r.perms.global,
-            "root_slots": [r.first_slot, r.last_slot],
-            "within": r.within,
-            "description": r.description,
-        })).collect::<Vec<_>>(),
-        "gaps": plan.gaps.iter().map(|g| json!({
-            "name": g.name,
-            "start": hex_plain(g.start),
-            "size": hex_plain(g.size),
-            "last": hex_plain(g.last),
-            "end": exclusive_end(g.last),
-            "below": g.below,
-            "above": g.above,
-            "within": g.within,
-        })).collect::<Vec<_>>(),
-        "fixmap": {
-            "region": plan.fixmap.region,
-            "base": hex_plain(plan.fixmap.base),
-            "top": hex_plain(plan.fixmap.top),
-            "tables": plan.fixmap.tables,
-            "tables_start": hex_plain(plan.fixmap.tables_start),
-            "order": plan.fixmap.order.name(),
-            "last": plan.fixmap.last,
-            "slots": plan.fixmap.groups.iter().map(|g| json!({
-                "name": g.name,
-                "first": g.first,
-                "count": g.count,
-                "role": g.role,
-                "hole": g.hole,
-                "description": g.description,
-            })).collect::<Vec<_>>(),
-        },
-    })
+    let pf = &plan.platform;
+    Json::Object(vec![
+        ("mode", s(p.mode.name())),
+        ("levels", n(p.levels)),
+        (
+            "paging",
+            Json::Object(vec![
+                ("root_level", n(p.root_level)),
+                ("va_bits", n(p.va_bits)),
+                ("entries_per_table", n(p.entries_per_table)),
+                ("page_size", s(hex_plain(p.page_size))),
+                ("root_slot_size", s(hex_plain(p.root_slot_size))),
+                ("low_half_end", s(hex_plain(p.low_half_end))),
+                ("high_half_start", s(hex_plain(p.high_half_start))),
+                ("satp_mode", n(p.satp_mode)),
+            ]),
+        ),
+        (
+            "platform",
+            Json::Object(vec![
+                ("load_address", s(hex_plain(pf.load_address))),
+                ("identity_size", s(hex_plain(pf.identity_size))),
+                ("image_max_size", s(hex_plain(pf.image_max_size))),
+                (
+                    "boot_pool_tables",
+                    Json::Object(vec![
+                        ("identity", n(plan.boot_tables.identity)),
+                        ("kernel", n(plan.boot_tables.kernel)),
+                        ("total", n(plan.boot_tables.total())),
+                    ]),
+                ),
+                ("boot_superpage", s(hex_plain(pf.boot_superpage))),
+                (
+                    "identity",
+                    Json::Array(vec![
+                        s(hex_plain(pf.identity_start)),
+                        s(hex_plain(pf.identity_end)),
+                    ]),
+                ),
+                ("max_ram", opt(pf.max_ram.map(hex_plain))),
+            ]),
+        ),
+        (
+            "regions",
+            Json::Array(plan.regions.iter().map(region).collect()),
+        ),
+        ("gaps", Json::Array(plan.gaps.iter().map(gap).collect())),
+        ("fixmap", fixmap(plan)),
+    ])
+}
+
+fn region(r: &crate::plan::Region) -> Json {
+    Json::Object(vec![
+        ("name", s(&r.name)),
+        ("purpose", s(r.purpose.name())),
+        ("start", s(hex_plain(r.start))),
+        ("size", s(hex_plain(r.size))),
+        ("last", s(hex_plain(r.last))),
+        ("end", s(exclusive_end(r.last))),
+        ("align", s(hex_plain(r.align))),
+        ("perms", s(r.perms.letters())),
+        ("global", Json::Bool(r.perms.global)),
+        (
+            "root_slots",
+            Json::Array(vec![n(r.first_slot), n(r.last_slot)]),
+        ),
+        ("within", opt(r.within.as_deref())),
+        ("description", s(&r.description)),
+    ])
+}
+
+fn gap(g: &crate::plan::Gap) -> Json {
+    Json::Object(vec![
+        ("name", s(&g.name)),
+        ("start", s(hex_plain(g.start))),
+        ("size", s(hex_plain(g.size))),
+        ("last", s(hex_plain(g.last))),
+        ("end", s(exclusive_end(g.last))),
+        ("below", s(&g.below)),
+        ("above", s(&g.above)),
+        ("within", opt(g.within.as_deref())),
+    ])
+}
+
+fn fixmap(plan: &Plan) -> Json {
+    let f = &plan.fixmap;
+    let groups = f.groups.iter().map(|g| {
+        Json::Object(vec![
+            ("name", s(&g.name)),
+            ("first", n(g.first)),
+            ("count", n(g.count)),
+            ("role", opt(g.role.as_deref())),
+            ("hole", Json::Bool(g.hole)),
+            ("description", s(&g.description)),
+        ])
+    });
+    Json::Object(vec![
+        ("region", s(&f.region)),
+        ("base", s(hex_plain(f.base))),
+        ("top", s(hex_plain(f.top))),
+        ("tables", n(f.tables)),
+        ("tables_start", s(hex_plain(f.tables_start))),
+        ("order", s(f.order.name())),
+        ("last", n(f.last)),
+        ("slots", Json::Array(groups.collect())),
+    ])
 }
 
 /// The exclusive end after `last`: `0x10000000000000000` (2^64) for an item that
@@ -89,8 +207,8 @@ fn exclusive_end(last: u64) -> String {
 /// The plan as JSON text, pretty-printed with a final newline: addresses and
 /// sizes as lower-case hex strings, an end at 2^64 as `"0x10000000000000000"`.
 pub fn render(plan: &Plan) -> String {
-    let mut text =
-        serde_json::to_string_pretty(&value(plan)).expect("a JSON value always serialises");
+    let mut text = String::new();
+    value(plan).write(&mut text, 0);
     text.push('\n');
     text
 }
