@@ -1,6 +1,7 @@
 //! "Accepted ⇒ boots": random plans — all three modes, every placement form, guard
 //! gaps, fixmaps of one to several level-0 tables counting up or down with holes
-//! and roles, several windows, high- and low-half images, load ranges, regions that
+//! and roles, several windows (DTB windows from 64 KiB), direct maps of whole slots
+//! or a few MiB, identity sizes from 1 KiB, high- and low-half images, load ranges, regions that
 //! end at 2^64 — are checked against the kernel's requirements; every plan `check`
 //! accepts must build and boot with every self-test passing. A plan that does not
 //! is kept under `target/xtask/random/` to become a regression case.
@@ -58,9 +59,11 @@ fn plan_text(rng: &mut Rng) -> String {
 }
 
 fn platform(rng: &mut Rng, t: &mut String) {
+    // The kernel's identity code needs 1 KiB (kernel/vmlayout-needs.toml).
+    let identity = ["1K", "2K", "4K", "16K"][rng.range(0, 3) as usize];
     let _ = writeln!(
         t,
-        "[platform]\nload_address = \"0x8020_0000\"\nidentity_size = \"4K\""
+        "[platform]\nload_address = \"0x8020_0000\"\nidentity_size = \"{identity}\""
     );
     let _ = writeln!(t, "image_max_size = \"{}M\"", 2 * rng.range(1, 2));
     if rng.chance(30) {
@@ -120,13 +123,19 @@ fn image_fixmap_window(rng: &mut Rng, t: &mut String) {
     } else {
         "image"
     };
-    let fdt_size = 2 * rng.range(1, 4);
+    // Last in the chain, the DTB window may be any size the kernel accepts (64 KiB
+    // up); before the fixmap it keeps whole 2 MiB so the fixmap stays aligned.
+    let fdt_size = if fdt_after == "fixmap" && rng.chance(50) {
+        ["64K", "128K", "1M", "3M"][rng.range(0, 3) as usize].to_string()
+    } else {
+        format!("{}M", 2 * rng.range(1, 4))
+    };
     region(
         t,
         "fdt",
         "window",
         &format!("after = \"{fdt_after}\"{}", gap(rng)),
-        &format!("size = \"{fdt_size}M\""),
+        &format!("size = \"{fdt_size}\""),
         "\nalign = \"2M\"\nperms = \"r\"",
     );
 }
@@ -134,15 +143,29 @@ fn image_fixmap_window(rng: &mut Rng, t: &mut String) {
 /// A direct map, more windows and reserved regions in their own root slots, and
 /// sometimes a reserved region that ends at 2^64.
 fn other_regions(rng: &mut Rng, t: &mut String) {
-    let dm_last = 256 + rng.range(0, 3);
-    region(
-        t,
-        "directmap",
-        "directmap",
-        &format!("slots = [256, {dm_last}]"),
-        "",
-        "\nperms = \"rw\"",
-    );
+    // Whole root slots, or a direct map smaller than one (RAM beyond it is left
+    // unmapped with a warning; the kernel needs 2 MiB past the identity range).
+    if rng.chance(25) {
+        let size = ["16M", "64M", "256M"][rng.range(0, 2) as usize];
+        region(
+            t,
+            "directmap",
+            "directmap",
+            "at = \"slot(256)\"",
+            &format!("size = \"{size}\""),
+            "\nperms = \"rw\"",
+        );
+    } else {
+        let dm_last = 256 + rng.range(0, 3);
+        region(
+            t,
+            "directmap",
+            "directmap",
+            &format!("slots = [256, {dm_last}]"),
+            "",
+            "\nperms = \"rw\"",
+        );
+    }
     let mut slot = 300;
     for i in 0..rng.range(0, 3) {
         slot += rng.range(1, 30);
