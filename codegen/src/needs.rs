@@ -495,38 +495,55 @@ fn check_directmap(
 /// The requirements file's TOML, read by hand: each table's keys are checked
 /// (an unknown key is an error, as in layout.toml) and each value's type.
 mod read {
-    use toml::{Table, Value};
+    use toml::de::{DeTable, DeValue};
 
     use super::{DirectmapNeed, GroupNeed, ImageNeed, Needs, NestingNeed, RegionNeed};
 
     /// A table's keys, each taken at most once; what is left is unknown.
-    struct Keys<'a> {
+    struct Keys<'a, 'i> {
         what: &'a str,
-        table: &'a Table,
+        table: &'a DeTable<'i>,
         known: &'a [&'a str],
     }
 
-    impl<'a> Keys<'a> {
-        fn new(what: &'a str, table: &'a Table, known: &'a [&'a str]) -> Result<Keys<'a>, String> {
-            if let Some(unknown) = table.keys().find(|k| !known.contains(&k.as_str())) {
+    impl<'a, 'i> Keys<'a, 'i> {
+        fn new(
+            what: &'a str,
+            table: &'a DeTable<'i>,
+            known: &'a [&'a str],
+        ) -> Result<Keys<'a, 'i>, String> {
+            if let Some(unknown) = table
+                .keys()
+                .map(|k| k.get_ref().as_ref())
+                .find(|k| !known.contains(k))
+            {
                 return Err(format!(
-                    "unknown key `{unknown}` in {what}; the keys are: {}",
+                    "unknown key `{unknown}` in {}; the keys are: {}",
+                    what,
                     known.join(", ")
                 ));
             }
             Ok(Keys { what, table, known })
         }
 
-        fn string(&self, key: &str) -> Result<Option<String>, String> {
+        fn value(&self, key: &str) -> Option<&'a DeValue<'i>> {
             debug_assert!(self.known.contains(&key));
-            match self.table.get(key) {
+            self.table.get(key).map(|v| v.get_ref())
+        }
+
+        fn wrong(&self, key: &str, wanted: &str, found: &DeValue<'_>) -> String {
+            format!(
+                "`{key}` in {} must be {wanted}, not {}",
+                self.what,
+                found.type_str()
+            )
+        }
+
+        fn string(&self, key: &str) -> Result<Option<String>, String> {
+            match self.value(key) {
                 None => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(other) => Err(format!(
-                    "`{key}` in {} must be a string, not {}",
-                    self.what,
-                    other.type_str()
-                )),
+                Some(DeValue::String(s)) => Ok(Some(s.to_string())),
+                Some(other) => Err(self.wrong(key, "a string", other)),
             }
         }
 
@@ -536,69 +553,59 @@ mod read {
         }
 
         fn integer(&self, key: &str) -> Result<u64, String> {
-            match self.table.get(key) {
-                Some(Value::Integer(n)) => u64::try_from(*n)
-                    .map_err(|_| format!("`{key}` in {} must not be negative", self.what)),
-                Some(other) => Err(format!(
-                    "`{key}` in {} must be an integer, not {}",
-                    self.what,
-                    other.type_str()
-                )),
+            match self.value(key) {
+                Some(DeValue::Integer(i)) => i64::from_str_radix(i.as_str(), i.radix())
+                    .ok()
+                    .and_then(|n| u64::try_from(n).ok())
+                    .ok_or_else(|| format!("`{key}` in {} must be a count, 0 or more", self.what)),
+                Some(other) => Err(self.wrong(key, "an integer", other)),
                 None => Err(format!("{} has no `{key}`", self.what)),
             }
         }
 
         fn strings(&self, key: &str) -> Result<Vec<String>, String> {
-            match self.table.get(key) {
-                Some(Value::Array(items)) => items
+            match self.value(key) {
+                Some(DeValue::Array(items)) => items
                     .iter()
-                    .map(|v| match v {
-                        Value::String(s) => Ok(s.clone()),
-                        other => Err(format!(
-                            "`{key}` in {} holds {}, not strings",
-                            self.what,
-                            other.type_str()
-                        )),
+                    .map(|v| match v.get_ref() {
+                        DeValue::String(s) => Ok(s.to_string()),
+                        other => Err(self.wrong(key, "an array of strings", other)),
                     })
                     .collect(),
-                Some(other) => Err(format!(
-                    "`{key}` in {} must be an array of strings, not {}",
-                    self.what,
-                    other.type_str()
-                )),
+                Some(other) => Err(self.wrong(key, "an array of strings", other)),
                 None => Err(format!("{} has no `{key}`", self.what)),
             }
         }
 
         /// The tables of an array of tables (`[[key]]`), none when absent.
-        fn tables(&self, key: &str) -> Result<Vec<&'a Table>, String> {
-            match self.table.get(key) {
+        fn tables(&self, key: &str) -> Result<Vec<&'a DeTable<'i>>, String> {
+            match self.value(key) {
                 None => Ok(Vec::new()),
-                Some(Value::Array(items)) => items
+                Some(DeValue::Array(items)) => items
                     .iter()
-                    .map(|v| {
-                        v.as_table()
-                            .ok_or_else(|| format!("`{key}` must be [[{key}]] tables"))
+                    .map(|v| match v.get_ref() {
+                        DeValue::Table(t) => Ok(t),
+                        _ => Err(format!("`{key}` must be [[{key}]] tables")),
                     })
                     .collect(),
                 Some(_) => Err(format!("`{key}` must be [[{key}]] tables")),
             }
         }
 
-        fn table(&self, key: &str) -> Result<Option<&'a Table>, String> {
-            match self.table.get(key) {
+        fn table(&self, key: &str) -> Result<Option<&'a DeTable<'i>>, String> {
+            match self.value(key) {
                 None => Ok(None),
-                Some(Value::Table(t)) => Ok(Some(t)),
+                Some(DeValue::Table(t)) => Ok(Some(t)),
                 Some(_) => Err(format!("`{key}` must be a [{key}] table")),
             }
         }
     }
 
     pub(super) fn needs(text: &str) -> Result<Needs, String> {
-        let root: Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+        let root = DeTable::parse(text).map_err(|e| e.to_string())?;
         let top = Keys::new(
             "the requirements file",
-            &root,
+            root.get_ref(),
             &["region", "fixmap_group", "nesting", "image", "directmap"],
         )?;
         let region = top
