@@ -70,16 +70,9 @@ pub fn write_all(dir: &Path, artefacts: &[Artefact]) -> Result<WriteReport, Outp
             path: path.clone(),
             error,
         };
-        let prefix = format!(".{}.", a.file_name);
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix);
-        // A generated file is an ordinary file: `rw-rw-rw-` less the umask, as any
-        // tool's output (a temporary file alone would be `rw-------`).
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let mut tmp = builder.tempfile_in(dir).map_err(err)?;
-        tmp.write_all(a.contents.as_bytes()).map_err(err)?;
-        tmp.as_file().sync_all().map_err(err)?;
+        let mut tmp = Staged::create(dir, &format!(".{}.", a.file_name)).map_err(err)?;
+        tmp.file.write_all(a.contents.as_bytes()).map_err(err)?;
+        tmp.file.sync_all().map_err(err)?;
         staged.push((tmp, path));
     }
     // Every file is complete on disk: now swap them in. Keep what each one replaces,
@@ -88,13 +81,13 @@ pub fn write_all(dir: &Path, artefacts: &[Artefact]) -> Result<WriteReport, Outp
     let mut swapped: Vec<(PathBuf, Option<Vec<u8>>)> = Vec::new();
     for (tmp, path) in staged {
         let previous = std::fs::read(&path).ok();
-        if let Err(e) = tmp.persist(&path) {
+        if let Err(error) = tmp.persist(&path) {
             for (done, old) in swapped.iter().rev() {
                 restore(done, old.as_deref());
             }
             return Err(OutputError {
                 path: path.clone(),
-                error: e.error,
+                error,
             });
         }
         swapped.push((path.clone(), previous));
@@ -103,15 +96,76 @@ pub fn write_all(dir: &Path, artefacts: &[Artefact]) -> Result<WriteReport, Outp
     Ok(report)
 }
 
+/// A new file beside its destination, removed unless it is renamed into place.
+///
+/// Written with the standard library alone rather than with the `tempfile` crate:
+/// a kernel's build script writes its artefacts through here, and every kernel
+/// build would compile that crate's platform layer (rustix, libc) for these few
+/// lines. The name is unique by creation (`create_new`, retried on a clash), so
+/// two runs at once never share a file.
+struct Staged {
+    path: PathBuf,
+    file: std::fs::File,
+    persisted: bool,
+}
+
+impl Staged {
+    /// `dir/<prefix><pid>.<n>.tmp`, created new: `rw-rw-rw-` less the umask on
+    /// Unix, as any tool's output.
+    fn create(dir: &Path, prefix: &str) -> std::io::Result<Staged> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        for _ in 0..1000 {
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let path = dir.join(format!("{prefix}{}.{stamp}.{n}.tmp", std::process::id()));
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o666);
+            match options.open(&path) {
+                Ok(file) => {
+                    return Ok(Staged {
+                        path,
+                        file,
+                        persisted: false,
+                    });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "no free name for a temporary file",
+        ))
+    }
+
+    /// Rename it over `to` (atomic on POSIX file systems).
+    fn persist(mut self, to: &Path) -> std::io::Result<()> {
+        std::fs::rename(&self.path, to)?;
+        self.persisted = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.persisted {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
 /// Put `path` back as it was: the old bytes (atomically), or no file at all.
 fn restore(path: &Path, old: Option<&[u8]>) {
     match old {
         Some(bytes) => {
             let dir = path.parent().unwrap_or(Path::new("."));
-            if let Ok(mut tmp) = tempfile::Builder::new()
-                .prefix(".vmlayout-restore.")
-                .tempfile_in(dir)
-                && tmp.write_all(bytes).is_ok()
+            if let Ok(mut tmp) = Staged::create(dir, ".vmlayout-restore.")
+                && tmp.file.write_all(bytes).is_ok()
             {
                 let _ = tmp.persist(path);
             }
@@ -131,4 +185,27 @@ pub fn stale(dir: &Path, artefacts: &[Artefact]) -> Vec<PathBuf> {
         .filter(|(path, a)| std::fs::read(path).map_or(true, |old| old != a.contents.as_bytes()))
         .map(|(path, _)| path)
         .collect()
+}
+
+#[cfg(test)]
+mod staged_tests {
+    use super::Staged;
+
+    #[test]
+    fn staged_files_are_unique_removed_unless_persisted_and_persist_by_rename() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Staged::create(dir.path(), ".x.").unwrap();
+        let b = Staged::create(dir.path(), ".x.").unwrap();
+        assert_ne!(a.path, b.path, "two at once never share a name");
+        let (a_path, b_path) = (a.path.clone(), b.path.clone());
+        drop(a);
+        assert!(!a_path.exists(), "dropped without persisting: removed");
+        let to = dir.path().join("out");
+        b.persist(&to).unwrap();
+        assert!(
+            to.exists() && !b_path.exists(),
+            "persisted: renamed into place"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 }
