@@ -1,6 +1,7 @@
 //! The linker script's limits hold at link time for any kernel, with or without
 //! the reference kernel's needs: an image larger than its region fails to link
-//! with GNU ld and rust-lld, the message naming the layout field and the amount.
+//! with GNU ld and rust-lld, the messages naming the layout field and the region's
+//! size, and (rust-lld) by how many bytes the image overflows it.
 //!
 //! Needs riscv64-linux-gnu-as/ld (`cargo xtask test` installs them).
 
@@ -48,5 +49,14 @@ fn an_image_larger_than_its_region_fails_to_link_naming_the_field() {
             stderr.contains("larger than region `image`, which holds 32 KiB: raise the size of region `image` in image-region-too-small.toml"),
             "{linker:?}: {stderr}"
         );
+        // And where, through the memory region the plan's part defines: rust-lld
+        // says by how much (64 KiB of text in 32 KiB), GNU ld which section.
+        let lld = linker.get_program() != "riscv64-linux-gnu-ld";
+        let amount = if lld {
+            "will not fit in region 'VMLAYOUT_IMAGE': overflowed by 32768 bytes"
+        } else {
+            "section `.text' will not fit in region `VMLAYOUT_IMAGE'"
+        };
+        assert!(stderr.contains(amount), "{linker:?}: {stderr}");
     }
 }

@@ -62,13 +62,20 @@ fn header(s: &mut String, plan: &Plan, source: &super::Origin) {
     );
 }
 
-/// The plan's numbers as `__vmlayout_*` symbols.
+/// The plan's numbers as `__vmlayout_*` symbols, and the image region as the
+/// memory region `VMLAYOUT_IMAGE`: a kernel's sections placed `> VMLAYOUT_IMAGE`
+/// that do not fit make the linker say by how many bytes.
 fn numbers(s: &mut String, plan: &Plan) {
     let image = plan.image();
     let p = &plan.platform;
     let _ = writedoc!(
         s,
         "
+        MEMORY
+        {{
+            VMLAYOUT_IMAGE (rwx) : ORIGIN = {link}, LENGTH = {memory_length}
+        }}
+
         __vmlayout_link_address = {link};
         __vmlayout_load_address = {load};
         __vmlayout_load_first = {load_first};
@@ -86,6 +93,9 @@ fn numbers(s: &mut String, plan: &Plan) {
         load_last = hex_plain(p.load_last),
         load_align = hex_plain(p.load_align),
         region_size = hex_plain(image.size),
+        // Linkers compute ORIGIN + LENGTH in 64 bits: for an image region that
+        // ends at 2^64, one byte less (no image fills its very last byte).
+        memory_length = hex_plain(image.last - image.start + u64::from(image.end().is_some())),
         max_size = hex_plain(p.image_max_size),
         identity_size = hex_plain(p.identity_size),
         page_size = hex_plain(plan.paging.page_size),
@@ -179,7 +189,7 @@ const SECTIONS: &str = r#"SECTIONS
         *(.text .text.*)
         . = ALIGN(__vmlayout_page_size);
         __text_end = .;
-    }
+    } > VMLAYOUT_IMAGE
 
     .rodata : AT(ADDR(.rodata) - __vmlayout_link_address + __vmlayout_load_address) {
         __rodata_start = .;
@@ -187,17 +197,17 @@ const SECTIONS: &str = r#"SECTIONS
         *(.srodata .srodata.*)
         . = ALIGN(__vmlayout_page_size);
         __rodata_end = .;
-    }
+    } > VMLAYOUT_IMAGE
 
     .data : AT(ADDR(.data) - __vmlayout_link_address + __vmlayout_load_address) {
         __data_start = .;
         *(.data .data.*)
         *(.sdata .sdata.*)
-    }
+    } > VMLAYOUT_IMAGE
 
     .got : AT(ADDR(.got) - __vmlayout_link_address + __vmlayout_load_address) {
         *(.got .got.*)
-    }
+    } > VMLAYOUT_IMAGE
 
     .bss (NOLOAD) : AT(ADDR(.bss) - __vmlayout_link_address + __vmlayout_load_address) {
         /* Not zeroed at boot: the stack, and memory the kernel clears itself when it
@@ -212,7 +222,7 @@ const SECTIONS: &str = r#"SECTIONS
         __bss_end = .;
         . = ALIGN(__vmlayout_page_size);
         __data_end = .;
-    }
+    } > VMLAYOUT_IMAGE
 
     __image_end = .;
 
