@@ -297,3 +297,35 @@ fn color_follows_the_flag() {
     assert!(!run(&["check", "--color", "never", bad], false));
     assert!(!run(&["check", bad], false), "auto: stderr is a pipe here");
 }
+
+/// Every command's output into a closed pipe: no panic, the status it would have
+/// had. (Standard output is closed before the command writes its one line.)
+#[test]
+fn check_and_generate_into_a_closed_pipe_do_not_panic() {
+    let out = tempfile::tempdir().unwrap();
+    let out_s = out.path().to_str().unwrap();
+    for args in [
+        vec!["check", "layout.toml"],
+        vec!["generate", "layout.toml", "--out", out_s],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vmlayout"))
+            .args(&args)
+            .current_dir(repo())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            !String::from_utf8_lossy(&o.stderr).contains("panicked"),
+            "{args:?}"
+        );
+    }
+}

@@ -181,17 +181,31 @@ impl Kernel {
         );
         let out_dir =
             PathBuf::from(std::env::var_os("OUT_DIR").expect("run from a cargo build script"));
-        let plan = plan_and_write(&manifest_dir, &out_dir, &self.layout, self.needs.as_deref())?;
-        match &self.script {
+        // `${NAME}` in the paths, as in `layout!`.
+        let expand = |path: &Path| -> Result<PathBuf, BuildError> {
+            expand_env_vars(&path.to_string_lossy(), |name| std::env::var(name).ok())
+                .map(|(expanded, names)| {
+                    for name in names {
+                        println!("cargo:rerun-if-env-changed={name}");
+                    }
+                    PathBuf::from(expanded)
+                })
+                .map_err(|e| build_error(format!("error: {e}")))
+        };
+        let layout = expand(&self.layout)?;
+        let needs = self.needs.as_deref().map(expand).transpose()?;
+        let script = self.script.as_deref().map(expand).transpose()?;
+        let plan = plan_and_write(&manifest_dir, &out_dir, &layout, needs.as_deref())?;
+        match &script {
             None => println!(
-                "cargo:rustc-link-arg=-T{}",
+                "cargo:rustc-link-arg-bins=-T{}",
                 out_dir.join("layout.ld").display()
             ),
             Some(script) => {
                 let script = manifest_dir.join(script);
                 println!("cargo:rerun-if-changed={}", script.display());
-                println!("cargo:rustc-link-arg=-L{}", out_dir.display());
-                println!("cargo:rustc-link-arg=-T{}", script.display());
+                println!("cargo:rustc-link-arg-bins=-L{}", out_dir.display());
+                println!("cargo:rustc-link-arg-bins=-T{}", script.display());
             }
         }
         Ok(plan)
@@ -276,7 +290,17 @@ fn fail(e: &BuildError) -> ! {
 
 /// The address `$VMLAYOUT_LOAD_AT` asks for, if set.
 fn load_at() -> Result<Option<u64>, BuildError> {
-    let Some(text) = std::env::var(LOAD_AT_ENV).ok().filter(|v| !v.is_empty()) else {
+    load_address_override(std::env::var(LOAD_AT_ENV).ok().as_deref()).map_err(build_error)
+}
+
+/// The load address `$VMLAYOUT_LOAD_AT` (its value `text`) asks for: `None` when
+/// unset or empty, else the address (hex with `0x`, or decimal; `_` allowed).
+/// The build script and `layout!` both apply it, so the constants and the link agree.
+///
+/// # Errors
+/// The value is not a number.
+pub fn load_address_override(text: Option<&str>) -> Result<Option<u64>, String> {
+    let Some(text) = text.filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
     let digits = text.replace('_', "");
@@ -286,7 +310,7 @@ fn load_at() -> Result<Option<u64>, BuildError> {
     };
     parsed
         .map(Some)
-        .map_err(|e| build_error(format!("error: {LOAD_AT_ENV}={text}: {e}")))
+        .map_err(|e| format!("error: {LOAD_AT_ENV}={text}: {e}"))
 }
 
 #[cfg(test)]

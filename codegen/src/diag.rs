@@ -286,7 +286,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 /// `osa_distance`: a swap of neighbouring letters is one edit, so `szie` finds
 /// `size`), or a candidate of 3+ letters that `word` starts with (a stray suffix:
 /// `perms_x`, `sizes`).
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {

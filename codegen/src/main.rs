@@ -9,6 +9,31 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use vmlayout::{LoadError, Plan, emit, output};
 
+/// `println!` that cannot panic: a reader that closed standard output (`| head`,
+/// `| true`) took what it wanted, so a failed write is ignored.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that cannot panic, as [`say!`].
+macro_rules! say_err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that cannot panic, as [`say!`].
+macro_rules! say_err_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "vmlayout",
@@ -96,14 +121,14 @@ fn load(path: &Path, needs: Option<&Path>, colour: bool) -> Result<Plan, ExitCod
     let needs = match needs.map(vmlayout::Needs::from_file).transpose() {
         Ok(needs) => needs,
         Err(e) => {
-            eprintln!("{e}");
+            say_err!("{e}");
             return Err(ExitCode::from(USAGE_OR_IO));
         }
     };
     vmlayout::plan_from_file_for(path, needs.as_ref()).map_err(|e| {
         match &e {
-            LoadError::Layout(layout) => eprintln!("{}", layout.render_with(colour)),
-            _ => eprintln!("{e}"),
+            LoadError::Layout(layout) => say_err!("{}", layout.render_with(colour)),
+            _ => say_err!("{e}"),
         }
         ExitCode::from(match e {
             LoadError::Layout(_) => INVALID,
@@ -121,7 +146,7 @@ fn to_stdout(text: &str) -> Result<(), ExitCode> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => {
-            eprintln!("error: writing to standard output: {e}");
+            say_err!("error: writing to standard output: {e}");
             Err(ExitCode::from(USAGE_OR_IO))
         }
     }
@@ -134,7 +159,7 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
             let count = |n: usize, one: &str, many: &str| {
                 format!("{n} {}", if n == 1 { one } else { many })
             };
-            println!(
+            say!(
                 "{}: ok — {}, {}, {}, {}",
                 file.display(),
                 count(plan.regions.len(), "region", "regions"),
@@ -156,7 +181,7 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
                 if !stale.is_empty() {
                     // What would change, as a unified diff per stale file.
                     for path in &stale {
-                        eprintln!("stale: {}", path.display());
+                        say_err!("stale: {}", path.display());
                         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
                         let new = artefacts.iter().find(|a| a.file_name == name);
                         let old = std::fs::read(path).unwrap_or_default();
@@ -164,7 +189,7 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
                             let old = String::from_utf8_lossy(&old);
                             let diff = similar::TextDiff::from_lines(old.as_ref(), &new.contents);
                             let shown = path.display().to_string();
-                            eprint!(
+                            say_err_raw!(
                                 "{}",
                                 diff.unified_diff().context_radius(2).header(
                                     &format!("{shown} (on disk)"),
@@ -173,27 +198,27 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
                             );
                         }
                     }
-                    eprintln!(
+                    say_err!(
                         "error: generated files are out of date; run `{}`",
                         origin.command().unwrap_or_default()
                     );
                     return Err(ExitCode::from(INVALID));
                 }
-                println!(
+                say!(
                     "{}: all {} outputs are up to date",
                     out.display(),
                     artefacts.len()
                 );
             } else {
                 let report = output::write_all(&out, &artefacts).map_err(|e| {
-                    eprintln!("{e}");
+                    say_err!("{e}");
                     ExitCode::from(USAGE_OR_IO)
                 })?;
                 for path in &report.written {
-                    println!("wrote {}", path.display());
+                    say!("wrote {}", path.display());
                 }
                 for path in &report.unchanged {
-                    println!("unchanged {}", path.display());
+                    say!("unchanged {}", path.display());
                 }
             }
         }

@@ -97,6 +97,23 @@ pub fn layout(input: TokenStream) -> TokenStream {
             error,
         }),
     };
+    // Another allowed load address, as the build script links it ($VMLAYOUT_LOAD_AT).
+    let load_env = vmlayout::build::LOAD_AT_ENV;
+    let tracking = quote! { #tracking const _: Option<&str> = option_env!(#load_env); };
+    let load_at =
+        match vmlayout::build::load_address_override(std::env::var(load_env).ok().as_deref()) {
+            Ok(load) => load,
+            Err(message) => return compile_error(span, &format!("vmlayout: {message}")),
+        };
+    let loaded = match (loaded, load_at) {
+        (Ok(plan), Some(load)) => match plan.loaded_at(load) {
+            Ok(moved) => Ok(moved),
+            Err(message) => {
+                return compile_error(span, &format!("vmlayout: {load_env}: {message}"));
+            }
+        },
+        (other, _) => other,
+    };
     let expanded = match loaded {
         Ok(plan) => {
             let items = vmlayout::emit::rust::tokens(&plan);

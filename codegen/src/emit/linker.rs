@@ -16,7 +16,7 @@ use indoc::writedoc;
 
 use crate::fmt::hex_plain;
 use crate::names::{GapConstants, RegionConstants};
-use crate::plan::Plan;
+use crate::plan::{CEnds, Plan};
 
 /// The complete default linker script for `plan`; `source` names the layout file
 /// in the preamble and in every assertion's message.
@@ -104,28 +104,63 @@ fn numbers(s: &mut String, plan: &Plan) {
 
 /// A `PROVIDE`d symbol for every region and gap, and the fixmap's bounds.
 fn symbols(s: &mut String, plan: &Plan) {
-    s.push_str(
-        "/* Every region and gap of the plan; LAST is inclusive, END exclusive (none for\n   an item that ends at 2^64, the top of the address space). */\n",
+    // The symbols are C-visible names: they follow the C naming profile as the
+    // header does, so one name means one thing in layout.h and the linker script.
+    let profile = &plan.c_header;
+    let note = match profile.ends {
+        CEnds::None => "LAST is inclusive; no END ([c_header] ends)",
+        CEnds::Exclusive => {
+            "LAST is inclusive, END exclusive (none for an item that\n   ends at 2^64, the top of the address space)"
+        }
+        CEnds::Inclusive => "LAST and END are inclusive",
+    };
+    let _ = writeln!(
+        s,
+        "/* Every region and gap of the plan, named as in layout.h: {note}. */"
     );
     let mut provide = |symbol: &str, value: u64| {
-        let _ = writeln!(s, "PROVIDE({symbol} = {});", hex_plain(value));
+        let _ = writeln!(
+            s,
+            "PROVIDE({}{symbol} = {});",
+            profile.prefix,
+            hex_plain(value)
+        );
     };
+    let item =
+        |provide: &mut dyn FnMut(&str, u64), names: [&str; 4], start: u64, size: u64, last: u64| {
+            let [start_name, size_name, last_name, end_name] = names;
+            provide(start_name, start);
+            provide(size_name, size);
+            provide(last_name, last);
+            match profile.ends {
+                CEnds::None => {}
+                CEnds::Inclusive => provide(end_name, last),
+                CEnds::Exclusive => {
+                    if let Some(end) = last.checked_add(1) {
+                        provide(end_name, end);
+                    }
+                }
+            }
+        };
     for r in &plan.regions {
         let c = RegionConstants::of(&r.name);
-        provide(&c.start, r.start);
-        provide(&c.size, r.size);
-        provide(&c.last, r.last);
-        if let Some(end) = r.end() {
-            provide(&c.end, end);
-        }
+        item(
+            &mut provide,
+            [&c.start, &c.size, &c.last, &c.end],
+            r.start,
+            r.size,
+            r.last,
+        );
     }
     for g in &plan.gaps {
         let c = GapConstants::of(&g.name);
-        provide(&c.start, g.start);
-        provide(&c.last, g.last);
-        if let Some(end) = g.end() {
-            provide(&c.end, end);
-        }
+        item(
+            &mut provide,
+            [&c.start, &c.size, &c.last, &c.end],
+            g.start,
+            g.size,
+            g.last,
+        );
     }
     provide("FIXADDR_START", plan.fixmap.base);
     provide("FIXADDR_TOP", plan.fixmap.top);

@@ -28,7 +28,7 @@ pub struct Parts {
 impl Plan {
     /// The plan from checked parts. Panics if the image region is not among the
     /// regions or a gap's bounds disagree with its size (validation's job).
-    pub fn assemble(parts: Parts) -> Plan {
+    pub(crate) fn assemble(parts: Parts) -> Plan {
         let Parts {
             mode,
             platform,

@@ -37,7 +37,7 @@ impl BootTables {
 /// A range of virtual addresses `first..=last` mapped with leaves at table level
 /// `leaf_level` (0: 4 KiB pages, 1: 2 MiB superpages).
 #[derive(Clone, Copy, Debug)]
-pub struct BootRange {
+pub(crate) struct BootRange {
     /// First byte mapped.
     pub first: u64,
     /// Last byte mapped (inclusive).
@@ -47,7 +47,7 @@ pub struct BootRange {
 }
 
 /// What the boot mappings cover, from the plan.
-pub struct BootMappings {
+pub(crate) struct BootMappings {
     /// The paging mode.
     pub mode: Mode,
     /// The identity range of the lowest allowed load address, `[start, end)`.
@@ -65,7 +65,7 @@ pub struct BootMappings {
 impl BootMappings {
     /// The tables the boot mappings need: shared tables counted once, the identity
     /// range at its worst over the load addresses.
-    pub fn tables(&self) -> BootTables {
+    pub(crate) fn tables(&self) -> BootTables {
         let (start, end) = self.identity;
         let identity_at = |k: u64| {
             let shift = k * self.load_step;
@@ -139,7 +139,12 @@ fn worst_case(mode: Mode, bytes: u64, leaf_level: u32) -> u64 {
 
 /// The image's level-0 range as the boot code maps it: from the link address, as
 /// far as the identity range lets an image reach.
-pub fn image_range(link: u64, image_last: u64, identity: (u64, u64), load: u64) -> BootRange {
+pub(crate) fn image_range(
+    link: u64,
+    image_last: u64,
+    identity: (u64, u64),
+    load: u64,
+) -> BootRange {
     let reach = identity.1 - load; // bytes from the load address to the range's end
     BootRange {
         first: link,
@@ -149,7 +154,7 @@ pub fn image_range(link: u64, image_last: u64, identity: (u64, u64), load: u64) 
 }
 
 /// The fixmap's `tables` level-0 tables from `tables_start`, as a level-1 range.
-pub fn fixmap_range(tables_start: u64, tables: u64) -> BootRange {
+pub(crate) fn fixmap_range(tables_start: u64, tables: u64) -> BootRange {
     BootRange {
         first: tables_start,
         last: tables_start + (tables * L0_TABLE_SPAN - 1),

@@ -1,7 +1,7 @@
 //! The resolved plan: every address computed, every rule checked. Emitters read
 //! only this; they never derive an address of their own.
 
-pub mod assemble;
+pub(crate) mod assemble;
 pub mod boot_tables;
 mod map;
 
@@ -487,7 +487,8 @@ pub enum MapEntry {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 /// A checked plan: what every emitter reads. Built only by validation, so every
-/// rule holds.
+/// rule holds. Its fields are public to read; a plan changed by hand is no longer
+/// a checked one, and the emitters will write whatever it says.
 #[non_exhaustive]
 pub struct Plan {
     /// The paging mode and what it implies.

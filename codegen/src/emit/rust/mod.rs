@@ -41,7 +41,8 @@ fn perms(p: &Perms) -> TokenStream {
     quote!(Perms { read: #read, write: #write, exec: #exec, global: #global, sections: #sections, text: #text })
 }
 
-/// The module's items as tokens.
+/// The module's items as tokens: what `vmlayout_macros::layout!` expands to (and
+/// `render` formats). A `proc_macro2` stream, deliberately: the macro crate splices it.
 pub fn tokens(plan: &Plan) -> TokenStream {
     let mut out = TokenStream::new();
     out.extend(support::support_types());
