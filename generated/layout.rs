@@ -4,8 +4,11 @@
 /// Access permissions of a region's mappings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Perms {
+    /// Loads are allowed.
     pub read: bool,
+    /// Stores are allowed.
     pub write: bool,
+    /// Instruction fetches are allowed.
     pub exec: bool,
     /// Mapped in every address space (the PTE G bit).
     pub global: bool,
@@ -34,14 +37,19 @@ pub enum Purpose {
 /// `start..=last`: a region may end at the top of the address space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Region {
+    /// Its name in layout.toml.
     pub name: &'static str,
+    /// What it is for.
     pub purpose: Purpose,
+    /// First byte.
     pub start: usize,
     /// Bytes.
     pub size: usize,
     /// Last byte (inclusive).
     pub last: usize,
+    /// Its permissions.
     pub perms: Perms,
+    /// Its description in layout.toml.
     pub description: &'static str,
     /// The region it lies within (`within` in the layout), if any.
     pub within: Option<&'static str>,
@@ -57,6 +65,7 @@ impl Region {
     pub const fn end(&self) -> Option<usize> {
         self.last.checked_add(1)
     }
+    /// Whether `addr` lies in it.
     pub const fn contains(&self, addr: usize) -> bool {
         self.start <= addr && addr <= self.last
     }
@@ -64,7 +73,9 @@ impl Region {
 /// A guard gap: nothing is ever mapped in it. Bytes `start..=last`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Gap {
+    /// Its name (given, or `<below>_<above>_gap`).
     pub name: &'static str,
+    /// First byte.
     pub start: usize,
     /// Bytes.
     pub size: usize,
@@ -80,6 +91,7 @@ impl Gap {
     pub const fn end(&self) -> Option<usize> {
         self.last.checked_add(1)
     }
+    /// Whether `addr` lies in it.
     pub const fn contains(&self, addr: usize) -> bool {
         self.start <= addr && addr <= self.last
     }
@@ -87,13 +99,17 @@ impl Gap {
 /// Canonical address space that the plan leaves unused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unused {
+    /// First byte.
     pub start: usize,
     /// Inclusive: the range may end at the very top of the address space.
     pub last: usize,
+    /// First root-table slot it touches.
     pub first_slot: usize,
+    /// Last root-table slot it touches (inclusive).
     pub last_slot: usize,
 }
 impl Unused {
+    /// Whether `addr` lies in it.
     pub const fn contains(&self, addr: usize) -> bool {
         self.start <= addr && addr <= self.last
     }
@@ -101,11 +117,20 @@ impl Unused {
 /// One entry of the top-down memory map [`MAP`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MapEntry {
+    /// A region (a nested one follows the region that holds it).
     Region(Region),
+    /// A guard gap.
     Gap(Gap),
+    /// Canonical space nothing uses.
     Unused(Unused),
     /// The non-canonical hole between the two halves, `start..=last`.
-    NonCanonical { start: usize, last: usize },
+    /// The non-canonical hole between the halves.
+    NonCanonical {
+        /// First byte.
+        start: usize,
+        /// Last byte (inclusive).
+        last: usize,
+    },
 }
 impl MapEntry {
     /// The entry's first address.
@@ -133,10 +158,15 @@ pub const PAGING_MODE: &str = "sv39";
 pub const SATP_MODE: usize = 8;
 /// Levels of page tables; the root is level `PT_LEVELS - 1`, leaves are level 0.
 pub const PT_LEVELS: usize = 3;
+/// Level of the root table: `PT_LEVELS - 1`.
 pub const PT_ROOT_LEVEL: usize = 2;
+/// Entries in every page table.
 pub const PT_ENTRIES: usize = 512;
+/// Bits of a virtual address (39, 48 or 57).
 pub const VA_BITS: usize = 39;
+/// Bits of a page offset.
 pub const PAGE_SHIFT: usize = 12;
+/// Bytes in a page.
 pub const PAGE_SIZE: usize = 0x1000;
 /// Shift of the root-table index in a virtual address.
 pub const ROOT_SLOT_SHIFT: usize = 30;
@@ -180,7 +210,9 @@ const _: () = assert!(
 /// address — in 4 KiB pages (`BOOT_POOL_KERNEL_TABLES`). Computed by the plan;
 /// a kernel sizes its boot pool with it.
 pub const BOOT_POOL_TABLES: usize = 5;
+/// Of `BOOT_POOL_TABLES`, those for the identity range.
 pub const BOOT_POOL_IDENTITY_TABLES: usize = 1;
+/// Of `BOOT_POOL_TABLES`, those for the image, the fixmap and the FDT window.
 pub const BOOT_POOL_KERNEL_TABLES: usize = 4;
 /// Physical address the firmware loads the image at.
 pub const LOAD_ADDRESS: usize = 0x8020_0000;
@@ -204,7 +236,9 @@ pub const MAX_RAM: Option<usize> = None;
 /// The load addresses a loader may choose: `LOAD_FIRST`, `LOAD_FIRST + LOAD_ALIGN`,
 /// … up to `LOAD_LAST` (inclusive); `LOAD_ADDRESS` is one of them.
 pub const LOAD_FIRST: usize = 0x8020_0000;
+/// The highest allowed load address (inclusive).
 pub const LOAD_LAST: usize = 0x8020_0000;
+/// Bytes between allowed load addresses.
 pub const LOAD_ALIGN: usize = 0x20_0000;
 /// Whether the image may run loaded at physical address `pa`.
 pub const fn is_load_address(pa: usize) -> bool {
@@ -230,15 +264,19 @@ const _: () = assert!(
 );
 /// `directmap` (directmap): direct map of physical RAM. 192 GiB at 0xffff_ffc0_0000_0000, L2 slot 256-447, rw-.
 pub const DIRECTMAP_VIRT_START: usize = 0xffff_ffc0_0000_0000;
+/// Size in bytes.
 pub const DIRECTMAP_VIRT_SIZE: usize = 0x30_0000_0000;
 /// Last byte (inclusive).
 pub const DIRECTMAP_VIRT_LAST: usize = 0xffff_ffef_ffff_ffff;
+/// Every address of the region: `START..=LAST`.
 pub const DIRECTMAP_VIRT: core::ops::RangeInclusive<usize> = DIRECTMAP_VIRT_START..=DIRECTMAP_VIRT_LAST;
+/// The alignment its start meets, in bytes.
 pub const DIRECTMAP_ALIGN: usize = 0x1000;
 /// First root-table slot the region touches.
 pub const DIRECTMAP_ROOT_SLOT_FIRST: usize = 256;
 /// Last root-table slot the region touches (inclusive).
 pub const DIRECTMAP_ROOT_SLOT_LAST: usize = 447;
+/// Its permissions.
 pub const DIRECTMAP_PERMS: Perms = Perms {
     read: true,
     write: true,
@@ -270,15 +308,19 @@ const _: () = assert!(
 );
 /// `frametable` (reserved): frame table: one descriptor per page of RAM. 4 GiB at 0xffff_fff8_0000_0000, L2 slot 480-483, rw-.
 pub const FRAMETABLE_VIRT_START: usize = 0xffff_fff8_0000_0000;
+/// Size in bytes.
 pub const FRAMETABLE_VIRT_SIZE: usize = 0x1_0000_0000;
 /// Last byte (inclusive).
 pub const FRAMETABLE_VIRT_LAST: usize = 0xffff_fff8_ffff_ffff;
+/// Every address of the region: `START..=LAST`.
 pub const FRAMETABLE_VIRT: core::ops::RangeInclusive<usize> = FRAMETABLE_VIRT_START..=FRAMETABLE_VIRT_LAST;
+/// The alignment its start meets, in bytes.
 pub const FRAMETABLE_ALIGN: usize = 0x1000;
 /// First root-table slot the region touches.
 pub const FRAMETABLE_ROOT_SLOT_FIRST: usize = 480;
 /// Last root-table slot the region touches (inclusive).
 pub const FRAMETABLE_ROOT_SLOT_LAST: usize = 483;
+/// Its permissions.
 pub const FRAMETABLE_PERMS: Perms = Perms {
     read: true,
     write: true,
@@ -311,15 +353,19 @@ const _: () = assert!(
 );
 /// `vmap` (reserved): vmap: on-demand virtual mappings. 1 GiB at 0xffff_fffc_0000_0000, L2 slot 496, rw-.
 pub const VMAP_VIRT_START: usize = 0xffff_fffc_0000_0000;
+/// Size in bytes.
 pub const VMAP_VIRT_SIZE: usize = 0x4000_0000;
 /// Last byte (inclusive).
 pub const VMAP_VIRT_LAST: usize = 0xffff_fffc_3fff_ffff;
+/// Every address of the region: `START..=LAST`.
 pub const VMAP_VIRT: core::ops::RangeInclusive<usize> = VMAP_VIRT_START..=VMAP_VIRT_LAST;
+/// The alignment its start meets, in bytes.
 pub const VMAP_ALIGN: usize = 0x1000;
 /// First root-table slot the region touches.
 pub const VMAP_ROOT_SLOT_FIRST: usize = 496;
 /// Last root-table slot the region touches (inclusive).
 pub const VMAP_ROOT_SLOT_LAST: usize = 496;
+/// Its permissions.
 pub const VMAP_PERMS: Perms = Perms {
     read: true,
     write: true,
@@ -350,15 +396,19 @@ const _: () = assert!(
 );
 /// `image` (image): kernel image: text, rodata, data, bss. 2 MiB at 0xffff_ffff_c000_0000, L2 slot 511, r-x/r--/rw-.
 pub const IMAGE_VIRT_START: usize = 0xffff_ffff_c000_0000;
+/// Size in bytes.
 pub const IMAGE_VIRT_SIZE: usize = 0x20_0000;
 /// Last byte (inclusive).
 pub const IMAGE_VIRT_LAST: usize = 0xffff_ffff_c01f_ffff;
+/// Every address of the region: `START..=LAST`.
 pub const IMAGE_VIRT: core::ops::RangeInclusive<usize> = IMAGE_VIRT_START..=IMAGE_VIRT_LAST;
+/// The alignment its start meets, in bytes.
 pub const IMAGE_ALIGN: usize = 0x20_0000;
 /// First root-table slot the region touches.
 pub const IMAGE_ROOT_SLOT_FIRST: usize = 511;
 /// Last root-table slot the region touches (inclusive).
 pub const IMAGE_ROOT_SLOT_LAST: usize = 511;
+/// Its permissions.
 pub const IMAGE_PERMS: Perms = Perms {
     read: true,
     write: false,
@@ -389,15 +439,19 @@ const _: () = assert!(
 );
 /// `fdt` (window): boot FDT, mapped read-only. 4 MiB at 0xffff_ffff_c040_0000, L2 slot 511, r--.
 pub const FDT_VIRT_START: usize = 0xffff_ffff_c040_0000;
+/// Size in bytes.
 pub const FDT_VIRT_SIZE: usize = 0x40_0000;
 /// Last byte (inclusive).
 pub const FDT_VIRT_LAST: usize = 0xffff_ffff_c07f_ffff;
+/// Every address of the region: `START..=LAST`.
 pub const FDT_VIRT: core::ops::RangeInclusive<usize> = FDT_VIRT_START..=FDT_VIRT_LAST;
+/// The alignment its start meets, in bytes.
 pub const FDT_ALIGN: usize = 0x20_0000;
 /// First root-table slot the region touches.
 pub const FDT_ROOT_SLOT_FIRST: usize = 511;
 /// Last root-table slot the region touches (inclusive).
 pub const FDT_ROOT_SLOT_LAST: usize = 511;
+/// Its permissions.
 pub const FDT_PERMS: Perms = Perms {
     read: true,
     write: false,
@@ -428,15 +482,19 @@ const _: () = assert!(
 );
 /// `fixmap` (fixmap): fixed temporary mappings. 2 MiB at 0xffff_ffff_c0a0_0000, L2 slot 511, rw-.
 pub const FIXMAP_VIRT_START: usize = 0xffff_ffff_c0a0_0000;
+/// Size in bytes.
 pub const FIXMAP_VIRT_SIZE: usize = 0x20_0000;
 /// Last byte (inclusive).
 pub const FIXMAP_VIRT_LAST: usize = 0xffff_ffff_c0bf_ffff;
+/// Every address of the region: `START..=LAST`.
 pub const FIXMAP_VIRT: core::ops::RangeInclusive<usize> = FIXMAP_VIRT_START..=FIXMAP_VIRT_LAST;
+/// The alignment its start meets, in bytes.
 pub const FIXMAP_ALIGN: usize = 0x20_0000;
 /// First root-table slot the region touches.
 pub const FIXMAP_ROOT_SLOT_FIRST: usize = 511;
 /// Last root-table slot the region touches (inclusive).
 pub const FIXMAP_ROOT_SLOT_LAST: usize = 511;
+/// Its permissions.
 pub const FIXMAP_PERMS: Perms = Perms {
     read: true,
     write: true,
@@ -560,8 +618,11 @@ const _: () = assert!(
 );
 /// Fixmap group `pmap`: PMAP: temporary mappings before the direct map exists. Slots 0..8 (LAST inclusive, END exclusive).
 pub const FIX_PMAP_BEGIN: usize = 0;
+/// The group's last slot (inclusive).
 pub const FIX_PMAP_LAST: usize = 7;
+/// One past the group's last slot.
 pub const FIX_PMAP_END: usize = 8;
+/// Slots in the group.
 pub const FIX_PMAP_COUNT: usize = 8;
 /// Slot `i` of group `pmap`, or `None` past its 8 slot(s).
 pub const fn pmap_slot(i: usize) -> Option<FixSlot> {
@@ -569,8 +630,11 @@ pub const fn pmap_slot(i: usize) -> Option<FixSlot> {
 }
 /// Fixmap group `misc`: ephemeral mappings of hardware, such as the UART. Slots 8..9 (LAST inclusive, END exclusive).
 pub const FIX_MISC_BEGIN: usize = 8;
+/// The group's last slot (inclusive).
 pub const FIX_MISC_LAST: usize = 8;
+/// One past the group's last slot.
 pub const FIX_MISC_END: usize = 9;
+/// Slots in the group.
 pub const FIX_MISC_COUNT: usize = 1;
 /// Slot `i` of group `misc`, or `None` past its 1 slot(s).
 pub const fn misc_slot(i: usize) -> Option<FixSlot> {
@@ -584,14 +648,23 @@ pub const FIX_HOLES: &[usize] = &[];
 #[repr(u16)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FixSlot {
+    /// Slot `pmap[0]`.
     Pmap0 = 0,
+    /// Slot `pmap[1]`.
     Pmap1 = 1,
+    /// Slot `pmap[2]`.
     Pmap2 = 2,
+    /// Slot `pmap[3]`.
     Pmap3 = 3,
+    /// Slot `pmap[4]`.
     Pmap4 = 4,
+    /// Slot `pmap[5]`.
     Pmap5 = 5,
+    /// Slot `pmap[6]`.
     Pmap6 = 6,
+    /// Slot `pmap[7]`.
     Pmap7 = 7,
+    /// Slot `misc[0]`.
     Misc0 = 8,
 }
 impl FixSlot {
@@ -622,9 +695,11 @@ impl FixSlot {
         ];
         if index < FIX_COUNT { BY_INDEX[index] } else { None }
     }
+    /// The slot's number.
     pub const fn index(self) -> usize {
         self as usize
     }
+    /// The slot's virtual address.
     pub const fn addr(self) -> usize {
         fix_to_virt(self)
     }
@@ -646,6 +721,7 @@ impl FixSlot {
 /// A named run of fixmap slots, `first..first + count`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FixGroup {
+    /// Its name in layout.toml.
     pub name: &'static str,
     /// What the group is for, as consumers name it.
     pub role: Option<&'static str>,

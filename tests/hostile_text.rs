@@ -116,11 +116,18 @@ description = {text}
 /// Compile or link every output in `dir`.
 fn compile_all(dir: &Path) -> Result<(), String> {
     let d = |f: &str| dir.join(f);
+    // As a public module of a crate that denies missing docs: every generated item
+    // is documented, so a kernel can `pub mod plan { layout!(..) }` under that lint.
+    std::fs::write(
+        d("lib.rs"),
+        "//! The plan.\n#![deny(missing_docs)]\n/// The plan.\npub mod plan {\n    include!(\"layout.rs\");\n}\n",
+    )
+    .unwrap();
     vmlayout_tests::run(
         Command::new("rustc")
             .args(["--edition", "2024", "--crate-type", "lib", "-o"])
             .arg(d("layout.rlib"))
-            .arg(d("layout.rs")),
+            .arg(d("lib.rs")),
     )?;
     std::fs::write(
         d("use.c"),

@@ -151,8 +151,11 @@ fn group(g: &FixGroup) -> TokenStream {
     quote! {
         #[doc = #doc]
         pub const #begin: usize = #begin_value;
+        #[doc = " The group's last slot (inclusive)."]
         pub const #last: usize = #last_value;
+        #[doc = " One past the group's last slot."]
         pub const #end: usize = #end_value;
+        #[doc = " Slots in the group."]
         pub const #cnt: usize = #count_value;
         #[doc = #accessor_doc]
         pub const fn #accessor(i: usize) -> Option<FixSlot> {
@@ -182,6 +185,7 @@ fn groups_by_role(f: &Fixmap) -> TokenStream {
         #[doc = " A named run of fixmap slots, `first..first + count`."]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub struct FixGroup {
+            #[doc = " Its name in layout.toml."]
             pub name: &'static str,
             #[doc = " What the group is for, as consumers name it."]
             pub role: Option<&'static str>,
@@ -234,7 +238,10 @@ fn slot_enum(f: &Fixmap) -> TokenStream {
         }
     }
     let mappable = dec(variants.len() as u64);
-    let variant_defs = variants.iter().map(|(v, n)| quote!(#v = #n));
+    let variant_defs = variants.iter().zip(&names).map(|((v, n), name)| {
+        let doc = format!(" Slot `{name}`.");
+        quote!(#[doc = #doc] #v = #n)
+    });
     let variant_list = variants.iter().map(|(v, _)| quote!(FixSlot::#v));
     let name_arms = variants
         .iter()
@@ -276,10 +283,12 @@ fn slot_enum(f: &Fixmap) -> TokenStream {
                 if index < FIX_COUNT { BY_INDEX[index] } else { None }
             }
 
+            #[doc = " The slot's number."]
             pub const fn index(self) -> usize {
                 self as usize
             }
 
+            #[doc = " The slot's virtual address."]
             pub const fn addr(self) -> usize {
                 fix_to_virt(self)
             }

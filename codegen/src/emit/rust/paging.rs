@@ -38,10 +38,15 @@ pub(super) fn paging(plan: &Plan) -> TokenStream {
         pub const SATP_MODE: usize = #satp;
         #[doc = " Levels of page tables; the root is level `PT_LEVELS - 1`, leaves are level 0."]
         pub const PT_LEVELS: usize = #levels;
+        #[doc = " Level of the root table: `PT_LEVELS - 1`."]
         pub const PT_ROOT_LEVEL: usize = #root;
+        #[doc = " Entries in every page table."]
         pub const PT_ENTRIES: usize = #entries;
+        #[doc = " Bits of a virtual address (39, 48 or 57)."]
         pub const VA_BITS: usize = #bits;
+        #[doc = " Bits of a page offset."]
         pub const PAGE_SHIFT: usize = #shift;
+        #[doc = " Bytes in a page."]
         pub const PAGE_SIZE: usize = #page;
         #[doc = " Shift of the root-table index in a virtual address."]
         pub const ROOT_SLOT_SHIFT: usize = #slot_shift;
@@ -111,7 +116,9 @@ pub(super) fn platform(plan: &Plan) -> TokenStream {
         #[doc = " address — in 4 KiB pages (`BOOT_POOL_KERNEL_TABLES`). Computed by the plan;"]
         #[doc = " a kernel sizes its boot pool with it."]
         pub const BOOT_POOL_TABLES: usize = #pool;
+        #[doc = " Of `BOOT_POOL_TABLES`, those for the identity range."]
         pub const BOOT_POOL_IDENTITY_TABLES: usize = #pool_identity;
+        #[doc = " Of `BOOT_POOL_TABLES`, those for the image, the fixmap and the FDT window."]
         pub const BOOT_POOL_KERNEL_TABLES: usize = #pool_kernel;
         #[doc = " Physical address the firmware loads the image at."]
         pub const LOAD_ADDRESS: usize = #load;
@@ -135,7 +142,9 @@ pub(super) fn platform(plan: &Plan) -> TokenStream {
         #[doc = " The load addresses a loader may choose: `LOAD_FIRST`, `LOAD_FIRST + LOAD_ALIGN`,"]
         #[doc = " … up to `LOAD_LAST` (inclusive); `LOAD_ADDRESS` is one of them."]
         pub const LOAD_FIRST: usize = #load_first;
+        #[doc = " The highest allowed load address (inclusive)."]
         pub const LOAD_LAST: usize = #load_last;
+        #[doc = " Bytes between allowed load addresses."]
         pub const LOAD_ALIGN: usize = #load_align;
 
         #[doc = " Whether the image may run loaded at physical address `pa`."]

@@ -42,15 +42,19 @@ pub(super) fn region(plan: &Plan, r: &Region) -> TokenStream {
     let mut out = quote! {
         #[doc = #doc]
         pub const #start: usize = #start_value;
+        #[doc = " Size in bytes."]
         pub const #size: usize = #size_value;
         #[doc = " Last byte (inclusive)."]
         pub const #last: usize = #last_value;
+        #[doc = " Every address of the region: `START..=LAST`."]
         pub const #range: core::ops::RangeInclusive<usize> = #start..=#last;
+        #[doc = " The alignment its start meets, in bytes."]
         pub const #align: usize = #align_value;
         #[doc = " First root-table slot the region touches."]
         pub const #first_slot: usize = #first_slot_value;
         #[doc = " Last root-table slot the region touches (inclusive)."]
         pub const #last_slot: usize = #last_slot_value;
+        #[doc = " Its permissions."]
         pub const #perm_name: Perms = #perms_value;
         const _: () = assert!(#start + (#size - 1) == #last, "region bounds agree");
         const _: () = assert!(#start % #align == 0, "region start meets its alignment");

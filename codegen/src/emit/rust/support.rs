@@ -26,8 +26,11 @@ fn perms_and_purpose() -> TokenStream {
         #[doc = " Access permissions of a region's mappings."]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub struct Perms {
+            #[doc = " Loads are allowed."]
             pub read: bool,
+            #[doc = " Stores are allowed."]
             pub write: bool,
+            #[doc = " Instruction fetches are allowed."]
             pub exec: bool,
             #[doc = " Mapped in every address space (the PTE G bit)."]
             pub global: bool,
@@ -53,14 +56,19 @@ fn region_types() -> TokenStream {
         #[doc = " `start..=last`: a region may end at the top of the address space."]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub struct Region {
+            #[doc = " Its name in layout.toml."]
             pub name: &'static str,
+            #[doc = " What it is for."]
             pub purpose: Purpose,
+            #[doc = " First byte."]
             pub start: usize,
             #[doc = " Bytes."]
             pub size: usize,
             #[doc = " Last byte (inclusive)."]
             pub last: usize,
+            #[doc = " Its permissions."]
             pub perms: Perms,
+            #[doc = " Its description in layout.toml."]
             pub description: &'static str,
             #[doc = " The region it lies within (`within` in the layout), if any."]
             pub within: Option<&'static str>,
@@ -77,6 +85,7 @@ fn region_types() -> TokenStream {
             pub const fn end(&self) -> Option<usize> {
                 self.last.checked_add(1)
             }
+            #[doc = " Whether `addr` lies in it."]
             pub const fn contains(&self, addr: usize) -> bool {
                 self.start <= addr && addr <= self.last
             }
@@ -85,7 +94,9 @@ fn region_types() -> TokenStream {
         #[doc = " A guard gap: nothing is ever mapped in it. Bytes `start..=last`."]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub struct Gap {
+            #[doc = " Its name (given, or `<below>_<above>_gap`)."]
             pub name: &'static str,
+            #[doc = " First byte."]
             pub start: usize,
             #[doc = " Bytes."]
             pub size: usize,
@@ -102,6 +113,7 @@ fn region_types() -> TokenStream {
             pub const fn end(&self) -> Option<usize> {
                 self.last.checked_add(1)
             }
+            #[doc = " Whether `addr` lies in it."]
             pub const fn contains(&self, addr: usize) -> bool {
                 self.start <= addr && addr <= self.last
             }
@@ -115,14 +127,18 @@ fn map_types() -> TokenStream {
         #[doc = " Canonical address space that the plan leaves unused."]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub struct Unused {
+            #[doc = " First byte."]
             pub start: usize,
             #[doc = " Inclusive: the range may end at the very top of the address space."]
             pub last: usize,
+            #[doc = " First root-table slot it touches."]
             pub first_slot: usize,
+            #[doc = " Last root-table slot it touches (inclusive)."]
             pub last_slot: usize,
         }
 
         impl Unused {
+            #[doc = " Whether `addr` lies in it."]
             pub const fn contains(&self, addr: usize) -> bool {
                 self.start <= addr && addr <= self.last
             }
@@ -131,11 +147,20 @@ fn map_types() -> TokenStream {
         #[doc = " One entry of the top-down memory map [`MAP`]."]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum MapEntry {
+            #[doc = " A region (a nested one follows the region that holds it)."]
             Region(Region),
+            #[doc = " A guard gap."]
             Gap(Gap),
+            #[doc = " Canonical space nothing uses."]
             Unused(Unused),
             #[doc = " The non-canonical hole between the two halves, `start..=last`."]
-            NonCanonical { start: usize, last: usize },
+            #[doc = " The non-canonical hole between the halves."]
+            NonCanonical {
+                #[doc = " First byte."]
+                start: usize,
+                #[doc = " Last byte (inclusive)."]
+                last: usize,
+            },
         }
 
         impl MapEntry {
