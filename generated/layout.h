@@ -28,8 +28,8 @@
  * 0xfffffff800000000 0xfffffff8ffffffff L2 480-483  rw-  frametable 4 GiB
  * 0xfffffff000000000 0xfffffff7ffffffff L2 448-479  ---  (unused) 32 GiB
  * 0xffffffc000000000 0xffffffefffffffff L2 256-447  rw-  directmap 192 GiB
- * 0x4000000000       0xffffffbfffffffff             
- *     (non-canonical) ≈ 16.0 EiB
+ * 0x4000000000       0xffffffbfffffffff
+ *     (non-canonical) ~ 16.0 EiB
  * 0x0                0x3fffffffff       L2 0-255    ---  (unused) 256 GiB
  */
 

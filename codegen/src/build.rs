@@ -225,7 +225,7 @@ impl Kernel {
 /// Outside a cargo build script (`CARGO_MANIFEST_DIR` or `OUT_DIR` unset).
 pub fn try_kernel(
     default_layout: impl AsRef<Path>,
-    needs: Option<impl AsRef<Path>>,
+    needs: Option<&Path>,
 ) -> Result<Plan, BuildError> {
     let kernel = Kernel::new(default_layout);
     match needs {

@@ -392,7 +392,10 @@ fn memory_map(s: &mut String, plan: &Plan) {
         } else {
             line
         };
-        let _ = writeln!(s, "{}", line.trim_end());
+        // ASCII only ("≈" in an approximate size), no trailing blanks.
+        for part in line.replace('≈', "~").lines() {
+            let _ = writeln!(s, "{}", part.trim_end());
+        }
     }
     s.push_str(" */\n\n");
 }

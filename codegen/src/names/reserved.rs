@@ -233,17 +233,16 @@ pub const C_FAMILY: &[&str] = &[
 ];
 
 /// Why C reserves `name` for the implementation, if it does: a leading underscore
-/// and a capital letter or a second underscore (C11 7.1.3), or a keyword of C or C++.
+/// (C11 7.1.3), or a keyword of C or C++.
 pub fn reserved_in_c(name: &str) -> Option<&'static str> {
     let mut chars = name.chars();
-    let reserved_prefix = chars.next() == Some('_')
-        && chars
-            .next()
-            .is_some_and(|c| c == '_' || c.is_ascii_uppercase());
+    // Every identifier that begins with an underscore is reserved at file scope,
+    // and with `__` or `_` and a capital everywhere; a macro is best kept out of both.
+    let reserved_prefix = chars.next() == Some('_');
     if C_FAMILY.contains(&name) {
         Some("a keyword of C or C++, or a macro GCC predefines")
     } else if reserved_prefix {
-        Some("reserved for the C implementation (C11 7.1.3: `__` or `_` and a capital)")
+        Some("reserved for the C implementation (C11 7.1.3: it begins with an underscore)")
     } else {
         None
     }
