@@ -46,11 +46,11 @@ fn put(byte: u8) {
         sbi_put(byte);
         return;
     }
-    // SAFETY: `base` maps the UART's registers (device memory) while UART != 0.
-    unsafe {
-        while core::ptr::read_volatile((base + LSR) as *const u8) & LSR_THR_EMPTY == 0 {}
-        core::ptr::write_volatile((base + THR) as *mut u8, byte);
-    }
+    // SAFETY: `base` maps the UART's registers (device memory) while UART != 0;
+    // reading LSR has no side effect.
+    while unsafe { core::ptr::read_volatile((base + LSR) as *const u8) } & LSR_THR_EMPTY == 0 {}
+    // SAFETY: as above; THR takes one byte once LSR says it is empty.
+    unsafe { core::ptr::write_volatile((base + THR) as *mut u8, byte) };
 }
 
 /// One byte through SBI's legacy console (extension 0x01), which works at any time,

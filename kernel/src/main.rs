@@ -21,6 +21,12 @@
 
 #![no_std]
 #![no_main]
+// Unsafe that says so: every unsafe block states why it is sound, one operation at
+// a time (`.ci/run` lints with -D warnings).
+#![deny(
+    clippy::undocumented_unsafe_blocks,
+    clippy::multiple_unsafe_ops_per_block
+)]
 
 mod bench;
 mod console;

@@ -70,13 +70,11 @@ pub struct Platform {
 pub fn map_fdt(dtb_pa: usize) -> &'static [u8] {
     let header = pmap::map(dtb_pa);
     // SAFETY: PMAP maps the DTB's first page; the header's first 8 bytes lie in it
-    // (the DTB is 8-byte aligned).
-    let (magic, size) = unsafe {
-        (
-            u32::from_be(core::ptr::read_volatile(header as *const u32)),
-            u32::from_be(core::ptr::read_volatile((header + 4) as *const u32)) as usize,
-        )
-    };
+    // (the DTB is 8-byte aligned): the magic…
+    let magic = u32::from_be(unsafe { core::ptr::read_volatile(header as *const u32) });
+    // SAFETY: …and the total size after it.
+    let size =
+        u32::from_be(unsafe { core::ptr::read_volatile((header + 4) as *const u32) }) as usize;
     pmap::unmap(header);
     if magic != FDT_MAGIC {
         panic!("no device tree at {dtb_pa:#x} (magic {magic:#x})");

@@ -199,13 +199,9 @@ pub fn cause_name(cause: usize) -> &'static str {
 }
 
 extern "C" fn trap_handler(frame: &mut TrapFrame) {
-    let scause: usize;
-    let stval: usize;
-    // SAFETY: reading trap CSRs has no side effects.
-    unsafe {
-        core::arch::asm!("csrr {}, scause", out(reg) scause);
-        core::arch::asm!("csrr {}, stval", out(reg) stval);
-    }
+    // The trap CSRs, through the riscv crate's accessors (reading them has no side effect).
+    let scause = riscv::register::scause::read().bits();
+    let stval = riscv::register::stval::read();
     let is_fault =
         scause == INSTRUCTION_PAGE_FAULT || scause == LOAD_PAGE_FAULT || scause == STORE_PAGE_FAULT;
     if is_fault {
