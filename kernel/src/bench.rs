@@ -11,13 +11,17 @@ use crate::plan::PMAP;
 /// Mean instructions per `set_fixmap` and per `clear_fixmap` call, in tenths of an
 /// instruction, over `calls` calls that map `frame` (a physical address) through
 /// the PMAP slots in turn.
-pub fn fixmap_calls(frame: usize, calls: u64) -> (u64, u64) {
+///
+/// # Safety
+/// `frame` is a RAM frame the caller owns: it is mapped writable (and never written).
+pub unsafe fn fixmap_calls(frame: usize, calls: u64) -> (u64, u64) {
     let overhead = instret::overhead();
     let (mut set, mut clear) = (0, 0);
     for i in 0..calls {
         let slot = PMAP.slot(i as usize % PMAP.count).expect("in range");
         let t0 = instret::read();
-        set_fixmap(slot, frame, PteFlags::KERNEL_RW);
+        // SAFETY: the caller owns `frame` (this function's contract).
+        unsafe { set_fixmap(slot, frame, PteFlags::KERNEL_RW) };
         let t1 = instret::read();
         clear_fixmap(slot);
         let t2 = instret::read();

@@ -19,7 +19,11 @@ const LSR_THR_EMPTY: u8 = 1 << 5;
 pub const UART_SLOT: FixSlot = CONSOLE_SLOT;
 
 /// Map the UART at `pa` through the console's fixmap slot.
-pub fn init(pa: usize) {
+///
+/// # Safety
+/// `pa` is the physical address of a 16550-compatible UART's registers: they are
+/// mapped writable.
+pub unsafe fn init(pa: usize) {
     UART_PA.store(pa, Ordering::Relaxed);
     remap();
 }
@@ -28,7 +32,8 @@ pub fn init(pa: usize) {
 pub fn remap() {
     let pa = UART_PA.load(Ordering::Relaxed);
     let page = pa & !(PAGE_SIZE - 1);
-    set_fixmap(UART_SLOT, page, PteFlags::KERNEL_RW);
+    // SAFETY: `UART_PA` holds the UART's registers, as `init`'s caller vouched.
+    unsafe { set_fixmap(UART_SLOT, page, PteFlags::KERNEL_RW) };
     UART.store(UART_SLOT.addr() + (pa - page), Ordering::Relaxed);
 }
 

@@ -23,8 +23,10 @@ const STACK_SIZE: usize = 64 * 1024;
 #[repr(C, align(16))]
 struct Stack([u8; STACK_SIZE]);
 
+/// Written by the CPU through `sp` from the first instruction on, so a `static
+/// mut`: Rust code never takes a reference to it, only the entry's `la sp`.
 #[unsafe(link_section = ".bss.stack")]
-static BOOT_STACK: Stack = Stack([0; STACK_SIZE]);
+static mut BOOT_STACK: Stack = Stack([0; STACK_SIZE]);
 
 core::arch::global_asm!(
     r#"

@@ -11,7 +11,10 @@ use crate::plan::{CONSOLE_SLOT, PAGE_SIZE};
 static TEST_DEVICE: AtomicUsize = AtomicUsize::new(0);
 
 /// Use the SiFive test device whose registers are at physical address `pa`.
-pub fn init(pa: usize) {
+///
+/// # Safety
+/// `pa` is the test device's registers: `exit` maps and writes them.
+pub unsafe fn init(pa: usize) {
     TEST_DEVICE.store(pa, Ordering::Relaxed);
 }
 
@@ -31,7 +34,8 @@ pub fn exit(code: u8) -> ! {
     if pa != 0 {
         crate::console::detach();
         let page = pa & !(PAGE_SIZE - 1);
-        set_fixmap(CONSOLE_SLOT, page, PteFlags::KERNEL_RW);
+        // SAFETY: `TEST_DEVICE` holds the test device's registers (`init`'s contract).
+        unsafe { set_fixmap(CONSOLE_SLOT, page, PteFlags::KERNEL_RW) };
         let value: u32 = if code == 0 {
             0x5555
         } else {

@@ -109,11 +109,13 @@ fn set_up(dtb_pa: usize) -> SetUp {
     let platform = platform::parse(dtb, image_start);
     instret::mark(Phase::FdtParsed);
     plant::panic_at("console");
-    console::init(platform.uart);
+    // SAFETY: the DTB names the UART's registers there; nothing else maps them.
+    unsafe { console::init(platform.uart) };
     instret::mark(Phase::Console);
     plant::panic_at("direct_map");
     if let Some(device) = platform.test_device {
-        exit::init(device);
+        // SAFETY: the DTB names the test device's registers there.
+        unsafe { exit::init(device) };
     }
     let mapped = DirectMapped::for_banks(&platform.ram);
     // Frames start past the identity range: it holds the image's superpages, which
@@ -198,13 +200,17 @@ fn map_bank(start: usize, end: usize, pa_base: usize) {
     ];
     for (from, to, flags) in pieces {
         if to > from {
-            kernel_access::map(
-                DIRECTMAP.start + (from - pa_base),
-                from,
-                to - from,
-                flags,
-                PT_ROOT_LEVEL,
-            )
+            // SAFETY: `from..to` is RAM the DTB reports, mapped into the direct map
+            // only; the identity range (the image's text) is mapped read-only.
+            unsafe {
+                kernel_access::map(
+                    DIRECTMAP.start + (from - pa_base),
+                    from,
+                    to - from,
+                    flags,
+                    PT_ROOT_LEVEL,
+                )
+            }
             .unwrap_or_else(|e| panic!("mapping RAM into `{}`: {e:?}", DIRECTMAP.name));
         }
     }
@@ -249,7 +255,8 @@ fn print_map_entry(entry: &MapEntry) {
 /// Print the `BENCH` lines `cargo xtask bench` reads.
 fn report_benchmarks(setup_fixmap: u64, entry_to_all_set_up: u64, entry_instret: u64) {
     let frame = frames::alloc().expect("a frame for the benchmark");
-    let (set, clear) = bench::fixmap_calls(frame, 1000);
+    // SAFETY: `frame` was just allocated for this measurement, and nothing else uses it.
+    let (set, clear) = unsafe { bench::fixmap_calls(frame, 1000) };
     bench::report("set_fixmap", set);
     bench::report("clear_fixmap", clear);
     bench::report("setup_fixmap_mappings", setup_fixmap * 10);

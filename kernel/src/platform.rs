@@ -68,7 +68,8 @@ pub struct Platform {
 /// Map the DTB at `dtb_pa` read-only into the FDT window; its size comes from its
 /// header, read through PMAP.
 pub fn map_fdt(dtb_pa: usize) -> &'static [u8] {
-    let header = pmap::map(dtb_pa);
+    // SAFETY: the firmware hands the DTB over to the kernel; it is only read here.
+    let header = unsafe { pmap::map(dtb_pa) };
     // SAFETY: PMAP maps the DTB's first page; the header's first 8 bytes lie in it
     // (the DTB is 8-byte aligned): the magic…
     let magic = u32::from_be(unsafe { core::ptr::read_volatile(header as *const u32) });
@@ -87,13 +88,16 @@ pub fn map_fdt(dtb_pa: usize) -> &'static [u8] {
             FDT_WINDOW.name, FDT_WINDOW.size
         );
     }
-    kernel_access::map(
-        FDT_WINDOW.start,
-        dtb_pa - offset,
-        span,
-        PteFlags::KERNEL_R,
-        0,
-    )
+    // SAFETY: read-only, the DTB's own pages, into the window kept for it.
+    unsafe {
+        kernel_access::map(
+            FDT_WINDOW.start,
+            dtb_pa - offset,
+            span,
+            PteFlags::KERNEL_R,
+            0,
+        )
+    }
     .unwrap_or_else(|e| panic!("mapping the DTB into `{}`: {e:?}", FDT_WINDOW.name));
     // SAFETY: the window now maps the whole DTB read-only, for the kernel's lifetime.
     unsafe { core::slice::from_raw_parts((FDT_WINDOW.start + offset) as *const u8, size) }

@@ -65,7 +65,8 @@ fn fixmap_slots(t: &mut Tally) {
         }
         let pattern = 0x5a5a_0000_0000_0000 | slot.index() as u64;
         let offset = (slot.index() * 8) % PAGE_SIZE;
-        set_fixmap(slot, frame, PteFlags::KERNEL_RW);
+        // SAFETY: `frame` was allocated for this test and nothing else uses it.
+        unsafe { set_fixmap(slot, frame, PteFlags::KERNEL_RW) };
         // SAFETY: the slot maps `frame` rw until clear_fixmap below.
         unsafe { core::ptr::write_volatile((slot.addr() + offset) as *mut u64, pattern) };
         clear_fixmap(slot);
@@ -319,12 +320,14 @@ fn pmap_errors(t: &mut Tally) {
     let mut mapped = [0usize; 64];
     let mut all_mapped = true;
     for m in mapped.iter_mut().take(PMAP.count) {
-        match pmap::try_map(frame) {
+        // SAFETY: `frame` was allocated for this test and nothing else uses it.
+        match unsafe { pmap::try_map(frame) } {
             Ok(va) => *m = va,
             Err(_) => all_mapped = false,
         }
     }
-    let exhausted = pmap::try_map(frame);
+    // SAFETY: as above.
+    let exhausted = unsafe { pmap::try_map(frame) };
     for &va in mapped.iter().take(PMAP.count) {
         let _ = pmap::try_unmap(va);
     }
@@ -336,7 +339,8 @@ fn pmap_errors(t: &mut Tally) {
             exhausted.err()
         ),
     );
-    let va = pmap::map(frame);
+    // SAFETY: as above.
+    let va = unsafe { pmap::map(frame) };
     pmap::unmap(va);
     let double = pmap::try_unmap(va);
     let foreign = pmap::try_unmap(IMAGE.start);

@@ -108,8 +108,14 @@ fn already_valid(index: usize, pte: Pte) -> ! {
 /// Map `pa` at fixmap slot `slot`. The slot type bounds-checks (a `FixSlot` only
 /// exists for slots the plan has); the one-page `sfence.vma` drops any stale
 /// translation of the slot.
+///
+/// # Safety
+/// The mapping is writable: `pa` must be memory the caller may access this
+/// way (a page it owns, a page table, a device's registers) — not, for instance,
+/// the kernel's text through a writable alias (W^X), nor memory another owner
+/// relies on not changing.
 #[inline(never)]
-pub fn set_fixmap(slot: FixSlot, pa: usize, flags: PteFlags) {
+pub unsafe fn set_fixmap(slot: FixSlot, pa: usize, flags: PteFlags) {
     write_pte(fixmap_entry(slot), Pte::leaf(pa, flags | PteFlags::G));
     flush_page(slot.addr());
 }

@@ -52,7 +52,8 @@ impl TableAccess for KernelTables {
             // SAFETY: page-table frames are RAM, which the direct map covers rw.
             return f(unsafe { &*(phys_to_virt(pa) as *const PageTable) });
         }
-        let va = pmap::map(pa);
+        // SAFETY: `pa` is a page-table frame the kernel's tables own.
+        let va = unsafe { pmap::map(pa) };
         // SAFETY: the PMAP slot maps the table's frame rw until the unmap below.
         let result = f(unsafe { &*(va as *const PageTable) });
         pmap::unmap(va);
@@ -74,7 +75,13 @@ impl TableAccess for KernelTables {
 
 /// Map `[va, va + size)` → `pa` (`size` in bytes) in the kernel's tables with
 /// `flags`, using the largest pages up to level `max_leaf`, then flush the TLB.
-pub fn map(
+///
+/// # Safety
+/// The mapping is writable: `pa..pa + size` must be memory the caller may access this
+/// way (a page it owns, a page table, a device's registers) — not, for instance,
+/// the kernel's text through a writable alias (W^X), nor memory another owner
+/// relies on not changing.
+pub unsafe fn map(
     va: usize,
     pa: usize,
     size: usize,

@@ -49,7 +49,13 @@ impl fmt::Display for PmapError {
 }
 
 /// Map the page holding `pa`; returns the virtual address of `pa` itself.
-pub fn try_map(pa: usize) -> Result<usize, PmapError> {
+///
+/// # Safety
+/// The mapping is writable: `pa` must be memory the caller may access this
+/// way (a page it owns, a page table, a device's registers) — not, for instance,
+/// the kernel's text through a writable alias (W^X), nor memory another owner
+/// relies on not changing.
+pub unsafe fn try_map(pa: usize) -> Result<usize, PmapError> {
     let used = IN_USE.load(Ordering::Relaxed);
     let all = if COUNT == 64 {
         u64::MAX
@@ -64,7 +70,8 @@ pub fn try_map(pa: usize) -> Result<usize, PmapError> {
     IN_USE.store(used | (1 << i), Ordering::Relaxed);
     let slot = PMAP.slot(i).expect("i < COUNT");
     let page = pa & !(PAGE_SIZE - 1);
-    set_fixmap(slot, page, PteFlags::KERNEL_RW);
+    // SAFETY: the caller vouches for `pa` (this function's contract).
+    unsafe { set_fixmap(slot, page, PteFlags::KERNEL_RW) };
     Ok(slot.addr() + (pa - page))
 }
 
@@ -82,8 +89,12 @@ pub fn try_unmap(va: usize) -> Result<(), PmapError> {
 }
 
 /// [`try_map`], panicking with the reason when it is refused.
-pub fn map(pa: usize) -> usize {
-    try_map(pa).unwrap_or_else(|e| panic!("pmap_map({pa:#x}): {e}"))
+///
+/// # Safety
+/// As [`try_map`].
+pub unsafe fn map(pa: usize) -> usize {
+    // SAFETY: the caller vouches for `pa` (this function's contract).
+    unsafe { try_map(pa) }.unwrap_or_else(|e| panic!("pmap_map({pa:#x}): {e}"))
 }
 
 /// [`try_unmap`], panicking with the reason when it is refused.
