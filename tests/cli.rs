@@ -202,7 +202,7 @@ fn a_write_that_fails_midway_rolls_back_the_files_already_written() {
     let stray: Vec<_> = std::fs::read_dir(out.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
+        .filter(|n| n.starts_with('.') && n != ".vmlayout.lock")
         .collect();
     assert!(stray.is_empty(), "no temporary files left: {stray:?}");
 }
@@ -328,4 +328,188 @@ fn check_and_generate_into_a_closed_pipe_do_not_panic() {
             "{args:?}"
         );
     }
+}
+
+/// The outputs of `generate` in `dir`, by file name (the lock file left out).
+fn outputs(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name() != ".vmlayout.lock")
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Two plans whose outputs differ in every file, written to `dir` as a.toml and
+/// b.toml; each one's outputs as generated alone into `out` (whose name the
+/// preambles hold). `out` is left with b's.
+fn two_plans(
+    dir: &Path,
+    out: &Path,
+) -> [(PathBuf, std::collections::BTreeMap<String, Vec<u8>>); 2] {
+    let base = std::fs::read_to_string(repo().join("layout.toml")).unwrap();
+    // Many regions, so that a write takes long enough to be interrupted.
+    let many = |tag: &str| -> String {
+        (0..300)
+            .map(|i| {
+                format!(
+                    "\n[[region]]\nname = \"{tag}{i}\"\npurpose = \"reserved\"\ndescription = \"{tag}\"\nat = \"slot(100) + {}K\"\nsize = \"4K\"\nperms = \"r\"\n",
+                    i * 8
+                )
+            })
+            .collect()
+    };
+    ["a", "b"].map(|tag| {
+        let file = dir.join(format!("{tag}.toml"));
+        std::fs::write(&file, base.clone() + &many(tag)).unwrap();
+        let o = vmlayout(
+            &[
+                "generate",
+                file.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            dir,
+        );
+        assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+        (file, outputs(out))
+    })
+}
+
+/// Crash safety: `generate` killed with SIGKILL at random moments, alternating
+/// between two plans into one directory, leaves every output wholly the one
+/// plan's or wholly the other's; the next complete run removes the temporary
+/// files the killed runs left.
+#[cfg(unix)]
+#[test]
+fn generate_killed_at_random_moments_never_leaves_a_half_written_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let plans = two_plans(dir.path(), &out);
+    // A start: plan a complete.
+    let o = vmlayout(
+        &[
+            "generate",
+            plans[0].0.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code(&o), 0);
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let started = std::time::Instant::now();
+    let mut rounds = 0;
+    while rounds < 300 && started.elapsed() < std::time::Duration::from_secs(20) {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let (file, _) = &plans[rounds % 2];
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vmlayout"))
+            .args([
+                "generate",
+                file.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(seed % 30_000));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        for (name, bytes) in outputs(&out) {
+            if name.ends_with(".tmp") {
+                continue; // a killed run's staging file: removed by the next complete run
+            }
+            assert!(
+                plans.iter().any(|(_, set)| set.get(&name) == Some(&bytes)),
+                "round {rounds}: {name} is neither plan's"
+            );
+        }
+        rounds += 1;
+    }
+    assert!(rounds >= 50, "only {rounds} rounds");
+    let o = vmlayout(
+        &[
+            "generate",
+            plans[1].0.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        outputs(&out),
+        plans[1].1,
+        "a complete run leaves exactly its set, no temporary file"
+    );
+}
+
+/// Two `generate` runs into one directory at once: the lock makes one wait for
+/// the other, so the set is wholly one plan's, never a mix.
+#[test]
+fn two_generate_runs_at_once_never_leave_a_mixed_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let plans = two_plans(dir.path(), &out);
+    for round in 0..10 {
+        let children: Vec<_> = plans
+            .iter()
+            .map(|(file, _)| {
+                Command::new(env!("CARGO_BIN_EXE_vmlayout"))
+                    .args([
+                        "generate",
+                        file.to_str().unwrap(),
+                        "--out",
+                        out.to_str().unwrap(),
+                    ])
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut c in children {
+            assert!(c.wait().unwrap().success());
+        }
+        let set = outputs(&out);
+        assert!(
+            plans.iter().any(|(_, p)| *p == set),
+            "round {round}: the outputs mix the two plans"
+        );
+    }
+}
+
+/// An output that is a symbolic link is replaced by a regular file: the link is
+/// not followed, so what it pointed at is left as it was (documented).
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_a_symlink_is_replaced_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let elsewhere = dir.path().join("elsewhere.h");
+    std::fs::write(&elsewhere, "/* someone else's file */").unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out.join("layout.h")).unwrap();
+    let o = vmlayout(
+        &["generate", "layout.toml", "--out", out.to_str().unwrap()],
+        &repo(),
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let meta = std::fs::symlink_metadata(out.join("layout.h")).unwrap();
+    assert!(
+        meta.file_type().is_file(),
+        "the link was replaced by a file"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&elsewhere).unwrap(),
+        "/* someone else's file */"
+    );
 }

@@ -7,6 +7,12 @@
 //! existing output byte for byte as it was; a failure during them puts back the
 //! files already renamed. Unchanged files are not rewritten, so
 //! their modification times (and any build depending on them) stay put.
+//!
+//! One run at a time: a run holds an exclusive lock on `.vmlayout.lock` in the
+//! output directory while it writes, so two runs into one directory never mix
+//! their files, and it first removes the temporary files a killed run left.
+//! An output that is a symbolic link is replaced by a regular file (the rename
+//! replaces the link; what it pointed at is not touched).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -46,18 +52,60 @@ pub struct WriteReport {
     pub unchanged: Vec<PathBuf>,
 }
 
+/// The lock file in an output directory: held (an exclusive file lock) while a
+/// run writes the set, so two runs into one directory never mix their files.
+pub const LOCK_FILE: &str = ".vmlayout.lock";
+
 /// Write every artefact into `dir` (created if missing) all or nothing: each is
 /// written to a temporary file beside its place and renamed over it only when all
 /// are complete; a rename that fails puts back the files already replaced. Files
-/// already right are not touched.
+/// already right are not touched. The whole run holds an exclusive lock on
+/// [`LOCK_FILE`] in `dir`, and first removes temporary files a killed run left.
 ///
 /// # Errors
-/// The directory or a file cannot be created, written or renamed.
+/// The directory, the lock or a file cannot be created, locked, written or renamed.
 pub fn write_all(dir: &Path, artefacts: &[Artefact]) -> Result<WriteReport, OutputError> {
     std::fs::create_dir_all(dir).map_err(|error| OutputError {
         path: dir.to_owned(),
         error,
     })?;
+    let lock_path = dir.join(LOCK_FILE);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .and_then(|file| file.lock().map(|()| file))
+        .map_err(|error| OutputError {
+            path: lock_path.clone(),
+            error,
+        })?;
+    remove_leftovers(dir, artefacts);
+    let result = write_locked(dir, artefacts);
+    drop(lock); // unlocks
+    result
+}
+
+/// Temporary files of this set that a run killed mid-write left behind (only a
+/// run holding the lock writes them, and this one holds it now).
+fn remove_leftovers(dir: &Path, artefacts: &[Artefact]) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name.ends_with(".tmp")
+            && (name.starts_with(".vmlayout-restore.")
+                || artefacts
+                    .iter()
+                    .any(|a| name.starts_with(&format!(".{}.", a.file_name))));
+        if ours {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn write_locked(dir: &Path, artefacts: &[Artefact]) -> Result<WriteReport, OutputError> {
     let mut staged = Vec::new();
     let mut report = WriteReport::default();
     for a in artefacts {
