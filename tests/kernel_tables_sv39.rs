@@ -1,0 +1,10 @@
+//! The kernel's page-table walker (kernel/src/mm/table.rs) on the host, Sv39:
+//! map, lookup and unmap against a model, random ranges with page and superpage
+//! leaves. The body is shared with the other modes' files.
+
+#[allow(dead_code)]
+mod plan {
+    vmlayout_macros::layout!("../layout.toml");
+}
+
+include!("kernel_tables/body.rs");
