@@ -145,3 +145,36 @@ fn walk_reports_missing_tables_and_superpages_in_the_way() {
     assert_eq!(table::lookup(&mut s, root, va).map(|(_, level)| level), Some(1));
     assert!(matches!(table::walk(&mut s, root, va, 0, true), Err(MapError::LeafInTheWay { level: 1, .. })));
 }
+
+/// `unmap_range` flushes every leaf it removes, right after removing it: on an
+/// error part-way (a page in the range not mapped) too.
+#[test]
+fn unmap_range_flushes_every_removed_leaf_even_when_it_fails() {
+    let (mut s, root) = store();
+    let page = plan::PAGE_SIZE;
+    let va = plan::HIGH_HALF_START + (1 << 30);
+    // 2 MiB in one superpage, then four pages, a hole of one page, four pages.
+    let maps = [
+        (va, 0x8000_0000, 2 << 20, 1),
+        (va + (2 << 20), 0x9000_0000, 4 * page, 0),
+        (va + (2 << 20) + 5 * page, 0x9100_0000, 4 * page, 0),
+    ];
+    for (v, pa, size, max_leaf) in maps {
+        let m = Mapping { va: v, pa, size, flags: PteFlags::KERNEL_RW, max_leaf };
+        table::map_range(&mut s, root, &m).unwrap();
+    }
+    let mut flushed = Vec::new();
+    let result = table::unmap_range(&mut s, root, va, (2 << 20) + 9 * page, |a| flushed.push(a));
+    // It stops at the hole: the superpage and the four pages before it were
+    // removed and each flushed.
+    assert_eq!(result, Err(MapError::NotMapped { va: va + (2 << 20) + 4 * page }));
+    let expected: Vec<usize> = std::iter::once(va)
+        .chain((0..4).map(|i| va + (2 << 20) + i * page))
+        .collect();
+    assert_eq!(flushed, expected);
+    for a in &expected {
+        assert!(table::lookup(&mut s, root, *a).is_none(), "{a:#x} still mapped");
+    }
+    // The pages after the hole were not touched.
+    assert!(table::lookup(&mut s, root, va + (2 << 20) + 5 * page).is_some());
+}

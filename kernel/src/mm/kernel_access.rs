@@ -103,12 +103,7 @@ pub unsafe fn map(
 /// Unmap every page in `[va, va + size)` (`size` in bytes), whatever its size, and
 /// flush those translations.
 pub fn unmap(va: usize, size: usize) -> Result<(), MapError> {
-    let mut done = 0;
-    while done < size {
-        let page_size = table::unmap(&mut KernelTables, root_table_pa(), va + done)?;
-        flush_page(va + done);
-        done += page_size;
-    }
+    table::unmap_range(&mut KernelTables, root_table_pa(), va, size, flush_page)?;
     flush_all();
     Ok(())
 }

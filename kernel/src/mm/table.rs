@@ -212,6 +212,25 @@ pub fn unmap<T: TableAccess>(tables: &mut T, root: usize, va: usize) -> Result<u
     }
 }
 
+/// Remove every leaf in `[va, va + size)` (`size` in bytes), calling `flush` with
+/// each removed leaf's address right after removing it: a failure part-way (a page
+/// that is not mapped) leaves every page already removed flushed.
+pub fn unmap_range<T: TableAccess>(
+    tables: &mut T,
+    root: usize,
+    va: usize,
+    size: usize,
+    mut flush: impl FnMut(usize),
+) -> Result<(), MapError> {
+    let mut done = 0;
+    while done < size {
+        let leaf = unmap(tables, root, va + done)?;
+        flush(va + done);
+        done += leaf;
+    }
+    Ok(())
+}
+
 /// The leaf PTE that maps `va` and its level (0 for a 4 KiB page), if any.
 pub fn lookup<T: TableAccess>(tables: &mut T, root: usize, va: usize) -> Option<(Pte, usize)> {
     let mut table = root;
