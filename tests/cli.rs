@@ -330,6 +330,19 @@ fn check_and_generate_into_a_closed_pipe_do_not_panic() {
     }
 }
 
+/// `vmlayout generate FILE --out OUT`, not yet run.
+fn generate_cmd(file: &Path, out: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vmlayout"));
+    cmd.arg("generate").arg(file).arg("--out").arg(out);
+    cmd
+}
+
+/// Run `generate FILE --out OUT` to completion; it must succeed.
+fn generate_now(file: &Path, out: &Path) {
+    let o = generate_cmd(file, out).output().unwrap();
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 /// The outputs of `generate` in `dir`, by file name (the lock file left out).
 fn outputs(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir)
@@ -367,16 +380,7 @@ fn two_plans(
     ["a", "b"].map(|tag| {
         let file = dir.join(format!("{tag}.toml"));
         std::fs::write(&file, base.clone() + &many(tag)).unwrap();
-        let o = vmlayout(
-            &[
-                "generate",
-                file.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ],
-            dir,
-        );
-        assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+        generate_now(&file, out);
         (file, outputs(out))
     })
 }
@@ -392,16 +396,7 @@ fn generate_killed_at_random_moments_never_leaves_a_half_written_file() {
     let out = dir.path().join("out");
     let plans = two_plans(dir.path(), &out);
     // A start: plan a complete.
-    let o = vmlayout(
-        &[
-            "generate",
-            plans[0].0.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
-    assert_eq!(code(&o), 0);
+    generate_now(&plans[0].0, &out);
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let started = std::time::Instant::now();
     let mut rounds = 0;
@@ -410,13 +405,7 @@ fn generate_killed_at_random_moments_never_leaves_a_half_written_file() {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let (file, _) = &plans[rounds % 2];
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vmlayout"))
-            .args([
-                "generate",
-                file.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ])
+        let mut child = generate_cmd(file, &out)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -436,16 +425,7 @@ fn generate_killed_at_random_moments_never_leaves_a_half_written_file() {
         rounds += 1;
     }
     assert!(rounds >= 50, "only {rounds} rounds");
-    let o = vmlayout(
-        &[
-            "generate",
-            plans[1].0.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
-    assert_eq!(code(&o), 0);
+    generate_now(&plans[1].0, &out);
     assert_eq!(
         outputs(&out),
         plans[1].1,
@@ -464,13 +444,7 @@ fn two_generate_runs_at_once_never_leave_a_mixed_set() {
         let children: Vec<_> = plans
             .iter()
             .map(|(file, _)| {
-                Command::new(env!("CARGO_BIN_EXE_vmlayout"))
-                    .args([
-                        "generate",
-                        file.to_str().unwrap(),
-                        "--out",
-                        out.to_str().unwrap(),
-                    ])
+                generate_cmd(file, &out)
                     .stdout(std::process::Stdio::null())
                     .spawn()
                     .unwrap()

@@ -122,17 +122,13 @@ fn break_cycles(nesting: &mut Nesting, regions: &[ResolvedRegion], diags: &mut D
         let mut current = nesting.parent[i];
         while let Some(p) = current {
             if p == i {
-                let within = region
-                    .within
-                    .as_ref()
-                    .expect("a nested region names its parent");
                 diags.push(
                     Diagnostic::error(
                         format!(
                             "region `{}` is, through `within`, inside itself",
                             region.name()
                         ),
-                        within.span.clone(),
+                        within_span(region),
                         "a nesting cycle",
                     )
                     .with_help("a region lies within a larger one: break the cycle"),
@@ -151,6 +147,16 @@ fn break_cycles(nesting: &mut Nesting, regions: &[ResolvedRegion], diags: &mut D
     }
 }
 
+/// Where `region` (a nested one) names its parent.
+fn within_span(region: &ResolvedRegion) -> crate::diag::Span {
+    region
+        .within
+        .as_ref()
+        .expect("a nested region names its parent")
+        .span
+        .clone()
+}
+
 /// A nested region lies wholly inside its parent.
 fn check_inside(child: &ResolvedRegion, parent: &ResolvedRegion, diags: &mut Diagnostics) {
     let (Some(c), Some(p)) = (child.extent, parent.extent) else {
@@ -159,10 +165,6 @@ fn check_inside(child: &ResolvedRegion, parent: &ResolvedRegion, diags: &mut Dia
     if p.start <= c.start && c.last <= p.last {
         return;
     }
-    let within = child
-        .within
-        .as_ref()
-        .expect("a nested region names its parent");
     diags.push(
         Diagnostic::error(
             format!(
@@ -177,7 +179,7 @@ fn check_inside(child: &ResolvedRegion, parent: &ResolvedRegion, diags: &mut Dia
             child.spans.placement.clone(),
             "not inside its parent",
         )
-        .with_related(within.span.clone(), "declared within here")
+        .with_related(within_span(child), "declared within here")
         .with_help(format!(
             "place `{}` between {} and {} (its last byte), or drop `within`",
             child.name(),
