@@ -17,6 +17,7 @@ pub struct Perms {
     /// As a memory map shows them: `rw-`, `r-x`, `r-x/r--/rw-` for the image.
     pub text: &'static str,
 }
+
 /// What a region is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {
@@ -33,6 +34,7 @@ pub enum Purpose {
     /// Kept for the boot identity mapping; not mapped after boot.
     Identity,
 }
+
 /// One region of the plan, for run-time use (maps, fault reports). Bytes
 /// `start..=last`: a region may end at the top of the address space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +58,7 @@ pub struct Region {
     /// How many regions hold it: 0 at the top level.
     pub depth: usize,
 }
+
 impl Region {
     /// `start..=last`.
     pub const fn range(&self) -> core::ops::RangeInclusive<usize> {
@@ -70,6 +73,7 @@ impl Region {
         self.start <= addr && addr <= self.last
     }
 }
+
 /// A guard gap: nothing is ever mapped in it. Bytes `start..=last`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Gap {
@@ -86,6 +90,7 @@ pub struct Gap {
     /// The region directly above the gap.
     pub above: &'static str,
 }
+
 impl Gap {
     /// The exclusive end, `None` when it would be 2^64.
     pub const fn end(&self) -> Option<usize> {
@@ -96,6 +101,7 @@ impl Gap {
         self.start <= addr && addr <= self.last
     }
 }
+
 /// Canonical address space that the plan leaves unused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unused {
@@ -108,12 +114,14 @@ pub struct Unused {
     /// Last root-table slot it touches (inclusive).
     pub last_slot: usize,
 }
+
 impl Unused {
     /// Whether `addr` lies in it.
     pub const fn contains(&self, addr: usize) -> bool {
         self.start <= addr && addr <= self.last
     }
 }
+
 /// One entry of the top-down memory map [`MAP`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MapEntry {
@@ -124,7 +132,6 @@ pub enum MapEntry {
     /// Canonical space nothing uses.
     Unused(Unused),
     /// The non-canonical hole between the two halves, `start..=last`.
-    /// The non-canonical hole between the halves.
     NonCanonical {
         /// First byte.
         start: usize,
@@ -132,6 +139,7 @@ pub enum MapEntry {
         last: usize,
     },
 }
+
 impl MapEntry {
     /// The entry's first address.
     pub const fn start(&self) -> usize {
@@ -142,6 +150,7 @@ impl MapEntry {
             MapEntry::NonCanonical { start, .. } => *start,
         }
     }
+
     /// The entry's last address (inclusive: an entry may end at the top of the space).
     pub const fn last(&self) -> usize {
         match self {
@@ -185,24 +194,32 @@ pub const PT_LEVEL_BITS: usize = 9;
 pub const PT_LEVEL_SHIFTS: [usize; PT_LEVELS] = [12, 21, 30];
 /// Position of the `MODE` field in `satp` (bits 63:60, RV64).
 pub const SATP_MODE_SHIFT: usize = 60;
+
 /// The `satp` value that selects this plan's mode with the root table at physical
 /// address `root_table_pa` (page aligned) and ASID 0.
 pub const fn satp_for_root(root_table_pa: usize) -> usize {
     (SATP_MODE << SATP_MODE_SHIFT) | (root_table_pa >> PAGE_SHIFT)
 }
+
 /// The first address of root slot `slot` (0 to `PT_ENTRIES - 1`), sign-extended so it
 /// is canonical: slots below `PT_ENTRIES / 2` are the low half. Panics (a compile-time
 /// error in const context) for a slot past the root table.
 pub const fn root_slot_address(slot: usize) -> usize {
     assert!(slot < PT_ENTRIES, "root slot out of range");
     let raw = slot << ROOT_SLOT_SHIFT;
-    if raw >= LOW_HALF_END { raw | HIGH_HALF_START } else { raw }
+    if raw >= LOW_HALF_END {
+        raw | HIGH_HALF_START
+    } else {
+        raw
+    }
 }
+
 const _: () = assert!(PT_LEVEL_SHIFTS[0] == PAGE_SHIFT, "level 0 maps pages");
 const _: () = assert!(
     PT_LEVEL_SHIFTS[PT_ROOT_LEVEL] == ROOT_SLOT_SHIFT,
     "the root level indexes root slots"
 );
+
 /// Page tables (4 KiB each, the root apart) the reference kernel's boot mappings
 /// take before RAM is known: the identity range at its worst load address
 /// (`BOOT_POOL_IDENTITY_TABLES`), and the image, the tables above the fixmap's
@@ -240,19 +257,26 @@ pub const LOAD_FIRST: usize = 0x8020_0000;
 pub const LOAD_LAST: usize = 0x8020_0000;
 /// Bytes between allowed load addresses.
 pub const LOAD_ALIGN: usize = 0x20_0000;
+
 /// Whether the image may run loaded at physical address `pa`.
 pub const fn is_load_address(pa: usize) -> bool {
     pa >= LOAD_FIRST && pa <= LOAD_LAST && (pa - LOAD_FIRST) % LOAD_ALIGN == 0
 }
+
 /// The physical range `[start, end)` the boot code identity-maps for an image loaded
 /// at `load` (an allowed load address): whole boot superpages around `IMAGE_MAX_SIZE`
 /// bytes from `load`. It lies inside `IDENTITY_START..IDENTITY_END`.
 pub const fn identity_range(load: usize) -> (usize, usize) {
     let start = load / BOOT_SUPERPAGE_SIZE * BOOT_SUPERPAGE_SIZE;
-    (start, (load + IMAGE_MAX_SIZE).next_multiple_of(BOOT_SUPERPAGE_SIZE))
+    (
+        start,
+        (load + IMAGE_MAX_SIZE).next_multiple_of(BOOT_SUPERPAGE_SIZE),
+    )
 }
+
 const _: () = assert!(
-    is_load_address(LOAD_ADDRESS), "the default load address is allowed"
+    is_load_address(LOAD_ADDRESS),
+    "the default load address is allowed"
 );
 const _: () = assert!(
     identity_range(LOAD_FIRST).0 == IDENTITY_START,
@@ -262,6 +286,7 @@ const _: () = assert!(
     identity_range(LOAD_LAST).1 == IDENTITY_END,
     "identity ranges end in the identity range"
 );
+
 /// `directmap` (directmap): direct map of physical RAM. 192 GiB at 0xffff_ffc0_0000_0000, L2 slot 256-447, rw-.
 pub const DIRECTMAP_VIRT_START: usize = 0xffff_ffc0_0000_0000;
 /// Size in bytes.
@@ -269,7 +294,8 @@ pub const DIRECTMAP_VIRT_SIZE: usize = 0x30_0000_0000;
 /// Last byte (inclusive).
 pub const DIRECTMAP_VIRT_LAST: usize = 0xffff_ffef_ffff_ffff;
 /// Every address of the region: `START..=LAST`.
-pub const DIRECTMAP_VIRT: core::ops::RangeInclusive<usize> = DIRECTMAP_VIRT_START..=DIRECTMAP_VIRT_LAST;
+pub const DIRECTMAP_VIRT: core::ops::RangeInclusive<usize> =
+    DIRECTMAP_VIRT_START..=DIRECTMAP_VIRT_LAST;
 /// The alignment its start meets, in bytes.
 pub const DIRECTMAP_ALIGN: usize = 0x1000;
 /// First root-table slot the region touches.
@@ -290,9 +316,13 @@ const _: () = assert!(
     "region bounds agree"
 );
 const _: () = assert!(
-    DIRECTMAP_VIRT_START % DIRECTMAP_ALIGN == 0, "region start meets its alignment"
+    DIRECTMAP_VIRT_START % DIRECTMAP_ALIGN == 0,
+    "region start meets its alignment"
 );
-const _: () = assert!(DIRECTMAP_VIRT_SIZE % PAGE_SIZE == 0, "region is whole pages");
+const _: () = assert!(
+    DIRECTMAP_VIRT_SIZE % PAGE_SIZE == 0,
+    "region is whole pages"
+);
 const _: () = assert!(
     (DIRECTMAP_VIRT_START >> ROOT_SLOT_SHIFT) % PT_ENTRIES == DIRECTMAP_ROOT_SLOT_FIRST,
     "first root slot agrees"
@@ -304,8 +334,10 @@ const _: () = assert!(
 /// Exclusive end.
 pub const DIRECTMAP_VIRT_END: usize = 0xffff_fff0_0000_0000;
 const _: () = assert!(
-    DIRECTMAP_VIRT_LAST + 1 == DIRECTMAP_VIRT_END, "exclusive end follows the last byte"
+    DIRECTMAP_VIRT_LAST + 1 == DIRECTMAP_VIRT_END,
+    "exclusive end follows the last byte"
 );
+
 /// `frametable` (reserved): frame table: one descriptor per page of RAM. 4 GiB at 0xffff_fff8_0000_0000, L2 slot 480-483, rw-.
 pub const FRAMETABLE_VIRT_START: usize = 0xffff_fff8_0000_0000;
 /// Size in bytes.
@@ -313,7 +345,8 @@ pub const FRAMETABLE_VIRT_SIZE: usize = 0x1_0000_0000;
 /// Last byte (inclusive).
 pub const FRAMETABLE_VIRT_LAST: usize = 0xffff_fff8_ffff_ffff;
 /// Every address of the region: `START..=LAST`.
-pub const FRAMETABLE_VIRT: core::ops::RangeInclusive<usize> = FRAMETABLE_VIRT_START..=FRAMETABLE_VIRT_LAST;
+pub const FRAMETABLE_VIRT: core::ops::RangeInclusive<usize> =
+    FRAMETABLE_VIRT_START..=FRAMETABLE_VIRT_LAST;
 /// The alignment its start meets, in bytes.
 pub const FRAMETABLE_ALIGN: usize = 0x1000;
 /// First root-table slot the region touches.
@@ -334,12 +367,16 @@ const _: () = assert!(
     "region bounds agree"
 );
 const _: () = assert!(
-    FRAMETABLE_VIRT_START % FRAMETABLE_ALIGN == 0, "region start meets its alignment"
+    FRAMETABLE_VIRT_START % FRAMETABLE_ALIGN == 0,
+    "region start meets its alignment"
 );
-const _: () = assert!(FRAMETABLE_VIRT_SIZE % PAGE_SIZE == 0, "region is whole pages");
 const _: () = assert!(
-    (FRAMETABLE_VIRT_START >> ROOT_SLOT_SHIFT) % PT_ENTRIES ==
-    FRAMETABLE_ROOT_SLOT_FIRST, "first root slot agrees"
+    FRAMETABLE_VIRT_SIZE % PAGE_SIZE == 0,
+    "region is whole pages"
+);
+const _: () = assert!(
+    (FRAMETABLE_VIRT_START >> ROOT_SLOT_SHIFT) % PT_ENTRIES == FRAMETABLE_ROOT_SLOT_FIRST,
+    "first root slot agrees"
 );
 const _: () = assert!(
     (FRAMETABLE_VIRT_LAST >> ROOT_SLOT_SHIFT) % PT_ENTRIES == FRAMETABLE_ROOT_SLOT_LAST,
@@ -351,6 +388,7 @@ const _: () = assert!(
     FRAMETABLE_VIRT_LAST + 1 == FRAMETABLE_VIRT_END,
     "exclusive end follows the last byte"
 );
+
 /// `vmap` (reserved): vmap: on-demand virtual mappings. 1 GiB at 0xffff_fffc_0000_0000, L2 slot 496, rw-.
 pub const VMAP_VIRT_START: usize = 0xffff_fffc_0000_0000;
 /// Size in bytes.
@@ -375,10 +413,12 @@ pub const VMAP_PERMS: Perms = Perms {
     text: "rw-",
 };
 const _: () = assert!(
-    VMAP_VIRT_START + (VMAP_VIRT_SIZE - 1) == VMAP_VIRT_LAST, "region bounds agree"
+    VMAP_VIRT_START + (VMAP_VIRT_SIZE - 1) == VMAP_VIRT_LAST,
+    "region bounds agree"
 );
 const _: () = assert!(
-    VMAP_VIRT_START % VMAP_ALIGN == 0, "region start meets its alignment"
+    VMAP_VIRT_START % VMAP_ALIGN == 0,
+    "region start meets its alignment"
 );
 const _: () = assert!(VMAP_VIRT_SIZE % PAGE_SIZE == 0, "region is whole pages");
 const _: () = assert!(
@@ -392,8 +432,10 @@ const _: () = assert!(
 /// Exclusive end.
 pub const VMAP_VIRT_END: usize = 0xffff_fffc_4000_0000;
 const _: () = assert!(
-    VMAP_VIRT_LAST + 1 == VMAP_VIRT_END, "exclusive end follows the last byte"
+    VMAP_VIRT_LAST + 1 == VMAP_VIRT_END,
+    "exclusive end follows the last byte"
 );
+
 /// `image` (image): kernel image: text, rodata, data, bss. 2 MiB at 0xffff_ffff_c000_0000, L2 slot 511, r-x/r--/rw-.
 pub const IMAGE_VIRT_START: usize = 0xffff_ffff_c000_0000;
 /// Size in bytes.
@@ -418,10 +460,12 @@ pub const IMAGE_PERMS: Perms = Perms {
     text: "r-x/r--/rw-",
 };
 const _: () = assert!(
-    IMAGE_VIRT_START + (IMAGE_VIRT_SIZE - 1) == IMAGE_VIRT_LAST, "region bounds agree"
+    IMAGE_VIRT_START + (IMAGE_VIRT_SIZE - 1) == IMAGE_VIRT_LAST,
+    "region bounds agree"
 );
 const _: () = assert!(
-    IMAGE_VIRT_START % IMAGE_ALIGN == 0, "region start meets its alignment"
+    IMAGE_VIRT_START % IMAGE_ALIGN == 0,
+    "region start meets its alignment"
 );
 const _: () = assert!(IMAGE_VIRT_SIZE % PAGE_SIZE == 0, "region is whole pages");
 const _: () = assert!(
@@ -435,8 +479,10 @@ const _: () = assert!(
 /// Exclusive end.
 pub const IMAGE_VIRT_END: usize = 0xffff_ffff_c020_0000;
 const _: () = assert!(
-    IMAGE_VIRT_LAST + 1 == IMAGE_VIRT_END, "exclusive end follows the last byte"
+    IMAGE_VIRT_LAST + 1 == IMAGE_VIRT_END,
+    "exclusive end follows the last byte"
 );
+
 /// `fdt` (window): boot FDT, mapped read-only. 4 MiB at 0xffff_ffff_c040_0000, L2 slot 511, r--.
 pub const FDT_VIRT_START: usize = 0xffff_ffff_c040_0000;
 /// Size in bytes.
@@ -461,10 +507,12 @@ pub const FDT_PERMS: Perms = Perms {
     text: "r--",
 };
 const _: () = assert!(
-    FDT_VIRT_START + (FDT_VIRT_SIZE - 1) == FDT_VIRT_LAST, "region bounds agree"
+    FDT_VIRT_START + (FDT_VIRT_SIZE - 1) == FDT_VIRT_LAST,
+    "region bounds agree"
 );
 const _: () = assert!(
-    FDT_VIRT_START % FDT_ALIGN == 0, "region start meets its alignment"
+    FDT_VIRT_START % FDT_ALIGN == 0,
+    "region start meets its alignment"
 );
 const _: () = assert!(FDT_VIRT_SIZE % PAGE_SIZE == 0, "region is whole pages");
 const _: () = assert!(
@@ -478,8 +526,10 @@ const _: () = assert!(
 /// Exclusive end.
 pub const FDT_VIRT_END: usize = 0xffff_ffff_c080_0000;
 const _: () = assert!(
-    FDT_VIRT_LAST + 1 == FDT_VIRT_END, "exclusive end follows the last byte"
+    FDT_VIRT_LAST + 1 == FDT_VIRT_END,
+    "exclusive end follows the last byte"
 );
+
 /// `fixmap` (fixmap): fixed temporary mappings. 2 MiB at 0xffff_ffff_c0a0_0000, L2 slot 511, rw-.
 pub const FIXMAP_VIRT_START: usize = 0xffff_ffff_c0a0_0000;
 /// Size in bytes.
@@ -504,10 +554,12 @@ pub const FIXMAP_PERMS: Perms = Perms {
     text: "rw-",
 };
 const _: () = assert!(
-    FIXMAP_VIRT_START + (FIXMAP_VIRT_SIZE - 1) == FIXMAP_VIRT_LAST, "region bounds agree"
+    FIXMAP_VIRT_START + (FIXMAP_VIRT_SIZE - 1) == FIXMAP_VIRT_LAST,
+    "region bounds agree"
 );
 const _: () = assert!(
-    FIXMAP_VIRT_START % FIXMAP_ALIGN == 0, "region start meets its alignment"
+    FIXMAP_VIRT_START % FIXMAP_ALIGN == 0,
+    "region start meets its alignment"
 );
 const _: () = assert!(FIXMAP_VIRT_SIZE % PAGE_SIZE == 0, "region is whole pages");
 const _: () = assert!(
@@ -521,8 +573,10 @@ const _: () = assert!(
 /// Exclusive end.
 pub const FIXMAP_VIRT_END: usize = 0xffff_ffff_c0c0_0000;
 const _: () = assert!(
-    FIXMAP_VIRT_LAST + 1 == FIXMAP_VIRT_END, "exclusive end follows the last byte"
+    FIXMAP_VIRT_LAST + 1 == FIXMAP_VIRT_END,
+    "exclusive end follows the last byte"
 );
+
 /// Guard gap `image_guard`: 2 MiB between `image` and `fdt`; never mapped.
 pub const IMAGE_GUARD_START: usize = 0xffff_ffff_c020_0000;
 /// Size of the gap.
@@ -530,13 +584,16 @@ pub const IMAGE_GUARD_SIZE: usize = 0x20_0000;
 /// Last byte of the gap (inclusive).
 pub const IMAGE_GUARD_LAST: usize = 0xffff_ffff_c03f_ffff;
 const _: () = assert!(
-    IMAGE_GUARD_START + (IMAGE_GUARD_SIZE - 1) == IMAGE_GUARD_LAST, "gap bounds agree"
+    IMAGE_GUARD_START + (IMAGE_GUARD_SIZE - 1) == IMAGE_GUARD_LAST,
+    "gap bounds agree"
 );
 /// Exclusive end.
 pub const IMAGE_GUARD_END: usize = 0xffff_ffff_c040_0000;
 const _: () = assert!(
-    IMAGE_GUARD_LAST + 1 == IMAGE_GUARD_END, "exclusive end follows the last byte"
+    IMAGE_GUARD_LAST + 1 == IMAGE_GUARD_END,
+    "exclusive end follows the last byte"
 );
+
 /// Guard gap `fdt_guard`: 2 MiB between `fdt` and `fixmap`; never mapped.
 pub const FDT_GUARD_START: usize = 0xffff_ffff_c080_0000;
 /// Size of the gap.
@@ -544,13 +601,16 @@ pub const FDT_GUARD_SIZE: usize = 0x20_0000;
 /// Last byte of the gap (inclusive).
 pub const FDT_GUARD_LAST: usize = 0xffff_ffff_c09f_ffff;
 const _: () = assert!(
-    FDT_GUARD_START + (FDT_GUARD_SIZE - 1) == FDT_GUARD_LAST, "gap bounds agree"
+    FDT_GUARD_START + (FDT_GUARD_SIZE - 1) == FDT_GUARD_LAST,
+    "gap bounds agree"
 );
 /// Exclusive end.
 pub const FDT_GUARD_END: usize = 0xffff_ffff_c0a0_0000;
 const _: () = assert!(
-    FDT_GUARD_LAST + 1 == FDT_GUARD_END, "exclusive end follows the last byte"
+    FDT_GUARD_LAST + 1 == FDT_GUARD_END,
+    "exclusive end follows the last byte"
 );
+
 /// The lowest fixmap slot's address (slot 0 counting up, `FIX_LAST` counting down).
 pub const FIXADDR_START: usize = 0xffff_ffff_c0a0_0000;
 /// Exclusive end of the fixmap slots.
@@ -567,10 +627,12 @@ pub const FIXMAP_TABLES_START: usize = 0xffff_ffff_c0a0_0000;
 /// Which way slot numbers run: `"up"` from FIXADDR_START (Xen, Arm) or `"down"`
 /// from FIXADDR_TOP (Linux).
 pub const FIX_ORDER: &str = "up";
+
 /// The virtual address a fixmap slot maps.
 pub const fn fix_to_virt(slot: FixSlot) -> usize {
     fixmap_addr(slot as usize)
 }
+
 const _: () = assert!(
     FIXMAP_TABLES_START % L0_TABLE_SPAN == 0,
     "the fixmap tables start at a level-0 table boundary"
@@ -584,12 +646,15 @@ const _: () = assert!(
     "the fixmap tables end inside the fixmap region"
 );
 const _: () = assert!(
-    FIXADDR_TOP - 1 <= FIXMAP_VIRT_LAST, "fixmap slots fit the fixmap region"
+    FIXADDR_TOP - 1 <= FIXMAP_VIRT_LAST,
+    "fixmap slots fit the fixmap region"
 );
 const _: () = assert!(
-    FIX_LAST < FIX_TABLES * PT_ENTRIES, "fixmap slots fit the installed tables"
+    FIX_LAST < FIX_TABLES * PT_ENTRIES,
+    "fixmap slots fit the installed tables"
 );
 const _: () = assert!(FIX_COUNT == FIX_LAST + 1, "slot count agrees with FIX_LAST");
+
 /// The virtual address of fixmap slot `slot`, counting up from FIXADDR_START;
 /// `FIX_LAST + 1` gives FIXADDR_TOP. A slot past that is a compile-time error in
 /// const context and a panic otherwise.
@@ -597,6 +662,7 @@ pub const fn fixmap_addr(slot: usize) -> usize {
     assert!(slot <= FIX_LAST + 1, "fixmap slot out of range");
     FIXADDR_START + slot * PAGE_SIZE
 }
+
 /// The fixmap slot whose page holds `vaddr`, or `None` outside the mapped slots.
 pub const fn virt_to_fix(vaddr: usize) -> Option<FixSlot> {
     if vaddr < FIXADDR_START || vaddr >= FIXADDR_TOP {
@@ -604,18 +670,23 @@ pub const fn virt_to_fix(vaddr: usize) -> Option<FixSlot> {
     }
     FixSlot::from_index((vaddr - FIXADDR_START) >> PAGE_SHIFT)
 }
+
 /// The index of slot `slot`'s entry in the level-0 tables, seen as one run of
 /// `FIX_TABLES * PT_ENTRIES` entries from `FIXMAP_TABLES_START` (`slot` at most
 /// `FIX_LAST`; no check, for the fixmap's fast path).
 pub const fn fix_table_entry(slot: usize) -> usize {
     slot + ((FIXADDR_START - FIXMAP_TABLES_START) >> PAGE_SHIFT)
 }
+
 const _: () = assert!(
-    FIXADDR_START % L0_TABLE_SPAN == 0, "fixmap base is aligned to one level-0 table"
+    FIXADDR_START % L0_TABLE_SPAN == 0,
+    "fixmap base is aligned to one level-0 table"
 );
 const _: () = assert!(
-    FIXADDR_TOP == fixmap_addr(FIX_LAST + 1), "FIXADDR_TOP is one past the last slot"
+    FIXADDR_TOP == fixmap_addr(FIX_LAST + 1),
+    "FIXADDR_TOP is one past the last slot"
 );
+
 /// Fixmap group `pmap`: PMAP: temporary mappings before the direct map exists. Slots 0..8 (LAST inclusive, END exclusive).
 pub const FIX_PMAP_BEGIN: usize = 0;
 /// The group's last slot (inclusive).
@@ -626,8 +697,13 @@ pub const FIX_PMAP_END: usize = 8;
 pub const FIX_PMAP_COUNT: usize = 8;
 /// Slot `i` of group `pmap`, or `None` past its 8 slot(s).
 pub const fn pmap_slot(i: usize) -> Option<FixSlot> {
-    if i < FIX_PMAP_COUNT { FixSlot::from_index(FIX_PMAP_BEGIN + i) } else { None }
+    if i < FIX_PMAP_COUNT {
+        FixSlot::from_index(FIX_PMAP_BEGIN + i)
+    } else {
+        None
+    }
 }
+
 /// Fixmap group `misc`: ephemeral mappings of hardware, such as the UART. Slots 8..9 (LAST inclusive, END exclusive).
 pub const FIX_MISC_BEGIN: usize = 8;
 /// The group's last slot (inclusive).
@@ -638,12 +714,18 @@ pub const FIX_MISC_END: usize = 9;
 pub const FIX_MISC_COUNT: usize = 1;
 /// Slot `i` of group `misc`, or `None` past its 1 slot(s).
 pub const fn misc_slot(i: usize) -> Option<FixSlot> {
-    if i < FIX_MISC_COUNT { FixSlot::from_index(FIX_MISC_BEGIN + i) } else { None }
+    if i < FIX_MISC_COUNT {
+        FixSlot::from_index(FIX_MISC_BEGIN + i)
+    } else {
+        None
+    }
 }
+
 /// Fixmap slots that can be mapped (`FIX_COUNT` less the holes).
 pub const FIX_MAPPABLE: usize = 9;
 /// The slots of hole groups: never mapped, so a load from one faults.
 pub const FIX_HOLES: &[usize] = &[];
+
 /// Every fixmap slot that can be mapped, by group: pmap × 8, misc × 1.
 #[repr(u16)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -667,6 +749,7 @@ pub enum FixSlot {
     /// Slot `misc[0]`.
     Misc0 = 8,
 }
+
 impl FixSlot {
     /// Every slot that can be mapped, in index order.
     pub const ALL: [FixSlot; FIX_MAPPABLE] = [
@@ -680,6 +763,7 @@ impl FixSlot {
         FixSlot::Pmap7,
         FixSlot::Misc0,
     ];
+
     /// Slot `index`, or `None` for a hole or past `FIX_LAST`.
     pub const fn from_index(index: usize) -> Option<FixSlot> {
         const BY_INDEX: [Option<FixSlot>; FIX_COUNT] = [
@@ -693,16 +777,23 @@ impl FixSlot {
             Some(FixSlot::Pmap7),
             Some(FixSlot::Misc0),
         ];
-        if index < FIX_COUNT { BY_INDEX[index] } else { None }
+        if index < FIX_COUNT {
+            BY_INDEX[index]
+        } else {
+            None
+        }
     }
+
     /// The slot's number.
     pub const fn index(self) -> usize {
         self as usize
     }
+
     /// The slot's virtual address.
     pub const fn addr(self) -> usize {
         fix_to_virt(self)
     }
+
     /// `pmap[3]`, `misc[0]`: the group and the slot's position in it.
     pub const fn name(self) -> &'static str {
         match self {
@@ -718,6 +809,7 @@ impl FixSlot {
         }
     }
 }
+
 /// A named run of fixmap slots, `first..first + count`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FixGroup {
@@ -730,17 +822,24 @@ pub struct FixGroup {
     /// Slots in the group, at least one.
     pub count: usize,
 }
+
 impl FixGroup {
     /// Slot `i` of the group, or `None` past its end.
     pub const fn slot(&self, i: usize) -> Option<FixSlot> {
-        if i < self.count { FixSlot::from_index(self.first + i) } else { None }
+        if i < self.count {
+            FixSlot::from_index(self.first + i)
+        } else {
+            None
+        }
     }
+
     /// The position of `slot` in the group, or `None` if it is not the group's.
     pub const fn position(&self, slot: FixSlot) -> Option<usize> {
         let i = slot.index().wrapping_sub(self.first);
         if i < self.count { Some(i) } else { None }
     }
 }
+
 /// Every fixmap group, in slot order.
 pub const FIX_GROUPS: &[FixGroup] = &[
     FixGroup {
@@ -756,6 +855,7 @@ pub const FIX_GROUPS: &[FixGroup] = &[
         count: 1,
     },
 ];
+
 /// The fixmap groups by role (`role = "…"` in the layout).
 pub mod role {
     /// The group with role `pmap`: `pmap`.
@@ -763,6 +863,7 @@ pub mod role {
     /// The group with role `console`: `misc`.
     pub const CONSOLE: super::FixGroup = super::FIX_GROUPS[1];
 }
+
 /// Every region, by ascending address.
 pub const REGIONS: &[Region] = &[
     Region {
@@ -905,10 +1006,12 @@ pub const MAP: &[MapEntry] = &[
     },
     MapEntry::Unused(UNUSED[4]),
 ];
+
 /// The region the kernel image is linked in.
 pub const IMAGE_REGION: Region = REGIONS[3];
 /// The region that holds the fixmap slots.
 pub const FIXMAP_REGION: Region = REGIONS[5];
+
 /// The first region (by address) with `purpose`, usable in const context so a
 /// kernel can require, at compile time, the regions it needs.
 pub const fn first_region(purpose: Purpose) -> Option<Region> {
@@ -921,39 +1024,59 @@ pub const fn first_region(purpose: Purpose) -> Option<Region> {
     }
     None
 }
+
 /// The innermost region that contains `addr`, if any. A guard gap between
 /// regions nested in one parent lies inside that parent: ask
 /// `gap_containing` first to tell a guard gap from its parent.
 pub fn region_containing(addr: usize) -> Option<&'static Region> {
-    REGIONS.iter().filter(|r| r.contains(addr)).max_by_key(|r| r.depth)
+    // With regions nested (`within`), the innermost: the regions that hold an
+    // address form one chain, and the deepest is innermost (even when a
+    // nested region has its parent's very bounds).
+    REGIONS
+        .iter()
+        .filter(|r| r.contains(addr))
+        .max_by_key(|r| r.depth)
 }
+
 /// The guard gap that contains `addr`, if any.
 pub fn gap_containing(addr: usize) -> Option<&'static Gap> {
     GAPS.iter().find(|g| g.contains(addr))
 }
+
 /// The unused range that contains `addr`, if any.
 pub fn unused_containing(addr: usize) -> Option<&'static Unused> {
     UNUSED.iter().find(|u| u.contains(addr))
 }
-const _: () = assert!(usize::BITS == 64, "the plan describes a 64-bit address space");
+
 const _: () = assert!(
-    DIRECTMAP_VIRT_LAST < FRAMETABLE_VIRT_START, "regions and gaps do not overlap"
+    usize::BITS == 64,
+    "the plan describes a 64-bit address space"
 );
 const _: () = assert!(
-    FRAMETABLE_VIRT_LAST < VMAP_VIRT_START, "regions and gaps do not overlap"
+    DIRECTMAP_VIRT_LAST < FRAMETABLE_VIRT_START,
+    "regions and gaps do not overlap"
 );
 const _: () = assert!(
-    VMAP_VIRT_LAST < IMAGE_VIRT_START, "regions and gaps do not overlap"
+    FRAMETABLE_VIRT_LAST < VMAP_VIRT_START,
+    "regions and gaps do not overlap"
 );
 const _: () = assert!(
-    IMAGE_VIRT_LAST < IMAGE_GUARD_START, "regions and gaps do not overlap"
+    VMAP_VIRT_LAST < IMAGE_VIRT_START,
+    "regions and gaps do not overlap"
 );
 const _: () = assert!(
-    IMAGE_GUARD_LAST < FDT_VIRT_START, "regions and gaps do not overlap"
+    IMAGE_VIRT_LAST < IMAGE_GUARD_START,
+    "regions and gaps do not overlap"
 );
 const _: () = assert!(
-    FDT_VIRT_LAST < FDT_GUARD_START, "regions and gaps do not overlap"
+    IMAGE_GUARD_LAST < FDT_VIRT_START,
+    "regions and gaps do not overlap"
 );
 const _: () = assert!(
-    FDT_GUARD_LAST < FIXMAP_VIRT_START, "regions and gaps do not overlap"
+    FDT_VIRT_LAST < FDT_GUARD_START,
+    "regions and gaps do not overlap"
+);
+const _: () = assert!(
+    FDT_GUARD_LAST < FIXMAP_VIRT_START,
+    "regions and gaps do not overlap"
 );

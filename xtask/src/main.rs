@@ -4,6 +4,7 @@
 //! - `test`: host tests, then boot every plan and the negative cases.
 //! - `bench`: boot the default plan under `-icount shift=0`, print and record the figures.
 //! - `fuzz [--seconds N]`: run the cargo-fuzz target over the layout pipeline.
+//! - `mutants [--file PATH]… [--shard K/N] [--iterate]`: mutation testing of the generator.
 //! - `gdb [--layout FILE]`: boot halted with QEMU's gdb stub.
 //! - `c-kernel`: build and boot the C consumer in `examples/c-kernel/`.
 //! - `rust-kernel`: build and boot the external kernel example in `examples/rust-kernel/`.
@@ -12,6 +13,7 @@ mod bench;
 mod boot;
 mod c_kernel;
 mod fuzz;
+mod mutants;
 mod random_plans;
 mod rust_kernel;
 mod setup;
@@ -29,7 +31,7 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-const USAGE: &str = "usage: cargo xtask <run [--layout FILE] | test | bench | fuzz [--seconds N] | gdb [--layout FILE] | random-plans [--count N] [--seed S] | c-kernel | rust-kernel>";
+const USAGE: &str = "usage: cargo xtask <run [--layout FILE] | test | bench | fuzz [--seconds N] | mutants [--file PATH]… [--shard K/N] [--iterate] | gdb [--layout FILE] | random-plans [--count N] [--seed S] | c-kernel | rust-kernel>";
 
 fn layout_arg(args: &[String]) -> Result<PathBuf, String> {
     match args.iter().position(|a| a == "--layout") {
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("bench") => bench::run(),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("mutants") => mutants::run(&args[1..]),
         Some("gdb") => layout_arg(&args[1..]).and_then(|layout| boot::gdb(&layout)),
         Some("random-plans") => random_plans_command(&args[1..]),
         Some("rust-kernel") => setup::ensure_all()

@@ -116,7 +116,9 @@ pub fn layout(input: TokenStream) -> TokenStream {
     };
     let expanded = match loaded {
         Ok(plan) => {
-            let items = vmlayout::emit::rust::tokens(&plan);
+            let items: proc_macro2::TokenStream = vmlayout::emit::rust::items(&plan)
+                .parse()
+                .expect("the Rust emitter writes valid Rust");
             quote! { #tracking #items }
         }
         Err(vmlayout::LoadError::Io { path, error }) => {

@@ -118,7 +118,7 @@ pub fn builtins() -> &'static BTreeSet<String> {
 
 /// Every name the emitters define for `plan`.
 fn defined_names(plan: &Plan) -> BTreeSet<String> {
-    let mut names = rust_items(super::rust::tokens(plan));
+    let mut names = rust_items(&super::rust::items(plan));
     let origin = super::Origin::cli("layout.toml", "generated");
     names.extend(c_macros(&super::c_header::render(plan, &origin)));
     names.extend(linker_symbols(&super::linker::render(plan, &origin)));
@@ -147,24 +147,30 @@ fn item_names(plan: &Plan) -> Vec<String> {
 }
 
 /// Names of module-level Rust items: `const`, `fn`, `static`, `enum`, `struct`,
-/// `type` (items inside braces, such as impl blocks, are not module level).
-fn rust_items(tokens: proc_macro2::TokenStream) -> BTreeSet<String> {
-    use proc_macro2::TokenTree;
+/// `type`. Module level is column 0 in the emitted source (items inside braces, such
+/// as impl blocks, are indented).
+fn rust_items(source: &str) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
-    let mut introducer = false;
-    for tree in tokens {
-        let TokenTree::Ident(ident) = tree else {
-            introducer = false;
-            continue;
-        };
-        let word = ident.to_string();
-        if introducer && word != "fn" && word != "_" {
-            names.insert(word.clone());
+    for line in source.lines().filter(|l| !l.starts_with([' ', '/', '#'])) {
+        // The item's head: `pub const NAME`, `pub const fn name`, `pub struct Name`.
+        let head = line
+            .split([':', '(', '{', '=', '<'])
+            .next()
+            .unwrap_or_default();
+        let words: Vec<&str> = head
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        for pair in words.windows(2) {
+            let introducer = matches!(
+                pair[0],
+                "const" | "fn" | "static" | "enum" | "struct" | "type"
+            );
+            if introducer && pair[1] != "fn" && pair[1] != "_" {
+                names.insert(pair[1].to_string());
+                break;
+            }
         }
-        introducer = matches!(
-            word.as_str(),
-            "const" | "fn" | "static" | "enum" | "struct" | "type"
-        );
     }
     names
 }

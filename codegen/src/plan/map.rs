@@ -1,33 +1,52 @@
 //! The top-down map of the whole address space: regions, gaps, the unused ranges
 //! between them and the non-canonical hole.
 
+use std::collections::HashMap;
+
 use super::{Gap, MapEntry, Region};
 use crate::paging::Mode;
 
 /// The canonical address space top-down: regions, gaps, and what is left unused.
+/// Linear in the regions and gaps (but for sorting).
 pub(super) fn memory_map(mode: Mode, regions: &[Region], gaps: &[Gap]) -> Vec<MapEntry> {
-    let mut map = top_level(mode, regions, gaps);
-    // Nested regions, and gaps between nested siblings, follow the region they
-    // lie within, highest first.
-    let mut i = 0;
-    while i < map.len() {
-        if let MapEntry::Region(parent) = map[i] {
-            let inside = |within: &Option<String>| within.as_deref() == Some(&regions[parent].name);
-            let mut children: Vec<(u64, MapEntry)> = (0..regions.len())
-                .filter(|&c| inside(&regions[c].within))
-                .map(|c| (regions[c].start, MapEntry::Region(c)))
-                .chain(
-                    (0..gaps.len())
-                        .filter(|&g| inside(&gaps[g].within))
-                        .map(|g| (gaps[g].start, MapEntry::Gap(g))),
-                )
-                .collect();
-            children.sort_by_key(|(start, _)| std::cmp::Reverse(*start));
-            for (k, (_, entry)) in children.into_iter().enumerate() {
-                map.insert(i + 1 + k, entry);
+    // Nested regions, and gaps between nested siblings, follow the region they lie
+    // within, highest first: the entries inside each parent, by its name.
+    let mut inside: HashMap<&str, Vec<(u64, MapEntry)>> = HashMap::new();
+    for (i, r) in regions.iter().enumerate() {
+        if let Some(parent) = r.within.as_deref() {
+            inside
+                .entry(parent)
+                .or_default()
+                .push((r.start, MapEntry::Region(i)));
+        }
+    }
+    for (i, g) in gaps.iter().enumerate() {
+        if let Some(parent) = g.within.as_deref() {
+            inside
+                .entry(parent)
+                .or_default()
+                .push((g.start, MapEntry::Gap(i)));
+        }
+    }
+    for children in inside.values_mut() {
+        children.sort_by_key(|(start, _)| std::cmp::Reverse(*start));
+    }
+    let mut map = Vec::with_capacity(regions.len() + 2 * gaps.len() + 3);
+    // Depth first, each region followed by what lies within it; a region is entered
+    // once, whatever the `within` chains say.
+    let mut entered = vec![false; regions.len()];
+    let mut stack: Vec<MapEntry> = top_level(mode, regions, gaps);
+    stack.reverse();
+    while let Some(entry) = stack.pop() {
+        if let MapEntry::Region(i) = entry {
+            if std::mem::replace(&mut entered[i], true) {
+                continue;
+            }
+            if let Some(children) = inside.get(regions[i].name.as_str()) {
+                stack.extend(children.iter().rev().map(|(_, e)| e.clone()));
             }
         }
-        i += 1;
+        map.push(entry);
     }
     map
 }

@@ -2,6 +2,8 @@
 //! page-multiple rule both must meet, checked before anything is placed so a bad
 //! size does not ripple into misplacing every region placed relative to it.
 
+use std::collections::HashMap;
+
 use crate::diag::{Diagnostic, Diagnostics, Span, Spanned};
 use crate::fmt::{hex, human_size};
 use crate::paging::{Mode, PAGE_SIZE};
@@ -169,37 +171,69 @@ fn check_size(name: &str, bytes: u64, step: u64, span: Span, diags: &mut Diagnos
 /// For each region, the largest alignment (a power of two, bytes) among the
 /// regions placed after it, directly or through others: a change of its size
 /// moves them, so a suggested size keeps to it. A page when there are none.
+///
+/// Linear in the regions and placements: one depth-first pass over the `after`
+/// edges, each region's step computed once from its dependents' (a region in a
+/// placement cycle, which resolve reports, gets the steps seen before the cycle).
 pub(super) fn rounding_steps(regions: &[RegionSpec]) -> Vec<u64> {
     let align = |r: &RegionSpec| match r.align.as_ref().map(|a| &a.value) {
         Some(SizeExpr::Bytes(b)) if b.is_power_of_two() => (*b).max(PAGE_SIZE),
         _ => PAGE_SIZE,
     };
-    let after = |r: &RegionSpec| match r.placement.as_ref().map(|p| &p.value) {
-        Some(Placement::After { target, .. }) => Some(target.value.clone()),
-        _ => None,
+    // The regions placed directly after each name.
+    let mut after: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in regions.iter().enumerate() {
+        if let Some(Placement::After { target, .. }) = r.placement.as_ref().map(|p| &p.value) {
+            after.entry(target.value.as_str()).or_default().push(i);
+        }
+    }
+    let dependents = |i: usize| -> &[usize] {
+        regions[i]
+            .name
+            .as_ref()
+            .and_then(|n| after.get(n.value.as_str()))
+            .map_or(&[], Vec::as_slice)
     };
-    regions
-        .iter()
-        .map(|r| {
-            let mut step = PAGE_SIZE;
-            let mut names: Vec<&str> = r.name.iter().map(|n| n.value.as_str()).collect();
-            let mut seen = 0;
-            while seen < names.len() && names.len() <= regions.len() {
-                let name = names[seen].to_string();
-                seen += 1;
-                for d in regions
-                    .iter()
-                    .filter(|d| after(d).as_deref() == Some(&name))
-                {
-                    step = step.max(align(d));
-                    if let Some(n) = &d.name
-                        && !names.contains(&n.value.as_str())
-                    {
-                        names.push(&n.value);
-                    }
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        New,
+        Open,
+        Done(u64),
+    }
+    let mut state = vec![State::New; regions.len()];
+    for root in 0..regions.len() {
+        if state[root] != State::New {
+            continue;
+        }
+        // Iterative post-order: a chain of thousands of `after`s needs no deep stack.
+        state[root] = State::Open;
+        let mut stack = vec![(root, 0usize)];
+        while let Some((i, next)) = stack.last_mut() {
+            let i = *i;
+            if let Some(&d) = dependents(i).get(*next) {
+                *next += 1;
+                if state[d] == State::New {
+                    state[d] = State::Open;
+                    stack.push((d, 0));
                 }
+                continue;
             }
-            step
+            let step = dependents(i)
+                .iter()
+                .map(|&d| match state[d] {
+                    State::Done(step) => step.max(align(&regions[d])),
+                    _ => align(&regions[d]),
+                })
+                .fold(PAGE_SIZE, u64::max);
+            state[i] = State::Done(step);
+            stack.pop();
+        }
+    }
+    state
+        .into_iter()
+        .map(|s| match s {
+            State::Done(step) => step,
+            _ => PAGE_SIZE,
         })
         .collect()
 }

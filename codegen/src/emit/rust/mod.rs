@@ -1,82 +1,70 @@
 //! The Rust module: constants, the fixmap slot type, run-time tables and
-//! compile-time checks. Built as tokens (so the proc-macro can expand it directly)
-//! and pretty-printed with prettyplease for the committed file.
-
-use proc_macro2::Literal;
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+//! compile-time checks, written as text in rustfmt's layout ([`source`]): the
+//! committed file and what `vmlayout_macros::layout!` expands to are one text.
 
 mod fixmap;
 mod paging;
 mod region;
+mod source;
 mod support;
 mod tables;
+
+use source::{Expr, Source};
 
 use crate::fmt::hex;
 use crate::plan::{Perms, Plan};
 
-fn lit(value: u64) -> Literal {
-    hex(value)
-        .parse()
-        .expect("a hex number with underscores is a Rust literal")
+/// `value` as a hex literal with `_` every four digits.
+fn lit(value: u64) -> Expr {
+    Expr::atom(hex(value))
 }
 
-fn dec(value: u64) -> Literal {
-    Literal::u64_unsuffixed(value)
+/// `value` as a decimal literal.
+fn dec(value: u64) -> Expr {
+    Expr::atom(value.to_string())
 }
 
-fn ident(name: &str) -> Ident {
-    Ident::new(name, Span::call_site())
+/// A `Perms { … }` literal.
+fn perms(p: &Perms) -> Expr {
+    let flag = |b: bool| Expr::atom(b.to_string());
+    Expr::Struct(
+        "Perms".into(),
+        vec![
+            ("read", flag(p.read)),
+            ("write", flag(p.write)),
+            ("exec", flag(p.exec)),
+            ("global", flag(p.global)),
+            ("sections", flag(p.sections)),
+            ("text", Expr::string(&p.columns())),
+        ],
+    )
 }
 
-fn perms(p: &Perms) -> TokenStream {
-    let Perms {
-        read,
-        write,
-        exec,
-        global,
-        sections,
-    } = *p;
-    let text = p.columns();
-    quote!(Perms { read: #read, write: #write, exec: #exec, global: #global, sections: #sections, text: #text })
-}
-
-/// The module's items as tokens: what `vmlayout_macros::layout!` expands to (and
-/// `render` formats). A `proc_macro2` stream, deliberately: the macro crate splices it.
-pub fn tokens(plan: &Plan) -> TokenStream {
-    let mut out = TokenStream::new();
-    out.extend(support::support_types());
-    out.extend(paging::paging(plan));
-    out.extend(paging::platform(plan));
+/// The module's items as Rust source, without the preamble: what
+/// `vmlayout_macros::layout!` expands to (parsed into tokens) and what [`render`]
+/// writes after the preamble. Laid out as rustfmt lays it out.
+pub fn items(plan: &Plan) -> String {
+    let mut out = Source::default();
+    support::support_types(&mut out);
+    paging::paging(&mut out, plan);
+    paging::platform(&mut out, plan);
     for r in &plan.regions {
-        out.extend(region::region(plan, r));
+        region::region(&mut out, plan, r);
     }
     for g in &plan.gaps {
-        out.extend(region::gap(g));
+        region::gap(&mut out, g);
     }
-    out.extend(fixmap::fixmap(plan));
-    out.extend(tables::tables(plan));
-    out.extend(tables::checks(plan));
-    out
+    fixmap::fixmap(&mut out, plan);
+    tables::tables(&mut out, plan);
+    tables::checks(&mut out, plan);
+    out.finish()
 }
 
-/// The module as Rust source with its preamble: pretty-printed with the `pretty`
-/// feature (the committed file), else the same items unformatted.
+/// The module as Rust source with its preamble, as `generate` writes layout.rs.
 pub fn render(plan: &Plan, source: &super::Origin) -> String {
     format!(
         "// {}\n// Every END is exclusive; every root-slot LAST is inclusive.\n\n{}",
         super::escape::line_comment(&super::preamble(source)),
-        formatted(tokens(plan))
+        items(plan)
     )
-}
-
-#[cfg(feature = "pretty")]
-fn formatted(tokens: TokenStream) -> String {
-    let file: syn::File = syn::parse2(tokens).expect("the Rust emitter produces valid Rust");
-    prettyplease::unparse(&file)
-}
-
-#[cfg(not(feature = "pretty"))]
-fn formatted(tokens: TokenStream) -> String {
-    tokens.to_string() + "\n"
 }
