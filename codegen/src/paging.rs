@@ -111,6 +111,14 @@ impl Mode {
         addr < self.low_half_end() || addr >= self.high_half_start()
     }
 
+    /// Whether bytes `first..=last` (`first <= last`) all lie in one canonical half:
+    /// all below `low_half_end()`, or all from `high_half_start()` up. A range that
+    /// touches the non-canonical hole, or runs from one half to the other across
+    /// it, does not.
+    pub fn in_one_half(self, first: u64, last: u64) -> bool {
+        last < self.low_half_end() || first >= self.high_half_start()
+    }
+
     /// The canonical start address of root slot `index` (0..512): slots 0..256 are the
     /// low half, 256..512 the high half (sign-extended).
     pub fn slot_address(self, index: u64) -> Option<u64> {
@@ -162,5 +170,23 @@ mod tests {
         }
         assert_eq!(Mode::Sv48.high_half_start(), 0xffff_8000_0000_0000);
         assert_eq!(Mode::Sv57.high_half_start(), 0xff00_0000_0000_0000);
+    }
+
+    /// Ranges at each edge of each half: ending on the low half's last byte or one
+    /// past it, starting on the high half's first byte or one before it, and a range
+    /// from one half to the other across the hole.
+    #[test]
+    fn one_half_at_its_edges() {
+        for mode in Mode::ALL {
+            let (low, high) = (mode.low_half_end(), mode.high_half_start());
+            assert!(mode.in_one_half(0, low - 1));
+            assert!(mode.in_one_half(low - 1, low - 1));
+            assert!(!mode.in_one_half(low - 1, low));
+            assert!(!mode.in_one_half(0, low));
+            assert!(mode.in_one_half(high, u64::MAX));
+            assert!(mode.in_one_half(high, high));
+            assert!(!mode.in_one_half(high - 1, high));
+            assert!(!mode.in_one_half(low - 0x1000, high + 0xfff));
+        }
     }
 }

@@ -9,10 +9,7 @@ use crate::paging::{Mode, PAGE_SIZE};
 use crate::resolve::{Declared, PlacedGap};
 
 pub(super) fn check_gap(g: &PlacedGap, mode: Mode, diags: &mut Diagnostics) {
-    if !mode.is_canonical(g.start)
-        || !mode.is_canonical(g.last)
-        || (g.start < mode.low_half_end() && g.last >= mode.low_half_end())
-    {
+    if !mode.in_one_half(g.start, g.last) {
         diags.push(
             Diagnostic::error(
                 format!(
@@ -132,7 +129,7 @@ fn overlap(a: &Item<'_>, b: &Item<'_>, free: &FreeSpace<'_>) -> Diagnostic {
     )
     .with_related(a.span.clone(), format!("`{}` ends at {a_end}", a.name))
     .with_help(match b.region.and_then(|r| {
-        let size = b.last - b.start + 1;
+        let size = u64::try_from(b.size()).ok()?;
         free.above(r, a.last.checked_add(1)?, size, b.align)
     }) {
         // A gap follows from the placement of the region beside it: no address to give.

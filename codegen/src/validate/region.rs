@@ -218,7 +218,7 @@ fn check_canonical(
         );
         return false;
     }
-    if extent.start < low_end && extent.last >= low_end {
+    if !mode.in_one_half(extent.start, extent.last) {
         diags.push(
             Diagnostic::error(
                 format!("{what} straddles the canonical hole of {mode}"),

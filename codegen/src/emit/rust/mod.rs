@@ -1,5 +1,5 @@
 //! The Rust module: constants, the fixmap slot type, run-time tables and
-//! compile-time checks, written as text in rustfmt's layout ([`source`]): the
+//! compile-time checks, written as text in rustfmt's layout (module `source`): the
 //! committed file and what `vmlayout_macros::layout!` expands to are one text.
 
 mod fixmap;
