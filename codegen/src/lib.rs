@@ -90,6 +90,13 @@ pub(crate) mod validate;
 use std::path::Path;
 
 pub use diag::{Diagnostic, Diagnostics};
+
+/// The layout language's tokens as a libFuzzer dictionary, one quoted token per
+/// line: what `fuzz/layout.dict` holds. For the fuzzer and its freshness test.
+#[doc(hidden)]
+pub fn fuzz_dictionary() -> String {
+    parse::fuzz_dictionary()
+}
 pub use needs::Needs;
 pub use plan::Plan;
 

@@ -50,6 +50,13 @@ const FIXMAP_KEYS: &[&str] = &["region", "order", "group"];
 const GROUP_KEYS: &[&str] = &["name", "count", "role", "hole", "description"];
 const C_HEADER_KEYS: &[&str] = &["ends", "literals", "prefix", "aliases"];
 
+/// `[c_header] ends` values.
+const C_ENDS: &[&str] = &["none", "exclusive", "inclusive"];
+/// `[c_header] literals` values.
+const C_LITERALS: &[&str] = &["ul", "plain"];
+/// `[fixmap] order` values.
+const ORDERS: &[&str] = &["up", "down"];
+
 /// Every table of a layout and its keys: where an unknown key may belong instead.
 const TABLES: &[(&str, &[&str])] = &[
     ("the top level", ROOT_KEYS),
@@ -934,6 +941,56 @@ fn slots(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Placement> {
     Some(Placement::Slots(first?.value, last?.value))
 }
 
+/// The layout language's tokens as a libFuzzer dictionary (`-dict`): table
+/// headers, every key, and the words values are made of. Built from the parser's
+/// own key lists and the model's purposes and modes, so nothing new is missed.
+pub(crate) fn fuzz_dictionary() -> String {
+    let mut tokens: Vec<String> = TABLES
+        .iter()
+        .map(|(table, _)| *table)
+        .filter(|table| table.starts_with('['))
+        .map(String::from)
+        .collect();
+    let mut keys: Vec<&str> = TABLES
+        .iter()
+        .flat_map(|(_, keys)| keys.iter().copied())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    tokens.extend(keys.iter().map(|k| format!("{k} = ")));
+    let words = Mode::ALL
+        .iter()
+        .map(|m| m.name())
+        .chain(Purpose::ALL.iter().map(|p| p.name()))
+        .chain(ORDERS.iter().chain(C_ENDS).chain(C_LITERALS).copied())
+        .chain(["r", "rw", "rx", "rwx", "4K", "2M", "1G", "0x8020_0000"]);
+    tokens.extend(words.map(|w| format!("\"{w}\"")));
+    tokens.extend(
+        [
+            "true",
+            "false",
+            "slot(",
+            "slot(511)",
+            " + ",
+            " - ",
+            "{ ",
+            " }",
+            "[",
+            "]",
+        ]
+        .map(String::from),
+    );
+    let mut dict = String::from(
+        "# The layout language's tokens, so libFuzzer builds plausible layouts quickly.\n\
+         # Generated from vmlayout's parser: tests/fuzz_dictionary.rs checks it is fresh\n\
+         # (VMLAYOUT_BLESS=1 cargo test --test fuzz_dictionary rewrites it).\n",
+    );
+    for token in tokens {
+        dict += &format!("{token:?}\n");
+    }
+    dict
+}
+
 /// `order = "up"` or `"down"`.
 fn slot_order(value: &Value<'_>, diags: &mut Diagnostics) -> Option<Spanned<SlotOrder>> {
     let text = string(value, "order", diags)?;
@@ -974,7 +1031,7 @@ fn c_header(t: Table<'_, '_>, diags: &mut Diagnostics) -> CHeaderSpec {
         );
         None
     };
-    let ends = choice("ends", &["none", "exclusive", "inclusive"], diags).map(|s| {
+    let ends = choice("ends", C_ENDS, diags).map(|s| {
         let ends = match s.value.as_str() {
             "exclusive" => CEnds::Exclusive,
             "inclusive" => CEnds::Inclusive,
@@ -982,7 +1039,7 @@ fn c_header(t: Table<'_, '_>, diags: &mut Diagnostics) -> CHeaderSpec {
         };
         Spanned::new(ends, s.span)
     });
-    let literals = choice("literals", &["ul", "plain"], diags).map(|s| {
+    let literals = choice("literals", C_LITERALS, diags).map(|s| {
         let literals = if s.value == "plain" {
             CLiterals::Plain
         } else {

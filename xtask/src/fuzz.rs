@@ -1,7 +1,11 @@
 //! `cargo xtask fuzz [--seconds N]`: run the cargo-fuzz target `layout` (parse →
-//! validate → every emitter) on nightly, from the committed seeds in fuzz/seeds,
-//! installing cargo-fuzz when it is missing.
+//! validate → every emitter) on nightly, installing cargo-fuzz when it is missing.
+//! The seeds are every layout in the repository, gathered afresh for each run
+//! (layout.toml, tests/layouts, tests/invalid, tests/bad-inputs,
+//! tests/fuzz-regressions and fuzz/seeds), with the dictionary fuzz/layout.dict
+//! generated from the parser's key lists.
 
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use crate::repo;
@@ -37,9 +41,19 @@ pub fn run(args: &[String]) -> Result<u8, String> {
         None => DEFAULT_SECONDS,
     };
     if !have_nightly() {
-        return Err(
-            "cargo-fuzz needs a nightly toolchain: run `rustup toolchain install nightly`".into(),
+        eprintln!(
+            "xtask: installing a nightly toolchain for cargo-fuzz (rustup toolchain install nightly)"
         );
+        let ok = Command::new("rustup")
+            .args(["toolchain", "install", "nightly", "--profile", "minimal"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok || !have_nightly() {
+            return Err(
+                "cargo-fuzz needs a nightly toolchain: run `rustup toolchain install nightly`"
+                    .into(),
+            );
+        }
     }
     if !have_cargo_fuzz() {
         eprintln!("xtask: installing cargo-fuzz (cargo install cargo-fuzz --locked)");
@@ -57,12 +71,13 @@ pub fn run(args: &[String]) -> Result<u8, String> {
     let corpus = fuzz.join("corpus/layout");
     std::fs::create_dir_all(&corpus)
         .map_err(|e| format!("cannot create {}: {e}", corpus.display()))?;
+    let seeds = gather_seeds()?;
     let mut cmd = Command::new("cargo");
     cmd.current_dir(&fuzz)
         // Debug assertions on: an arithmetic overflow must crash, not wrap silently.
         .args(["+nightly", "fuzz", "run", "--debug-assertions", "layout"])
         .arg(&corpus)
-        .arg(fuzz.join("seeds"))
+        .arg(&seeds)
         .arg("--")
         .arg(format!("-max_total_time={seconds}"))
         .arg(format!("-dict={}", fuzz.join("layout.dict").display()))
@@ -72,9 +87,34 @@ pub fn run(args: &[String]) -> Result<u8, String> {
         cmd.env_remove(var);
     }
     eprintln!("xtask: fuzzing `layout` for {seconds} s (crashes land in fuzz/artifacts/layout/)");
-    let status = cmd
-        .status()
+    // libFuzzer reports on stderr: passed through, and its final statistics read.
+    let mut child = cmd
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
+    let mut stats = Vec::new();
+    if let Some(stderr) = child.stderr.take() {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("{line}");
+            if let Some(stat) = line.strip_prefix("stat::") {
+                stats.push(stat.to_string());
+            }
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
+    let stat = |name: &str| {
+        stats
+            .iter()
+            .find_map(|s| s.strip_prefix(name)?.strip_prefix(':'))
+            .map_or("?".to_string(), |v| v.trim().to_string())
+    };
+    eprintln!(
+        "xtask: {} executions in {seconds} s, {} per second on average (libFuzzer's figures; each runs parse, resolve, validate and every emitter)",
+        stat("number_of_executed_units"),
+        stat("average_exec_per_sec")
+    );
     if status.success() {
         Ok(0)
     } else {
@@ -83,4 +123,38 @@ pub fn run(args: &[String]) -> Result<u8, String> {
         );
         Ok(1)
     }
+}
+
+/// Every layout in the repository, copied into a fresh `fuzz/target/seeds`: the
+/// fuzzer starts from all of them (and from what earlier runs kept in its corpus).
+fn gather_seeds() -> Result<std::path::PathBuf, String> {
+    let repo = repo();
+    let seeds = repo.join("fuzz/target/seeds");
+    let _ = std::fs::remove_dir_all(&seeds);
+    std::fs::create_dir_all(&seeds)
+        .map_err(|e| format!("cannot create {}: {e}", seeds.display()))?;
+    let mut files = vec![repo.join("layout.toml")];
+    for dir in [
+        "tests/layouts",
+        "tests/invalid",
+        "tests/bad-inputs",
+        "tests/fuzz-regressions",
+        "fuzz/seeds",
+    ] {
+        let entries =
+            std::fs::read_dir(repo.join(dir)).map_err(|e| format!("cannot read {dir}: {e}"))?;
+        files.extend(
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.is_file()),
+        );
+    }
+    for (i, file) in files.iter().enumerate() {
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        let to = seeds.join(format!("{i:03}-{name}"));
+        std::fs::copy(file, &to).map_err(|e| format!("cannot copy {}: {e}", file.display()))?;
+    }
+    eprintln!("xtask: {} seed layouts in {}", files.len(), seeds.display());
+    Ok(seeds)
 }
