@@ -71,6 +71,9 @@
 // Functions stay short (clippy.toml sets the limit to 80 lines).
 #![warn(clippy::too_many_lines)]
 #![deny(missing_docs)]
+// No unsafe code: what a sanitizer would find, bounds and overflow checks find
+// (the fuzzer runs with debug assertions and without a sanitizer).
+#![forbid(unsafe_code)]
 
 pub mod build;
 pub mod diag;

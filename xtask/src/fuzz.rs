@@ -75,7 +75,18 @@ pub fn run(args: &[String]) -> Result<u8, String> {
     let mut cmd = Command::new("cargo");
     cmd.current_dir(&fuzz)
         // Debug assertions on: an arithmetic overflow must crash, not wrap silently.
-        .args(["+nightly", "fuzz", "run", "--debug-assertions", "layout"])
+        // No sanitizer: vmlayout forbids unsafe code, so AddressSanitizer finds nothing
+        // the bounds and overflow checks do not, and it cost 3.5x the executions
+        // (539 against 1,898 per second on this 2-core machine).
+        .args([
+            "+nightly",
+            "fuzz",
+            "run",
+            "--debug-assertions",
+            "--sanitizer",
+            "none",
+            "layout",
+        ])
         .arg(&corpus)
         .arg(&seeds)
         .arg("--")
@@ -117,6 +128,12 @@ pub fn run(args: &[String]) -> Result<u8, String> {
     );
     if status.success() {
         Ok(0)
+    } else if stats.is_empty() {
+        // No statistics: the fuzzer never ran (a build or tool failure), which is not
+        // a finding but a broken run.
+        Err(format!(
+            "cargo fuzz failed before fuzzing ({status}): see above"
+        ))
     } else {
         eprintln!(
             "xtask: the fuzzer found a failing input: add it to tests/fuzz-regressions/ and fix the cause"

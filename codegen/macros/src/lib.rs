@@ -13,6 +13,7 @@
 //! Use it inside a module: `pub mod layout { vmlayout_macros::layout!("../layout.toml"); }`.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 use std::path::PathBuf;
 
