@@ -95,11 +95,11 @@ fn generated_plans_are_rustfmt_clean() {
         prop_oneof![Just(0u64), 1u64..200],
         "[ -~]{0,120}",
     );
-    // 48 cases, or PROPTEST_CASES for a longer run.
+    // 128 cases, or PROPTEST_CASES for a longer run.
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(48);
+        .unwrap_or(128);
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases,
         failure_persistence: None,

@@ -50,27 +50,54 @@ impl Expr {
     }
 
     /// The expression on one line, as rustfmt would write it if it fits.
+    #[cfg(test)]
     fn one_line(&self) -> String {
+        let mut out = String::new();
+        self.write_one_line(&mut out);
+        out
+    }
+
+    /// [`Expr::one_line`], appended to `out`.
+    fn write_one_line(&self, out: &mut String) {
         match self {
-            Expr::Atom(text) => text.clone(),
+            Expr::Atom(text) => out.push_str(text),
             Expr::Struct(name, fields) => {
-                let fields: Vec<String> = fields
-                    .iter()
-                    .map(|(f, v)| format!("{f}: {}", v.one_line()))
-                    .collect();
-                format!("{name} {{ {} }}", fields.join(", "))
+                out.push_str(name);
+                out.push_str(" { ");
+                for (i, (field, value)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(field);
+                    out.push_str(": ");
+                    value.write_one_line(out);
+                }
+                out.push_str(" }");
             }
-            Expr::Array(prefix, items) => format!("{prefix}[{}]", joined(items)),
-            Expr::Call(name, args) => format!("{name}({})", joined(args)),
-            Expr::Binary(op, parts) => parts
-                .iter()
-                .map(Expr::one_line)
-                .collect::<Vec<_>>()
-                .join(&spaced(op)),
+            Expr::Array(prefix, items) => {
+                out.push_str(prefix);
+                out.push('[');
+                write_joined(items, out);
+                out.push(']');
+            }
+            Expr::Call(name, args) => {
+                out.push_str(name);
+                out.push('(');
+                write_joined(args, out);
+                out.push(')');
+            }
+            Expr::Binary(op, parts) => {
+                for (i, part) in parts.iter().enumerate() {
+                    if i > 0 {
+                        write_operator(op, out);
+                    }
+                    part.write_one_line(out);
+                }
+            }
         }
     }
 
-    /// The width of [`Expr::one_line`] in columns, or anything past `limit` once it is
+    /// The width of the expression on one line in columns, or anything past `limit` once it is
     /// known to exceed it: a long array is not written out to learn it is long.
     fn width(&self, limit: usize) -> usize {
         let list = |items: &mut dyn Iterator<Item = &Expr>, mut total: usize| {
@@ -97,8 +124,9 @@ impl Expr {
             Expr::Array(prefix, items) => list(&mut items.iter(), prefix.len() + 2),
             Expr::Call(name, args) => list(&mut args.iter(), name.len() + 2),
             Expr::Binary(op, parts) => {
-                let op = spaced(op).len();
-                list(&mut parts.iter(), 0) + op.saturating_sub(2) * parts.len().saturating_sub(1)
+                // `list` counts ", " (two columns) between operands.
+                let op = operator_width(op);
+                list(&mut parts.iter(), 0) + (op - 2) * parts.len().saturating_sub(1)
             }
         }
     }
@@ -113,103 +141,179 @@ impl Expr {
         }
     }
 
-    /// The expression laid out from column `col` on a line indented `indent`, with
-    /// `suffix` columns (`;`, `,`) after it: its lines, the first without indent.
-    fn layout(&self, indent: usize, col: usize, suffix: usize) -> Vec<String> {
-        let fits = col + self.width(MAX_WIDTH) + suffix <= MAX_WIDTH;
+    /// The expression laid out into `l` on a line indented `indent`, with `suffix`
+    /// columns (`;`, `,`) to follow it, as rustfmt breaks it.
+    fn layout(&self, indent: usize, l: &mut Layout, suffix: usize) {
+        let fits = l.col() + self.width(MAX_WIDTH) + suffix <= MAX_WIDTH;
         match self {
-            Expr::Atom(text) => vec![text.clone()],
+            Expr::Atom(text) => l.push(text),
             Expr::Binary(op, parts) => {
                 if fits || parts.len() < 2 {
-                    return vec![self.one_line()];
+                    return self.write_one_line(&mut l.text);
                 }
                 // The first operand where the expression starts; each other one on a
                 // line of its own, one level deeper, after its operator.
-                let pad = " ".repeat(indent + INDENT);
-                let mut lines = parts[0].layout(indent, col, suffix);
+                parts[0].layout(indent, l, suffix);
                 for part in &parts[1..] {
-                    let head = format!("{pad}{}", spaced(op).trim_start());
-                    let mut value = part.layout(indent + INDENT, head.len(), suffix);
-                    value[0] = head + &value[0];
-                    lines.append(&mut value);
+                    l.newline(indent + INDENT);
+                    l.push(op);
+                    if !is_range(op) {
+                        l.push(" ");
+                    }
+                    part.layout(indent + INDENT, l, suffix);
                 }
-                lines
             }
             Expr::Struct(name, fields) => {
-                let pad = " ".repeat(indent + INDENT);
-                let mut lines = vec![format!("{name} {{")];
+                l.push(name);
+                l.push(" {");
                 for (field, value) in fields {
-                    let head = format!("{pad}{field}: ");
-                    let mut value = value.layout(indent + INDENT, head.chars().count(), 1);
-                    value[0] = head + &value[0];
-                    push_with(&mut lines, value, ",");
+                    l.newline(indent + INDENT);
+                    l.push(field);
+                    l.push(": ");
+                    value.layout(indent + INDENT, l, 1);
+                    l.push(",");
                 }
-                lines.push(format!("{}}}", " ".repeat(indent)));
-                lines
+                l.newline(indent);
+                l.push("}");
             }
-            Expr::Array(prefix, items) => array(prefix, items, indent, fits),
-            Expr::Call(name, args) => call(name, args, indent, fits),
+            Expr::Array(prefix, items) => array(prefix, items, indent, fits, l),
+            Expr::Call(name, args) => call(name, args, indent, fits, l),
         }
     }
 }
 
-/// Array `prefix[items]` laid out on a line indented `indent`; `fits` says whether it
-/// fits on the line on one line.
-fn array(prefix: &str, items: &[Expr], indent: usize, fits: bool) -> Vec<String> {
-    let one_line = || format!("{prefix}[{}]", joined(items));
+/// Array `prefix[items]` laid out into `l` on a line indented `indent`; `fits` says
+/// whether it fits where it starts on one line.
+fn array(prefix: &str, items: &[Expr], indent: usize, fits: bool, l: &mut Layout) {
+    let one_line = |l: &mut Layout| {
+        l.push(prefix);
+        l.push("[");
+        write_joined(items, &mut l.text);
+        l.push("]");
+    };
     if items.is_empty() {
-        return vec![one_line()];
+        return one_line(l);
     }
     if fits && items.iter().all(|i| matches!(i, Expr::Atom(_))) {
         let inner = items.iter().map(|i| i.width(ARRAY_WIDTH)).sum::<usize>() + 2 * items.len();
         if inner <= ARRAY_WIDTH {
-            return vec![one_line()];
+            return one_line(l);
         }
     }
-    let mut lines = vec![format!("{prefix}[")];
-    let pad = " ".repeat(indent + INDENT);
+    l.push(prefix);
+    l.push("[");
+    let pad = indent + INDENT;
     let packed = items
         .iter()
-        .all(|i| i.simple() && i.one_line().chars().count() <= SHORT_ITEM);
+        .all(|i| i.simple() && i.width(SHORT_ITEM) <= SHORT_ITEM);
     if packed {
-        // Several to a line, filling each to the width.
-        let mut line = String::new();
-        for item in items {
-            let text = item.one_line();
-            let width = pad.len() + line.len() + text.len() + 2;
-            if !line.is_empty() && width > MAX_WIDTH {
-                lines.push(format!("{pad}{}", line.trim_end()));
-                line.clear();
+        // Several to a line, filling each to the width, each item with its comma.
+        // rustfmt counts ", " after every item but the last, which takes ",".
+        let mut line = 0;
+        for (i, item) in items.iter().enumerate() {
+            let width = item.width(MAX_WIDTH);
+            let separator = if i + 1 == items.len() { 1 } else { 2 };
+            if line == 0 || pad + line + width + separator > MAX_WIDTH {
+                l.newline(pad);
+                line = 0;
+            } else {
+                l.push(" ");
             }
-            line += &text;
-            line += ", ";
+            item.write_one_line(&mut l.text);
+            l.push(",");
+            line += width + 2;
         }
-        lines.push(format!("{pad}{}", line.trim_end()));
     } else {
         for item in items {
-            let mut value = item.layout(indent + INDENT, pad.len(), 1);
-            value[0] = format!("{pad}{}", value[0]);
-            push_with(&mut lines, value, ",");
+            l.newline(pad);
+            item.layout(pad, l, 1);
+            l.push(",");
         }
     }
-    lines.push(format!("{}]", " ".repeat(indent)));
-    lines
+    l.newline(indent);
+    l.push("]");
 }
 
-/// Call `name(args)` laid out on a line indented `indent`; `fits` as for [`array`].
-fn call(name: &str, args: &[Expr], indent: usize, fits: bool) -> Vec<String> {
+/// Call `name(args)` laid out into `l`; `fits` as for [`array`].
+fn call(name: &str, args: &[Expr], indent: usize, fits: bool, l: &mut Layout) {
+    l.push(name);
+    l.push("(");
     if fits && args.iter().map(|a| a.width(CALL_WIDTH) + 2).sum::<usize>() <= CALL_WIDTH + 2 {
-        return vec![format!("{name}({})", joined(args))];
+        write_joined(args, &mut l.text);
+    } else {
+        for (i, arg) in args.iter().enumerate() {
+            l.newline(indent + INDENT);
+            arg.layout(indent + INDENT, l, 1);
+            if i + 1 < args.len() {
+                l.push(",");
+            }
+        }
+        l.newline(indent);
     }
-    let pad = " ".repeat(indent + INDENT);
-    let mut lines = vec![format!("{name}(")];
-    for (i, arg) in args.iter().enumerate() {
-        let mut value = arg.layout(indent + INDENT, pad.len(), 1);
-        value[0] = format!("{pad}{}", value[0]);
-        push_with(&mut lines, value, if i + 1 < args.len() { "," } else { "" });
+    l.push(")");
+}
+
+/// An expression's text as laid out: its first line starts at column `start` (and
+/// carries no indentation), every other line carries its own. Tracks whether each
+/// line fits in [`MAX_WIDTH`] and how many lines there are.
+struct Layout {
+    text: String,
+    /// The column the first line starts at.
+    start: usize,
+    /// Where the current line starts in `text`.
+    line: usize,
+    /// Lines after the first.
+    newlines: usize,
+    /// Whether every finished line fitted.
+    fits: bool,
+}
+
+impl Layout {
+    fn new(start: usize) -> Layout {
+        Layout {
+            text: String::new(),
+            start,
+            line: 0,
+            newlines: 0,
+            fits: true,
+        }
     }
-    lines.push(format!("{})", " ".repeat(indent)));
-    lines
+
+    /// The column the next character goes to.
+    fn col(&self) -> usize {
+        let written = self.text[self.line..].chars().count();
+        if self.newlines == 0 {
+            self.start + written
+        } else {
+            written
+        }
+    }
+
+    fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    /// Ends the current line; the next starts indented `indent`.
+    fn newline(&mut self, indent: usize) {
+        self.fits &= self.col() <= MAX_WIDTH;
+        self.text.push('\n');
+        self.line = self.text.len();
+        self.newlines += 1;
+        self.text.push_str(spaces(indent));
+    }
+
+    /// Ends the last line with `suffix` columns still to come.
+    fn finish(&mut self, suffix: usize) {
+        self.fits &= self.col() + suffix <= MAX_WIDTH;
+    }
+
+    /// Whether the first line ends with `end`.
+    fn first_line_ends_with(&self, end: char) -> bool {
+        self.text
+            .split('\n')
+            .next()
+            .is_some_and(|l| l.ends_with(end))
+    }
 }
 
 /// `a op b`.
@@ -235,40 +339,41 @@ impl From<&String> for Expr {
     }
 }
 
-/// Operator `op` with the spaces around it: none for a range.
-fn spaced(op: &str) -> String {
-    if op.starts_with("..") {
-        op.to_string()
+/// Whether `op` is a range operator (`..`, `..=`), written without spaces.
+fn is_range(op: &str) -> bool {
+    op.starts_with("..")
+}
+
+/// Operator `op` with the spaces around it (none for a range), appended to `out`.
+fn write_operator(op: &str, out: &mut String) {
+    if is_range(op) {
+        out.push_str(op);
     } else {
-        format!(" {op} ")
+        out.push(' ');
+        out.push_str(op);
+        out.push(' ');
     }
 }
 
-/// `items` on one line, comma-separated.
-fn joined(items: &[Expr]) -> String {
-    items
-        .iter()
-        .map(Expr::one_line)
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Columns of `op` with its spaces.
+fn operator_width(op: &str) -> usize {
+    op.len() + if is_range(op) { 0 } else { 2 }
 }
 
-/// Appends `value`'s lines to `lines`, `end` after the last.
-fn push_with(lines: &mut Vec<String>, mut value: Vec<String>, end: &str) {
-    if let Some(last) = value.last_mut() {
-        last.push_str(end);
+/// `n` spaces (indentation), borrowed.
+fn spaces(n: usize) -> &'static str {
+    const SPACES: &str = "                                                                                                                                ";
+    &SPACES[..n.min(SPACES.len())]
+}
+
+/// `items` on one line, comma-separated, appended to `out`.
+fn write_joined(items: &[Expr], out: &mut String) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        item.write_one_line(out);
     }
-    lines.append(&mut value);
-}
-
-/// Whether every line of `lines` (the first starting at column `col`) fits.
-fn fits(lines: &[String], col: usize, suffix: usize) -> bool {
-    let n = lines.len();
-    lines.iter().enumerate().all(|(i, l)| {
-        let start = if i == 0 { col } else { 0 };
-        let end = if i + 1 == n { suffix } else { 0 };
-        start + l.chars().count() + end <= MAX_WIDTH
-    })
 }
 
 /// Rust source under construction, at an indentation level.
@@ -350,31 +455,36 @@ impl Source {
             }
             return;
         }
-        let same = value.layout(self.indent, col, 1);
-        if same.len() == 1 && fits(&same, col, 1) {
-            return self.line(&format!("{head} = {};", same[0]));
-        }
+        let mut same = Layout::new(col);
+        value.layout(self.indent, &mut same, 1);
+        same.finish(1);
         let deeper = self.indent + INDENT;
-        let next = value.layout(deeper, deeper, 1);
-        // As rustfmt: the value on the next line when it does not fit on this one
-        // at all, or fits there in fewer lines or without opening a bracket.
-        let next_is_better = fits(&next, deeper, 1)
-            && (!fits(&same, col, 1)
-                || next.len() == 1
-                || same.len() > next.len() + 1
-                || ["(", "{", "["]
-                    .iter()
-                    .any(|end| same[0].ends_with(end) && !next[0].ends_with(end)));
-        if next_is_better {
-            self.line(&format!("{head} ="));
-            self.indent = deeper;
-            self.emit_lines(next, ";");
-            self.indent -= INDENT;
-        } else {
-            let mut lines = same;
-            lines[0] = format!("{head} = {}", lines[0]);
-            self.emit_lines(lines, ";");
+        if same.newlines > 0 || !same.fits {
+            let mut next = Layout::new(deeper);
+            value.layout(deeper, &mut next, 1);
+            next.finish(1);
+            // As rustfmt: the value on the next line when it does not fit on this one
+            // at all, or fits there in fewer lines or without opening a bracket.
+            let next_is_better = next.fits
+                && (!same.fits
+                    || next.newlines == 0
+                    || same.newlines > next.newlines + 1
+                    || ['(', '{', '['].iter().any(|&end| {
+                        same.first_line_ends_with(end) && !next.first_line_ends_with(end)
+                    }));
+            if next_is_better {
+                self.line(&format!("{head} ="));
+                self.text.push_str(spaces(deeper));
+                self.text.push_str(&next.text);
+                self.text.push_str(";\n");
+                return;
+            }
         }
+        self.pad();
+        self.text.push_str(head);
+        self.text.push_str(" = ");
+        self.text.push_str(&same.text);
+        self.text.push_str(";\n");
     }
 
     /// `pub const {name_and_type} = value;` after its `///` lines.
@@ -404,27 +514,34 @@ impl Source {
             &Expr::Call("assert!", vec![condition, Expr::string(message)]),
         );
     }
-
-    /// `lines` (the first at the current indentation, the rest already indented),
-    /// `end` after the last.
-    fn emit_lines(&mut self, mut lines: Vec<String>, end: &str) {
-        if let Some(last) = lines.last_mut() {
-            last.push_str(end);
-        }
-        let mut lines = lines.into_iter();
-        if let Some(first) = lines.next() {
-            self.line(&first);
-        }
-        for line in lines {
-            self.text.push_str(&line);
-            self.text.push('\n');
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A packed array's line may reach column 100 with its last item (`112,`), not
+    /// with an item that a `, ` follows (rustfmt's two rules, found by
+    /// tests/rust_format.rs).
+    #[test]
+    fn packed_arrays_fill_lines_to_the_column_rustfmt_allows() {
+        let numbers = |range: std::ops::RangeInclusive<u64>| {
+            Expr::Array("&", range.map(|n| Expr::atom(n.to_string())).collect())
+        };
+        let mut out = Source::default();
+        out.assign("pub const FIX_HOLES: &[usize]", &numbers(92..=112));
+        let text = out.finish();
+        assert!(text.contains("\n    92, 93, "), "{text}");
+        assert!(
+            text.lines().any(|l| l.len() == 100 && l.ends_with(" 112,")),
+            "{text}"
+        );
+        let mut out = Source::default();
+        out.assign("pub const FIX_HOLES: &[usize]", &numbers(63..=120));
+        let text = out.finish();
+        assert!(text.lines().all(|l| l.len() <= 100), "{text}");
+        assert!(text.contains("\n    108, 109,"), "{text}");
+    }
 
     /// `width` agrees with the text `one_line` writes, up to its limit.
     #[test]
