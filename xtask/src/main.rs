@@ -13,6 +13,7 @@ mod bench;
 mod boot;
 mod c_kernel;
 mod fuzz;
+mod generator_bench;
 mod mutants;
 mod random_plans;
 mod rust_kernel;
@@ -77,6 +78,8 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("mutants") => mutants::run(&args[1..]),
+        // Internal: the generator benchmark's peak-memory probe.
+        Some("measure") => generator_bench::measure_child(&args[1..]),
         Some("gdb") => layout_arg(&args[1..]).and_then(|layout| boot::gdb(&layout)),
         Some("random-plans") => random_plans_command(&args[1..]),
         Some("rust-kernel") => setup::ensure_all()

@@ -71,12 +71,18 @@ impl Header<'_> {
     /// `#define name value` with `name` as given (no prefix), wrapped as
     /// [`Header::define`] wraps.
     fn define_as_is(&mut self, name: &str, value: &str) {
-        let line = format!("#define {name:<31} {value}");
-        if line.len() <= 80 {
-            let _ = writeln!(self.s, "{line}");
+        // `#define NAME` with the name padded to 31 columns, then the value.
+        let padded = name.len().max(31);
+        self.s.push_str("#define ");
+        self.s.push_str(name);
+        if 8 + padded + 1 + value.len() <= 80 {
+            self.s
+                .extend(std::iter::repeat_n(' ', padded - name.len() + 1));
         } else {
-            let _ = writeln!(self.s, "#define {name} \\\n        {value}");
+            self.s.push_str(" \\\n        ");
         }
+        self.s.push_str(value);
+        self.s.push('\n');
     }
 
     /// An address or size in the profile's literal style.
