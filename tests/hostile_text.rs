@@ -80,20 +80,11 @@ fn name() -> impl Strategy<Value = String> {
     ]
 }
 
-/// `text` as a TOML basic string: every character escaped, so any text fits.
-fn toml_string(text: &str) -> String {
-    let escaped: String = text
-        .chars()
-        .map(|c| format!("\\U{:08X}", c as u32))
-        .collect();
-    format!("\"{escaped}\"")
-}
-
 /// The repository's layout with an extra region and group named `name`, a gap named
 /// `gap`, and `text` as their descriptions.
 fn layout(name: &str, gap: &str, text: &str) -> String {
     let base = std::fs::read_to_string(vmlayout_tests::repo().join("layout.toml")).unwrap();
-    let text = toml_string(text);
+    let text = vmlayout_tests::toml_string(text);
     format!(
         "{base}
 [[region]]

@@ -49,21 +49,12 @@ fn every_layout_in_the_repository_is_rustfmt_clean() {
     }
 }
 
-/// `text` as a TOML basic string, every character escaped.
-fn toml_string(text: &str) -> String {
-    let escaped: String = text
-        .chars()
-        .map(|c| format!("\\U{:08X}", c as u32))
-        .collect();
-    format!("\"{escaped}\"")
-}
-
 /// The repository's layout with `names.len()` more regions chained after `vmap`
 /// (each behind a guard gap), one fixmap group per name with `counts[i]` slots, and
 /// a hole group of `hole` slots.
 fn layout(names: &[String], counts: &[u64], hole: u64, text: &str) -> String {
     let mut layout = std::fs::read_to_string(vmlayout_tests::repo().join("layout.toml")).unwrap();
-    let text = toml_string(text);
+    let text = vmlayout_tests::toml_string(text);
     let mut after = "vmap".to_string();
     for (i, name) in names.iter().enumerate() {
         layout += &format!(

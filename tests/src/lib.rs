@@ -129,3 +129,13 @@ pub fn link_empty(dir: &Path, script: &str, lld: bool) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// `text` as a TOML basic string with every character escaped (`\UXXXXXXXX`), so
+/// any text — quotes, newlines, control characters — fits in a layout.
+pub fn toml_string(text: &str) -> String {
+    let escaped: String = text
+        .chars()
+        .map(|c| format!("\\U{:08X}", c as u32))
+        .collect();
+    format!("\"{escaped}\"")
+}
