@@ -3,13 +3,17 @@
 
 /// `0xffff_ffff_c000_0000`: lower-case, grouped by 4 hex digits.
 pub fn hex(value: u64) -> String {
-    let digits = format!("{value:x}");
-    let mut out = String::from("0x");
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 4 == 0 {
+    // Digits from the most significant; `_` after each digit with a multiple of four
+    // digits still to come.
+    let digits = (64 - value.leading_zeros()).div_ceil(4).max(1);
+    let mut out = String::with_capacity(2 + 5 * digits as usize / 4);
+    out.push_str("0x");
+    for i in (0..digits).rev() {
+        let nibble = (value >> (4 * i)) & 0xf;
+        out.push(char::from_digit(nibble as u32, 16).expect("a nibble is a hex digit"));
+        if i > 0 && i % 4 == 0 {
             out.push('_');
         }
-        out.push(c);
     }
     out
 }
@@ -75,6 +79,20 @@ mod tests {
         assert_eq!(hex(0x1000), "0x1000");
         assert_eq!(hex(0x10000), "0x1_0000");
         assert_eq!(hex(0), "0x0");
+        assert_eq!(hex(0xf), "0xf");
+        assert_eq!(hex(0x1_0000_0000), "0x1_0000_0000");
+        assert_eq!(hex(u64::MAX), "0xffff_ffff_ffff_ffff");
+        // Every width agrees with the grouping of `{:x}`.
+        for shift in 0..64 {
+            let v = 0x9u64 << shift | 1;
+            let plain = format!("{v:x}");
+            assert_eq!(hex(v).replace('_', ""), format!("0x{plain}"));
+            assert!(
+                hex(v)
+                    .rsplit('_')
+                    .all(|g| g.len() <= 4 || g.starts_with("0x"))
+            );
+        }
         assert_eq!(human_size(2 << 20), "2 MiB");
         assert_eq!(human_size(3 << 19), "1536 KiB");
         assert_eq!(human_size(192 << 30), "192 GiB");

@@ -106,6 +106,22 @@ impl RegionConstants {
         }
     }
 
+    /// Every name, as [`RegionConstants::all`], owned.
+    pub fn into_all(self) -> impl Iterator<Item = String> {
+        [
+            self.start,
+            self.size,
+            self.last,
+            self.end,
+            self.range,
+            self.align,
+            self.first_slot,
+            self.last_slot,
+            self.perms,
+        ]
+        .into_iter()
+    }
+
     /// Every name, including `end` (reserved even where it is not defined).
     pub fn all(&self) -> [&str; 9] {
         [
@@ -146,6 +162,11 @@ impl GapConstants {
     /// Every name, including `end` (reserved even where it is not defined).
     pub fn all(&self) -> [&str; 4] {
         [&self.start, &self.size, &self.last, &self.end]
+    }
+
+    /// Every name, as [`GapConstants::all`], owned.
+    pub fn into_all(self) -> impl Iterator<Item = String> {
+        [self.start, self.size, self.last, self.end].into_iter()
     }
 }
 

@@ -16,45 +16,60 @@ pub(super) fn constant_names(spec: &LayoutSpec, resolved: &Resolved, diags: &mut
     report_collisions(&owners, diags);
 }
 
+/// The item that defines a constant: its kind and name, as messages name it
+/// (`region \`fdt\``), written only for a message.
+#[derive(Clone, Copy, PartialEq)]
+struct Owner<'a> {
+    kind: &'static str,
+    name: &'a str,
+}
+
+impl std::fmt::Display for Owner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} `{}`", self.kind, self.name)
+    }
+}
+
 /// Every generated constant with the item that defines it and that item's span.
-fn owners(spec: &LayoutSpec, resolved: &Resolved) -> Vec<(String, String, Span)> {
-    let mut owners: Vec<(String, String, Span)> = Vec::new();
+fn owners<'a>(spec: &'a LayoutSpec, resolved: &'a Resolved) -> Vec<(String, Owner<'a>, &'a Span)> {
+    let mut owners = Vec::new();
     for r in &resolved.regions {
         if let Some(n) = &r.name {
-            for c in names::RegionConstants::of(&n.value).all() {
-                owners.push((
-                    c.to_string(),
-                    format!("region `{}`", n.value),
-                    n.span.clone(),
-                ));
-            }
+            let owner = Owner {
+                kind: "region",
+                name: &n.value,
+            };
+            let constants = names::RegionConstants::of(&n.value);
+            owners.extend(constants.into_all().map(|c| (c, owner, &n.span)));
         }
     }
     for g in &resolved.gaps {
-        for c in names::GapConstants::of(&g.name).all() {
-            owners.push((
-                c.to_string(),
-                format!("gap `{}`", g.name),
-                g.name_span.clone(),
-            ));
-        }
+        let owner = Owner {
+            kind: "gap",
+            name: &g.name,
+        };
+        let constants = names::GapConstants::of(&g.name);
+        owners.extend(constants.into_all().map(|c| (c, owner, &g.name_span)));
     }
     for g in spec.fixmap.iter().flat_map(|f| &f.groups) {
         if let (Some(n), Some(count)) = (&g.name, &g.count) {
-            let owner = format!("fixmap group `{}`", n.value);
+            let owner = Owner {
+                kind: "fixmap group",
+                name: &n.value,
+            };
             let constants = names::FixGroupConstants::of(&n.value);
             for c in constants
                 .all()
                 .map(String::from)
                 .chain([names::fix_slot_fn(&n.value)])
             {
-                owners.push((c, owner.clone(), n.span.clone()));
+                owners.push((c, owner, &n.span));
             }
             // Variants live in `FixSlot`'s own namespace: only reserved words matter.
             for i in 0..count.value.min(2) {
                 let variant = names::fix_slot_variant(&n.value, i);
                 if names::reserved_in(&variant).is_some() {
-                    owners.push((variant, owner.clone(), n.span.clone()));
+                    owners.push((variant, owner, &n.span));
                 }
             }
         }
@@ -64,10 +79,10 @@ fn owners(spec: &LayoutSpec, resolved: &Resolved) -> Vec<(String, String, Span)>
 
 /// A constant defined twice, or a built-in defined by the layout, is an error at
 /// the item that defines it (once per pair of items).
-fn report_collisions(owners: &[(String, String, Span)], diags: &mut Diagnostics) {
-    let mut first_owner: HashMap<&str, (&str, &Span)> = HashMap::new();
+fn report_collisions(owners: &[(String, Owner<'_>, &Span)], diags: &mut Diagnostics) {
+    let mut first_owner: HashMap<&str, (Owner<'_>, &Span)> = HashMap::new();
     let mut reported: HashSet<(usize, usize)> = HashSet::new();
-    for (constant, owner, span) in owners {
+    for &(ref constant, owner, span) in owners {
         if let Some(language) = names::reserved_in(constant) {
             if reported.insert((span.start, usize::MAX)) {
                 diags.push(
@@ -98,7 +113,7 @@ fn report_collisions(owners: &[(String, String, Span)], diags: &mut Diagnostics)
             None => {
                 first_owner.insert(constant, (owner, span));
             }
-            Some((first, first_span)) if *first_span != span => {
+            Some(&(first, first_span)) if first_span != span => {
                 if reported.insert((first_span.start, span.start)) {
                     let message = if first == owner {
                         format!("two things are named like {owner}: both would define `{constant}`")
@@ -107,10 +122,7 @@ fn report_collisions(owners: &[(String, String, Span)], diags: &mut Diagnostics)
                     };
                     diags.push(
                         Diagnostic::error(message, span.clone(), "name collision")
-                            .with_related(
-                                (*first_span).clone(),
-                                format!("{first} is declared here"),
-                            )
+                            .with_related(first_span.clone(), format!("{first} is declared here"))
                             .with_help("rename one of them"),
                     );
                 }

@@ -195,7 +195,9 @@ fn array(prefix: &str, items: &[Expr], indent: usize, fits: bool, l: &mut Layout
         return one_line(l);
     }
     if fits && items.iter().all(|i| matches!(i, Expr::Atom(_))) {
-        let inner = items.iter().map(|i| i.width(ARRAY_WIDTH)).sum::<usize>() + 2 * items.len();
+        // The items and the `, ` between them, brackets not counted (rustfmt).
+        let inner =
+            items.iter().map(|i| i.width(ARRAY_WIDTH)).sum::<usize>() + 2 * (items.len() - 1);
         if inner <= ARRAY_WIDTH {
             return one_line(l);
         }
@@ -459,7 +461,11 @@ impl Source {
         value.layout(self.indent, &mut same, 1);
         same.finish(1);
         let deeper = self.indent + INDENT;
-        if same.newlines > 0 || !same.fits {
+        // On the next line the value has less room for what it breaks, so it can win
+        // only by fitting where this line does not, or by fitting on one line: laid
+        // out there only then.
+        let may_win = !same.fits || deeper + value.width(MAX_WIDTH) < MAX_WIDTH;
+        if (same.newlines > 0 || !same.fits) && may_win {
             let mut next = Layout::new(deeper);
             value.layout(deeper, &mut next, 1);
             next.finish(1);
@@ -541,6 +547,14 @@ mod tests {
         let text = out.finish();
         assert!(text.lines().all(|l| l.len() <= 100), "{text}");
         assert!(text.contains("\n    108, 109,"), "{text}");
+        // On one line while the items and their `, ` take at most 60 columns
+        // (brackets not counted): 59 here, 64 with one more.
+        let mut out = Source::default();
+        out.assign("pub const FIX_HOLES: &[usize]", &numbers(91..=104));
+        assert_eq!(out.finish().lines().count(), 1);
+        let mut out = Source::default();
+        out.assign("pub const FIX_HOLES: &[usize]", &numbers(91..=105));
+        assert_eq!(out.finish().lines().count(), 3);
     }
 
     /// `width` agrees with the text `one_line` writes, up to its limit.
