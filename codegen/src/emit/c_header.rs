@@ -21,24 +21,28 @@ pub fn render(plan: &Plan, source: &super::Origin) -> String {
     render_with(plan, source, true)
 }
 
-/// The header without the `[c_header]` aliases: the names validation checks the
+/// The header's definitions without the `[c_header]` aliases, and without the
+/// memory-map comment (it defines nothing): the names validation checks the
 /// aliases against.
 pub fn render_without_aliases(plan: &Plan, source: &super::Origin) -> String {
     render_with(plan, source, false)
 }
 
-fn render_with(plan: &Plan, source: &super::Origin, aliases: bool) -> String {
+/// The header; with `full` false, without the aliases and the memory-map comment.
+fn render_with(plan: &Plan, source: &super::Origin, full: bool) -> String {
     let mut h = Header {
         s: String::new(),
         opts: &plan.c_header,
     };
     h.opening(source);
-    memory_map(&mut h.s, plan);
+    if full {
+        memory_map(&mut h.s, plan);
+    }
     h.paging(plan);
     h.platform(plan);
     h.regions_and_gaps(plan);
     h.fixmap(plan);
-    if aliases {
+    if full {
         h.aliases();
     }
     h.closing(plan);

@@ -93,16 +93,18 @@ pub struct RegionConstants {
 impl RegionConstants {
     pub fn of(region: &str) -> RegionConstants {
         let p = constant_prefix(region);
+        // Concatenated, not formatted: this runs for every region in every emitter.
+        let name = |suffix: &str| p.clone() + suffix;
         RegionConstants {
-            start: format!("{p}_VIRT_START"),
-            size: format!("{p}_VIRT_SIZE"),
-            last: format!("{p}_VIRT_LAST"),
-            end: format!("{p}_VIRT_END"),
-            range: format!("{p}_VIRT"),
-            align: format!("{p}_ALIGN"),
-            first_slot: format!("{p}_ROOT_SLOT_FIRST"),
-            last_slot: format!("{p}_ROOT_SLOT_LAST"),
-            perms: format!("{p}_PERMS"),
+            start: name("_VIRT_START"),
+            size: name("_VIRT_SIZE"),
+            last: name("_VIRT_LAST"),
+            end: name("_VIRT_END"),
+            range: name("_VIRT"),
+            align: name("_ALIGN"),
+            first_slot: name("_ROOT_SLOT_FIRST"),
+            last_slot: name("_ROOT_SLOT_LAST"),
+            perms: name("_PERMS"),
         }
     }
 

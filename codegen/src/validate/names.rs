@@ -80,7 +80,7 @@ fn owners<'a>(spec: &'a LayoutSpec, resolved: &'a Resolved) -> Vec<(String, Owne
 /// A constant defined twice, or a built-in defined by the layout, is an error at
 /// the item that defines it (once per pair of items).
 fn report_collisions(owners: &[(String, Owner<'_>, &Span)], diags: &mut Diagnostics) {
-    let mut first_owner: HashMap<&str, (Owner<'_>, &Span)> = HashMap::new();
+    let mut first_owner: HashMap<&str, (Owner<'_>, &Span)> = HashMap::with_capacity(owners.len());
     let mut reported: HashSet<(usize, usize)> = HashSet::new();
     for &(ref constant, owner, span) in owners {
         if let Some(language) = names::reserved_in(constant) {
