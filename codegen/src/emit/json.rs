@@ -1,6 +1,8 @@
 //! JSON of the resolved plan for other tools. Addresses and sizes are lower-case hex
 //! strings (JSON numbers lose precision above 2^53); every `end` is exclusive.
 
+use std::fmt::Write as _;
+
 use crate::fmt::hex_plain;
 use crate::plan::Plan;
 
@@ -32,11 +34,13 @@ impl Json {
     /// Pretty-printed as serde_json does: two-space indent, `"key": value`,
     /// `[]`/`{}` when empty, strings escaped per RFC 8259.
     fn write(&self, out: &mut String, indent: usize) {
-        let pad = |out: &mut String, depth: usize| out.push_str(&"  ".repeat(depth));
+        let pad = |out: &mut String, depth: usize| out.extend(std::iter::repeat_n("  ", depth));
         match self {
             Json::Null => out.push_str("null"),
             Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Json::Number(v) => out.push_str(&v.to_string()),
+            Json::Number(v) => {
+                let _ = write!(out, "{v}");
+            }
             Json::String(text) => quote(out, text),
             Json::Array(items) if items.is_empty() => out.push_str("[]"),
             Json::Object(fields) if fields.is_empty() => out.push_str("{}"),

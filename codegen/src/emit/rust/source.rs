@@ -144,11 +144,13 @@ impl Expr {
     /// The expression laid out into `l` on a line indented `indent`, with `suffix`
     /// columns (`;`, `,`) to follow it, as rustfmt breaks it.
     fn layout(&self, indent: usize, l: &mut Layout, suffix: usize) {
-        let fits = l.col() + self.width(MAX_WIDTH) + suffix <= MAX_WIDTH;
+        // Whether it fits on one line where it starts (not needed for an atom, which
+        // never breaks, or a struct literal, which always does).
+        let fits = |l: &Layout| l.col() + self.width(MAX_WIDTH) + suffix <= MAX_WIDTH;
         match self {
             Expr::Atom(text) => l.push(text),
             Expr::Binary(op, parts) => {
-                if fits || parts.len() < 2 {
+                if parts.len() < 2 || fits(l) {
                     return self.write_one_line(&mut l.text);
                 }
                 // The first operand where the expression starts; each other one on a
@@ -176,8 +178,8 @@ impl Expr {
                 l.newline(indent);
                 l.push("}");
             }
-            Expr::Array(prefix, items) => array(prefix, items, indent, fits, l),
-            Expr::Call(name, args) => call(name, args, indent, fits, l),
+            Expr::Array(prefix, items) => array(prefix, items, indent, fits(l), l),
+            Expr::Call(name, args) => call(name, args, indent, fits(l), l),
         }
     }
 }
