@@ -211,21 +211,27 @@ fn array(prefix: &str, items: &[Expr], indent: usize, fits: bool, l: &mut Layout
         .iter()
         .all(|i| i.simple() && i.width(SHORT_ITEM) <= SHORT_ITEM);
     if packed {
-        // Several to a line, filling each to the width, each item with its comma.
-        // rustfmt counts ", " after every item but the last, which takes ",".
-        let mut line = 0;
+        // Several to a line. As rustfmt's mixed lists: the items of a line, each with its comma and a
+        // space between them, fit in the width less the indent and one column; the
+        // last item's comma counts only once the list has broken a line.
+        let budget = MAX_WIDTH - pad - 1;
+        let (mut line, mut broken) = (0, false);
         for (i, item) in items.iter().enumerate() {
             let width = item.width(MAX_WIDTH);
-            let separator = if i + 1 == items.len() { 1 } else { 2 };
-            if line == 0 || pad + line + width + separator > MAX_WIDTH {
+            let total = width + usize::from(i + 1 < items.len() || broken);
+            if i == 0 {
                 l.newline(pad);
-                line = 0;
+                line = total;
+            } else if line + 1 + total > budget {
+                l.newline(pad);
+                broken = true;
+                line = total;
             } else {
                 l.push(" ");
+                line += 1 + total;
             }
             item.write_one_line(&mut l.text);
             l.push(",");
-            line += width + 2;
         }
     } else {
         for item in items {
@@ -528,9 +534,9 @@ impl Source {
 mod tests {
     use super::*;
 
-    /// A packed array's line may reach column 100 with its last item (`112,`), not
-    /// with an item that a `, ` follows (rustfmt's two rules, found by
-    /// tests/rust_format.rs).
+    /// A packed array's line may reach column 100 with its last item (`112,`) while
+    /// no line has broken, never with an item that a `, ` follows (rustfmt's rules,
+    /// found by tests/rust_format.rs).
     #[test]
     fn packed_arrays_fill_lines_to_the_column_rustfmt_allows() {
         let numbers = |range: std::ops::RangeInclusive<u64>| {
@@ -549,6 +555,12 @@ mod tests {
         let text = out.finish();
         assert!(text.lines().all(|l| l.len() <= 100), "{text}");
         assert!(text.contains("\n    108, 109,"), "{text}");
+        // After a broken line the last item's comma counts: `112,` would end at
+        // column 100 and goes to a line of its own (rustfmt, checked by hand).
+        let mut out = Source::default();
+        out.assign("pub const FIX_HOLES: &[usize]", &numbers(68..=112));
+        let text = out.finish();
+        assert!(text.contains("110, 111,\n    112,\n];"), "{text}");
         // On one line while the items and their `, ` take at most 60 columns
         // (brackets not counted): 59 here, 64 with one more.
         let mut out = Source::default();
