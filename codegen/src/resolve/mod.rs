@@ -467,9 +467,9 @@ impl<'a> Resolver<'a> {
         for (r, slot) in self.spec.regions.iter().zip(&self.slots) {
             let extent = match (slot.state, slot.size) {
                 (State::Placed(start), Some(size)) => {
-                    extent(r, start, size, self.diags).map(|e| Extent {
-                        refused: e.refused || !slot.size_ok,
-                        ..e
+                    extent(r, start, size, self.diags).map(|mut e| {
+                        e.refused |= !slot.size_ok;
+                        e
                     })
                 }
                 _ => None,
