@@ -131,6 +131,17 @@ impl Expr {
         }
     }
 
+    /// Whether rustfmt could write the expression on one line at all, width
+    /// allowing: not a struct literal (this module always breaks those), not a call
+    /// whose arguments pass [`CALL_WIDTH`].
+    fn may_be_one_line(&self) -> bool {
+        match self {
+            Expr::Struct(..) => false,
+            Expr::Call(_, args) => call_args_fit(args),
+            _ => true,
+        }
+    }
+
     /// "Simple" as rustfmt's lists mean it: a literal or a path.
     fn simple(&self) -> bool {
         match self {
@@ -244,11 +255,17 @@ fn array(prefix: &str, items: &[Expr], indent: usize, fits: bool, l: &mut Layout
     l.push("]");
 }
 
+/// Whether a call's arguments and the `, ` between them take at most [`CALL_WIDTH`]
+/// columns (rustfmt's `fn_call_width`).
+fn call_args_fit(args: &[Expr]) -> bool {
+    args.iter().map(|a| a.width(CALL_WIDTH) + 2).sum::<usize>() <= CALL_WIDTH + 2
+}
+
 /// Call `name(args)` laid out into `l`; `fits` as for [`array`].
 fn call(name: &str, args: &[Expr], indent: usize, fits: bool, l: &mut Layout) {
     l.push(name);
     l.push("(");
-    if fits && args.iter().map(|a| a.width(CALL_WIDTH) + 2).sum::<usize>() <= CALL_WIDTH + 2 {
+    if fits && call_args_fit(args) {
         write_joined(args, &mut l.text);
     } else {
         for (i, arg) in args.iter().enumerate() {
@@ -472,7 +489,8 @@ impl Source {
         // On the next line the value has less room for what it breaks, so it can win
         // only by fitting where this line does not, or by fitting on one line: laid
         // out there only then.
-        let may_win = !same.fits || deeper + value.width(MAX_WIDTH) < MAX_WIDTH;
+        let may_win =
+            !same.fits || (deeper + value.width(MAX_WIDTH) < MAX_WIDTH && value.may_be_one_line());
         if (same.newlines > 0 || !same.fits) && may_win {
             let mut next = Layout::new(deeper);
             value.layout(deeper, &mut next, 1);
