@@ -157,6 +157,9 @@ pub fn run(args: &[String]) -> Result<u8, String> {
         ])
         .args(["--baseline", "skip", "--profile", "mutants"])
         .args(["--timeout", &timeout.to_string()])
+        // A mutant can loop inside the `layout!` proc-macro, that is, while the tests
+        // build: a build gets five minutes (one takes about 20 s here).
+        .args(["--build-timeout", "300"])
         .arg("--output")
         .arg(&out);
     for file in &o.files {
