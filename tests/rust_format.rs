@@ -16,20 +16,12 @@ fn rustfmt_check(source: &str) -> Result<(), String> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("layout.rs");
     std::fs::write(&file, source).unwrap();
-    let out = Command::new("rustfmt")
-        .args(["--edition", "2024", "--check"])
-        .arg(&file)
-        .output()
-        .map_err(|e| format!("cannot run rustfmt (rustup component add rustfmt): {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "rustfmt would change layout.rs:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
+    vmlayout_tests::run(
+        Command::new("rustfmt")
+            .args(["--edition", "2024", "--check"])
+            .arg(&file),
+    )
+    .map_err(|e| format!("rustfmt would change layout.rs (or is missing):\n{e}"))
 }
 
 fn render(plan: &vmlayout::Plan) -> String {
