@@ -73,7 +73,7 @@ fn map_and_export_print_the_plan() {
 }
 
 #[test]
-fn generate_writes_six_files_and_check_detects_staleness() {
+fn generate_writes_seven_files_and_check_detects_staleness() {
     let repo = repo();
     let out = tempfile::tempdir().expect("tempdir");
     let out_s = out.path().to_str().unwrap();
@@ -83,6 +83,7 @@ fn generate_writes_six_files_and_check_detects_staleness() {
         "layout.rs",
         "layout.ld",
         "layout-plan.ld",
+        "layout-boot-tables.ld",
         "layout.h",
         "MEMORY-MAP.md",
         "layout.json",

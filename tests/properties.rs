@@ -233,6 +233,15 @@ proptest! {
         let text = |name: &str| artefacts.iter().find(|a| a.file_name == name).expect("artefact").contents.clone();
         let json: Value = serde_json::from_str(&text("layout.json")).expect("JSON");
 
+        // The linker-built boot tables are the ones the plan counts, the root apart,
+        // at every allowed load address the range starts with.
+        for load in [plan.platform.load_first, plan.platform.load_last] {
+            let at = plan.loaded_at(load).expect("an allowed load address");
+            let set = vmlayout::plan::boot_set::boot_table_set(&at);
+            prop_assert!(set.tables.len() as u64 <= plan.boot_tables.total() + 1,
+                "{} boot tables at {load:#x}, the plan counts {} and the root", set.tables.len(), plan.boot_tables.total());
+        }
+
         // Canonical addresses, by the test's own arithmetic.
         let va_bits = spec.mode.1;
         let low_end = 1u64 << (va_bits - 1);

@@ -84,7 +84,7 @@ enum Command {
         #[arg(default_value = "layout.toml")]
         file: PathBuf,
     },
-    /// Write layout.rs, layout.ld, layout-plan.ld, layout.h, MEMORY-MAP.md and layout.json.
+    /// Write layout.rs, layout.ld, layout-plan.ld, layout-boot-tables.ld, layout.h, MEMORY-MAP.md and layout.json.
     Generate {
         #[arg(default_value = "layout.toml")]
         file: PathBuf,

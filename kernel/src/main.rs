@@ -32,6 +32,7 @@ mod bench;
 mod console;
 mod entry;
 mod exit;
+mod fdt;
 mod instret;
 mod mm;
 mod plan;

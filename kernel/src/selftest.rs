@@ -7,7 +7,7 @@ use crate::mm::frames;
 use crate::mm::image;
 use crate::mm::kernel_access::{lookup, phys_to_virt};
 use crate::mm::pmap::{self, PmapError};
-use crate::mm::pte::PteFlags;
+use crate::mm::pte::{Pte, PteFlags};
 use crate::plan::{
     FIX_HOLES, FIX_MAPPABLE, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, IMAGE, PAGE_SIZE, PMAP,
     Purpose, REGIONS, UNUSED, fixmap_addr, root_slot_address, virt_to_fix,
@@ -243,15 +243,16 @@ fn w_xor_x(t: &mut Tally) {
     );
 }
 
-/// The image's pages carry the section permissions.
+/// The image's pages carry the section permissions, exactly as the kernel writes
+/// a leaf (`Pte::leaf`): the linker-built boot tables agree bit for bit.
 fn image_sections(t: &mut Tally) {
     let text = lookup(run as *const () as usize).map(|(p, _)| p.flags());
     let rodata = lookup(&raw const RODATA_WORD as usize).map(|(p, _)| p.flags());
     let data = lookup(&raw mut WRITABLE_RET as usize).map(|(p, _)| p.flags());
-    let rwx = PteFlags::R | PteFlags::W | PteFlags::X;
-    let ok = text.map(|f| f & rwx) == Some(PteFlags::R | PteFlags::X)
-        && rodata.map(|f| f & rwx) == Some(PteFlags::R)
-        && data.map(|f| f & rwx) == Some(PteFlags::R | PteFlags::W);
+    let leaf = |flags: PteFlags| Some(Pte::leaf(0, flags).flags());
+    let ok = text == leaf(PteFlags::KERNEL_RX)
+        && rodata == leaf(PteFlags::KERNEL_R)
+        && data == leaf(PteFlags::KERNEL_RW);
     t.check(
         ok,
         format_args!(

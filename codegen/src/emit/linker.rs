@@ -8,7 +8,9 @@
 //!
 //! The contract between the two: the kernel's `SECTIONS` define `__image_start`
 //! and `__image_end` around the whole image and `__ident_start`/`__ident_end` around
-//! its identity-mapped boot code; the plan's assertions check them.
+//! its identity-mapped boot code; the plan's assertions check them. The default
+//! script also holds the boot page tables (see [`super::boot_tables`]) first in
+//! `.data`; a kernel's own script INCLUDEs `layout-boot-tables.ld` there.
 
 use std::fmt::Write;
 
@@ -26,7 +28,18 @@ pub fn render(plan: &Plan, source: &super::Origin) -> String {
     s.push_str("OUTPUT_ARCH(riscv)\nENTRY(_start)\n\n");
     numbers(&mut s, plan);
     symbols(&mut s, plan);
-    s.push_str(SECTIONS);
+    s.push_str(SECTIONS_TO_DATA);
+    // The boot page tables, first in .data (page-aligned), as layout-boot-tables.ld.
+    for line in super::boot_tables::entries(plan).lines() {
+        if line.is_empty() {
+            s.push('\n');
+        } else {
+            s.push_str("        ");
+            s.push_str(line);
+            s.push('\n');
+        }
+    }
+    s.push_str(SECTIONS_FROM_DATA);
     assertions(&mut s, plan, source);
     s.push_str(GOT_ASSERT);
     s
@@ -209,7 +222,7 @@ const GOT_ASSERT: &str = r#"ASSERT(SIZEOF(.got) == 0,
 /// Section placement. Each output section starts on a page so text, rodata and
 /// data/bss can be mapped r-x, r-- and rw- respectively. `AT()` gives each its
 /// physical load address: the image is loaded contiguously from __vmlayout_load_address.
-const SECTIONS: &str = r#"SECTIONS
+const SECTIONS_TO_DATA: &str = r#"SECTIONS
 {
     . = __vmlayout_link_address;
     __image_start = .;
@@ -236,7 +249,10 @@ const SECTIONS: &str = r#"SECTIONS
 
     .data : AT(ADDR(.data) - __vmlayout_link_address + __vmlayout_load_address) {
         __data_start = .;
-        *(.data .data.*)
+"#;
+
+/// The rest of the default `SECTIONS`, after the boot page tables.
+const SECTIONS_FROM_DATA: &str = r#"        *(.data .data.*)
         *(.sdata .sdata.*)
     } > VMLAYOUT_IMAGE
 

@@ -1,6 +1,7 @@
 //! One module per generated artefact. Every emitter reads the resolved [`Plan`] and
 //! formats it; none computes an address of its own.
 
+pub mod boot_tables;
 pub mod builtins;
 pub mod c_header;
 pub(crate) mod escape;
@@ -95,7 +96,7 @@ pub struct Artefact {
     pub contents: String,
 }
 
-/// The six artefacts for `plan`; `origin` is named in their preambles.
+/// The seven artefacts for `plan`; `origin` is named in their preambles.
 pub fn all(plan: &Plan, source: &Origin) -> Vec<Artefact> {
     vec![
         Artefact {
@@ -109,6 +110,10 @@ pub fn all(plan: &Plan, source: &Origin) -> Vec<Artefact> {
         Artefact {
             file_name: "layout-plan.ld",
             contents: linker::render_fragment(plan, source),
+        },
+        Artefact {
+            file_name: "layout-boot-tables.ld",
+            contents: boot_tables::render(plan, source),
         },
         Artefact {
             file_name: "layout.h",

@@ -15,6 +15,7 @@
 //! the identity range is counted apart (it usually lies in another root slot),
 //! at its worst over every load address `load_range` allows.
 
+use super::{Fixmap, Purpose, Region};
 use crate::paging::{L0_TABLE_SPAN, Mode, level_shift};
 
 /// Tables the boot mappings need, by what needs them. Counts of 4 KiB tables.
@@ -159,6 +160,54 @@ pub(crate) fn fixmap_range(tables_start: u64, tables: u64) -> BootRange {
         first: tables_start,
         last: tables_start + (tables * L0_TABLE_SPAN - 1),
         leaf_level: 1,
+    }
+}
+
+/// The window the kernel maps the DTB into: the `window` region with the lowest
+/// address, if any.
+pub(crate) fn fdt_window(regions: &[Region]) -> Option<&Region> {
+    regions
+        .iter()
+        .filter(|r| r.purpose == Purpose::Window)
+        .min_by_key(|r| r.start)
+}
+
+/// The boot mappings of the image loaded at `load` (its identity range
+/// `identity`), the fixmap's tables and the FDT window.
+pub(crate) struct KernelRanges {
+    /// The image in 4 KiB pages from its link address.
+    pub image: BootRange,
+    /// The tables above the fixmap's level-0 tables.
+    pub fixmap: BootRange,
+    /// The FDT window, in 4 KiB pages (filled at boot).
+    pub window: Option<BootRange>,
+}
+
+impl KernelRanges {
+    /// The image, fixmap and window ranges of a plan's pieces.
+    pub(crate) fn new(
+        image: &Region,
+        regions: &[Region],
+        fixmap: &Fixmap,
+        identity: (u64, u64),
+        load: u64,
+    ) -> KernelRanges {
+        KernelRanges {
+            image: image_range(image.start, image.last, identity, load),
+            fixmap: fixmap_range(fixmap.tables_start, fixmap.tables),
+            window: fdt_window(regions).map(|w| BootRange {
+                first: w.start,
+                last: w.last,
+                leaf_level: 0,
+            }),
+        }
+    }
+
+    /// All three, the image first.
+    pub(crate) fn all(&self) -> Vec<BootRange> {
+        let mut all = vec![self.image, self.fixmap];
+        all.extend(self.window);
+        all
     }
 }
 

@@ -2,6 +2,7 @@
 //! only this; they never derive an address of their own.
 
 pub(crate) mod assemble;
+pub mod boot_set;
 pub mod boot_tables;
 mod map;
 

@@ -6,8 +6,8 @@
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::fmt::human_size;
 use crate::paging::{Mode, PAGE_SIZE};
-use crate::plan::boot_tables::{BootMappings, BootTables, fixmap_range, image_range};
-use crate::plan::{Fixmap, Platform, Purpose, Region};
+use crate::plan::boot_tables::{BootMappings, BootTables, KernelRanges, fdt_window};
+use crate::plan::{Fixmap, Platform, Region};
 use crate::spec::LayoutSpec;
 
 /// The checked pieces the boot mappings follow from.
@@ -40,19 +40,8 @@ pub(super) fn boot_tables(
         platform.boot_superpage,
     )?;
     // The DTB goes into the window with the lowest address.
-    let window = regions
-        .iter()
-        .filter(|r| r.purpose == Purpose::Window)
-        .min_by_key(|r| r.start);
-    let mut kernel = vec![
-        image_range(image.start, image.last, identity, platform.load_first),
-        fixmap_range(fixmap.tables_start, fixmap.tables),
-    ];
-    kernel.extend(window.map(|w| crate::plan::boot_tables::BootRange {
-        first: w.start,
-        last: w.last,
-        leaf_level: 0,
-    }));
+    let window = fdt_window(regions);
+    let kernel = KernelRanges::new(image, regions, fixmap, identity, platform.load_first).all();
     let tables = BootMappings {
         mode,
         identity,

@@ -11,7 +11,7 @@ use core::sync::atomic::AtomicU64;
 
 use super::image;
 use super::pte::{Pte, PteFlags, read_pte, write_pte};
-use super::root::ROOT_TABLE;
+use super::root::root_table;
 use super::table::{PageTable, index};
 use super::tlb::{flush_all, flush_page};
 use crate::plan::{
@@ -20,8 +20,9 @@ use crate::plan::{
 };
 
 /// The fixmap's level-0 tables, contiguous, so slot `n` is entry `n` of the array
-/// seen as one run of PTEs. Cleared by `boot_prepare`.
-#[unsafe(link_section = ".bss.noinit")]
+/// seen as one run of PTEs. In `.data`: the image ships them zeroed, so boot does
+/// not clear them.
+#[unsafe(link_section = ".data.fixmap_tables")]
 pub static FIXMAP_TABLES: [PageTable; FIX_TABLES] = [const { PageTable::new() }; FIX_TABLES];
 
 #[inline(always)]
@@ -30,8 +31,8 @@ fn fixmap_entry(slot: FixSlot) -> &'static AtomicU64 {
     FIXMAP_TABLES[n / PT_ENTRIES].entry(n % PT_ENTRIES)
 }
 
-/// Install the fixmap's level-0 tables under the intermediate tables `boot_prepare`
-/// created: index the root with the fixmap base, walk down to level 1 (a clear
+/// Install the fixmap's level-0 tables under the intermediate tables the plan's
+/// boot tables hold: index the root with the fixmap base, walk down to level 1 (a clear
 /// panic on an invalid or leaf entry), refuse an already-valid slot, write the
 /// table entries, then `fence rw,rw` and `sfence.vma`.
 ///
@@ -68,11 +69,11 @@ pub fn setup_fixmap_mappings() {
 /// offset, which turns a boot table's physical address into its link address.
 #[inline(always)]
 fn walk_to_level1(va: usize, offset: usize) -> &'static PageTable {
-    let mut table = &ROOT_TABLE as *const PageTable as usize;
+    let mut table = root_table() as *const PageTable as usize;
     let mut level = PT_ROOT_LEVEL;
     while level > 1 {
-        // SAFETY: `table` is a boot table's link address (boot_prepare builds every
-        // table above the fixmap: the root and tables from the image's pool).
+        // SAFETY: `table` is a boot table's link address (the plan's boot tables hold
+        // every table above the fixmap, inside the image).
         let pte = read_pte(unsafe { &*(table as *const PageTable) }.entry(index(va, level)));
         if !pte.is_valid() || pte.is_leaf() {
             missing_table(va, level, pte);
@@ -82,7 +83,7 @@ fn walk_to_level1(va: usize, offset: usize) -> &'static PageTable {
     }
     debug_assert!(
         image::pa_to_link(table.wrapping_sub(offset)).is_some(),
-        "fixmap tables come from the boot pool"
+        "the tables above the fixmap are boot tables"
     );
     // SAFETY: as above.
     unsafe { &*(table as *const PageTable) }

@@ -1,6 +1,6 @@
 //! The kernel image in memory: loaded at a physical address, linked at the image
 //! region, the two a fixed number of bytes apart (the image offset). Translation
-//! between the two, and the image's bounds and sections from the linker script.
+//! between the two, and the image's bounds from the linker script.
 //!
 //! A linker symbol's address as the code sees it (`&raw const`, PC-relative) is
 //! its physical address while the MMU is off and its link address once it is on.
@@ -17,11 +17,6 @@ static IMAGE_OFFSET: AtomicUsize = AtomicUsize::new(0);
 unsafe extern "C" {
     static __image_start: u8;
     static __image_end: u8;
-    static __text_start: u8;
-    static __text_end: u8;
-    static __rodata_start: u8;
-    static __rodata_end: u8;
-    static __data_start: u8;
 }
 
 /// The address of a linker symbol as the code currently sees it.
@@ -29,26 +24,6 @@ macro_rules! sym_addr {
     ($s:ident) => {
         (&raw const $s) as usize
     };
-}
-
-/// The image's sections, each `(start, end)` as the code currently sees them.
-pub struct Sections {
-    /// Code, mapped r-x.
-    pub text: (usize, usize),
-    /// Read-only data, mapped r--.
-    pub rodata: (usize, usize),
-    /// Data and bss up to the image's end, mapped rw-.
-    pub data: (usize, usize),
-}
-
-/// The image's sections as the code currently sees them (physical with the MMU off).
-#[inline(always)]
-pub fn sections() -> Sections {
-    Sections {
-        text: (sym_addr!(__text_start), sym_addr!(__text_end)),
-        rodata: (sym_addr!(__rodata_start), sym_addr!(__rodata_end)),
-        data: (sym_addr!(__data_start), sym_addr!(__image_end)),
-    }
 }
 
 /// The whole image, `(start, end)`, as the code currently sees it.

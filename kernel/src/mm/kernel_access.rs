@@ -2,7 +2,6 @@
 
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use super::boot::pool_alloc;
 use super::frames;
 use super::image;
 use super::pmap;
@@ -60,16 +59,14 @@ impl TableAccess for KernelTables {
         result
     }
 
+    /// A frame from RAM, cleared (through PMAP before the direct map). Before RAM
+    /// is known there are none: everything mapped before then has its tables in
+    /// the plan's boot tables.
     fn alloc_table(&mut self) -> Result<usize, MapError> {
-        if let Some(pa) = frames::alloc() {
-            // A fresh frame holds garbage: clear it (through PMAP before the direct map).
-            self.with_table(pa, PageTable::zero);
-            return Ok(pa);
-        }
-        match pool_alloc() {
-            Some(table) => Ok(image::link_to_pa(table as *const PageTable as usize)),
-            None => Err(MapError::OutOfTables),
-        }
+        let pa = frames::alloc().ok_or(MapError::OutOfTables)?;
+        // A fresh frame holds garbage: clear it.
+        self.with_table(pa, PageTable::zero);
+        Ok(pa)
     }
 }
 

@@ -26,10 +26,10 @@ bitflags! {
 impl PteFlags {
     /// Kernel read-only data.
     pub const KERNEL_R: PteFlags = PteFlags::R.union(PteFlags::G);
-    /// Kernel data.
-    pub const KERNEL_RW: PteFlags = PteFlags::R.union(PteFlags::W).union(PteFlags::G);
     /// Kernel text.
     pub const KERNEL_RX: PteFlags = PteFlags::R.union(PteFlags::X).union(PteFlags::G);
+    /// Kernel data.
+    pub const KERNEL_RW: PteFlags = PteFlags::R.union(PteFlags::W).union(PteFlags::G);
 }
 
 /// The PTE bits below the PPN: the flags above and two RSW bits.
