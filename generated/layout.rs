@@ -223,14 +223,15 @@ const _: () = assert!(
 /// Page tables (4 KiB each, the root apart) the reference kernel's boot mappings
 /// take before RAM is known: the identity range at its worst load address
 /// (`BOOT_POOL_IDENTITY_TABLES`), and the image, the tables above the fixmap's
-/// level-0 tables and the whole FDT window — the `window` region with the lowest
-/// address — in 4 KiB pages (`BOOT_POOL_KERNEL_TABLES`). Computed by the plan;
-/// a kernel sizes its boot pool with it.
-pub const BOOT_POOL_TABLES: usize = 5;
+/// level-0 tables, the whole FDT window — the `window` region with the lowest
+/// address — in 4 KiB pages, and the first 1 GiB of the direct map in 2 MiB
+/// pages (`BOOT_POOL_KERNEL_TABLES`). Computed by the plan; layout-boot-tables.ld
+/// holds these tables for the load address the image is linked for.
+pub const BOOT_POOL_TABLES: usize = 6;
 /// Of `BOOT_POOL_TABLES`, those for the identity range.
 pub const BOOT_POOL_IDENTITY_TABLES: usize = 1;
-/// Of `BOOT_POOL_TABLES`, those for the image, the fixmap and the FDT window.
-pub const BOOT_POOL_KERNEL_TABLES: usize = 4;
+/// Of `BOOT_POOL_TABLES`, those for the image, the fixmap, the FDT window and the direct map.
+pub const BOOT_POOL_KERNEL_TABLES: usize = 5;
 /// Physical address the firmware loads the image at.
 pub const LOAD_ADDRESS: usize = 0x8020_0000;
 /// Virtual address the image is linked at (the image region's start).

@@ -4,9 +4,15 @@
 //! depends on it but the crate root.
 
 use crate::instret::{self, Phase};
-use crate::mm::fixmap::{clear_fixmap, set_fixmap};
-use crate::mm::pte::PteFlags;
-use crate::plan::PMAP;
+use crate::mm::fixmap::{clear_fixmap, clear_fixmap_inline, set_fixmap, set_fixmap_inline};
+use crate::mm::pte::{LeafFlags, PhysPage};
+use crate::plan::{FixSlot, PMAP};
+
+/// The constant slot the inlined calls are measured on: the last PMAP slot.
+const INLINE_SLOT: FixSlot = match PMAP.slot(PMAP.count - 1) {
+    Some(slot) => slot,
+    None => panic!("PMAP has a slot"),
+};
 
 /// Mean instructions per `set_fixmap` and per `clear_fixmap` call, in tenths of an
 /// instruction, over `calls` calls that map `frame` (a physical address) through
@@ -21,9 +27,31 @@ pub unsafe fn fixmap_calls(frame: usize, calls: u64) -> (u64, u64) {
         let slot = PMAP.slot(i as usize % PMAP.count).expect("in range");
         let t0 = instret::read();
         // SAFETY: the caller owns `frame` (this function's contract).
-        unsafe { set_fixmap(slot, frame, PteFlags::KERNEL_RW) };
+        unsafe { set_fixmap(slot, PhysPage::containing(frame), LeafFlags::KERNEL_RW) };
         let t1 = instret::read();
         clear_fixmap(slot);
+        let t2 = instret::read();
+        set += t1 - t0 - overhead;
+        clear += t2 - t1 - overhead;
+    }
+    (set * 10 / calls, clear * 10 / calls)
+}
+
+/// As [`fixmap_calls`], inlined at a constant slot (the last PMAP slot), as the
+/// console and the exit path use them.
+///
+/// # Safety
+/// As [`fixmap_calls`]; the last PMAP slot must be free.
+pub unsafe fn fixmap_inline_calls(frame: usize, calls: u64) -> (u64, u64) {
+    let overhead = instret::overhead();
+    let page = PhysPage::containing(frame);
+    let (mut set, mut clear) = (0, 0);
+    for _ in 0..calls {
+        let t0 = instret::read();
+        // SAFETY: the caller owns `frame` and the slot (this function's contract).
+        unsafe { set_fixmap_inline(INLINE_SLOT, page, LeafFlags::KERNEL_RW) };
+        let t1 = instret::read();
+        clear_fixmap_inline(INLINE_SLOT);
         let t2 = instret::read();
         set += t1 - t0 - overhead;
         clear += t2 - t1 - overhead;

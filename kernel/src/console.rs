@@ -3,9 +3,9 @@
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::mm::fixmap::set_fixmap;
-use crate::mm::pte::PteFlags;
-use crate::plan::{CONSOLE_SLOT, FixSlot, PAGE_SIZE};
+use crate::mm::fixmap::set_fixmap_inline;
+use crate::mm::pte::{LeafFlags, PhysPage};
+use crate::plan::{CONSOLE_SLOT, FixSlot};
 
 /// The UART registers' virtual address; 0 until mapped.
 static UART: AtomicUsize = AtomicUsize::new(0);
@@ -31,10 +31,10 @@ pub unsafe fn init(pa: usize) {
 /// (Re)install the UART mapping, e.g. after a self-test borrowed the slot.
 pub fn remap() {
     let pa = UART_PA.load(Ordering::Relaxed);
-    let page = pa & !(PAGE_SIZE - 1);
+    let page = PhysPage::containing(pa);
     // SAFETY: `UART_PA` holds the UART's registers, as `init`'s caller vouched.
-    unsafe { set_fixmap(UART_SLOT, page, PteFlags::KERNEL_RW) };
-    UART.store(UART_SLOT.addr() + (pa - page), Ordering::Relaxed);
+    unsafe { set_fixmap_inline(UART_SLOT, page, LeafFlags::KERNEL_RW) };
+    UART.store(UART_SLOT.addr() + (pa - page.addr()), Ordering::Relaxed);
 }
 
 /// Stop using the UART (its slot is about to be borrowed).

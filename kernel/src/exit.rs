@@ -4,9 +4,9 @@
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::mm::fixmap::set_fixmap;
-use crate::mm::pte::PteFlags;
-use crate::plan::{CONSOLE_SLOT, PAGE_SIZE};
+use crate::mm::fixmap::set_fixmap_inline;
+use crate::mm::pte::{LeafFlags, PhysPage};
+use crate::plan::CONSOLE_SLOT;
 
 static TEST_DEVICE: AtomicUsize = AtomicUsize::new(0);
 
@@ -33,9 +33,9 @@ pub fn exit(code: u8) -> ! {
     let pa = TEST_DEVICE.load(Ordering::Relaxed);
     if pa != 0 {
         crate::console::detach();
-        let page = pa & !(PAGE_SIZE - 1);
+        let page = PhysPage::containing(pa);
         // SAFETY: `TEST_DEVICE` holds the test device's registers (`init`'s contract).
-        unsafe { set_fixmap(CONSOLE_SLOT, page, PteFlags::KERNEL_RW) };
+        unsafe { set_fixmap_inline(CONSOLE_SLOT, page, LeafFlags::KERNEL_RW) };
         let value: u32 = if code == 0 {
             0x5555
         } else {
@@ -43,7 +43,10 @@ pub fn exit(code: u8) -> ! {
         };
         // SAFETY: the console slot now maps the test device; a 32-bit store ends the VM.
         unsafe {
-            core::ptr::write_volatile((CONSOLE_SLOT.addr() + (pa - page)) as *mut u32, value)
+            core::ptr::write_volatile(
+                (CONSOLE_SLOT.addr() + (pa - page.addr())) as *mut u32,
+                value,
+            )
         };
     }
     if code == 0 {

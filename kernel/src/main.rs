@@ -260,6 +260,10 @@ fn report_benchmarks(setup_fixmap: u64, entry_to_all_set_up: u64, entry_instret:
     let (set, clear) = unsafe { bench::fixmap_calls(frame, 1000) };
     bench::report("set_fixmap", set);
     bench::report("clear_fixmap", clear);
+    // SAFETY: as above; no PMAP slot is in use after the self-tests.
+    let (set, clear) = unsafe { bench::fixmap_inline_calls(frame, 1000) };
+    bench::report("set_fixmap_inline", set);
+    bench::report("clear_fixmap_inline", clear);
     bench::report("setup_fixmap_mappings", setup_fixmap * 10);
     bench::report("entry_to_all_set_up", entry_to_all_set_up * 10);
     bench::report_phases(entry_instret);

@@ -7,7 +7,7 @@ use crate::mm::frames;
 use crate::mm::image;
 use crate::mm::kernel_access::{lookup, phys_to_virt};
 use crate::mm::pmap::{self, PmapError};
-use crate::mm::pte::{Pte, PteFlags};
+use crate::mm::pte::{LeafFlags, PhysPage, Pte, PteFlags};
 use crate::plan::{
     FIX_HOLES, FIX_MAPPABLE, FIXADDR_START, FIXADDR_TOP, FixSlot, GAPS, IMAGE, PAGE_SIZE, PMAP,
     Purpose, REGIONS, UNUSED, fixmap_addr, root_slot_address, virt_to_fix,
@@ -66,7 +66,7 @@ fn fixmap_slots(t: &mut Tally) {
         let pattern = 0x5a5a_0000_0000_0000 | slot.index() as u64;
         let offset = (slot.index() * 8) % PAGE_SIZE;
         // SAFETY: `frame` was allocated for this test and nothing else uses it.
-        unsafe { set_fixmap(slot, frame, PteFlags::KERNEL_RW) };
+        unsafe { set_fixmap(slot, PhysPage::containing(frame), LeafFlags::KERNEL_RW) };
         // SAFETY: the slot maps `frame` rw until clear_fixmap below.
         unsafe { core::ptr::write_volatile((slot.addr() + offset) as *mut u64, pattern) };
         clear_fixmap(slot);

@@ -51,9 +51,9 @@ struct Ask {
 }
 
 fn asks() -> impl Strategy<Value = Vec<Ask>> {
-    // Sizes of 1 page to two 2 MiB superpages and a bit, physical pages that are
-    // sometimes 2 MiB aligned, leaves up to level 1 (2 MiB) or level 2 (1 GiB).
-    let ask = (0usize..600, 1usize..1100, 0usize..4, 0usize..=2, 0u8..3, 0usize..8).prop_map(
+    // Sizes of 1 page to two 2 MiB superpages and a half, physical pages that are
+    // sometimes 2 MiB aligned (or 3 pages past it, as the VA then is), leaves up to level 1 (2 MiB) or level 2 (1 GiB).
+    let ask = (0usize..600, 1usize..1400, 0usize..4, 0usize..=2, 0u8..3, 0usize..8).prop_map(
         |(gap_pages, pages, pa_kind, max_leaf, flags, pa_shift)| Ask {
             gap_pages,
             pages,
@@ -93,6 +93,10 @@ proptest! {
             let pa = a.pa_page * page;
             if a.pa_page % 512 == 0 {
                 va = va.next_multiple_of(2 << 20);
+            } else if a.pa_page % 512 == 3 {
+                // Alike but not aligned: small leaves up to the 2 MiB boundary,
+                // superpages from there when the range reaches far enough.
+                va = va.next_multiple_of(2 << 20) + 3 * page;
             }
             let m = Mapping { va, pa, size: a.pages * page, flags: flags(a.flags), max_leaf: a.max_leaf };
             prop_assert_eq!(table::map_range(&mut s, root, &m), Ok(()));
@@ -104,6 +108,14 @@ proptest! {
                 let (pte, level) = table::lookup(&mut s, root, va + offset)
                     .ok_or_else(|| TestCaseError::fail(format!("{:#x} not mapped", va + offset)))?;
                 prop_assert!(level <= max_leaf, "leaf level {level} above {max_leaf}");
+                // The largest leaf that fits: the next size up, around this page,
+                // lies outside the range or maps a misaligned physical address.
+                if level < max_leaf {
+                    let up = table::level_size(level + 1);
+                    let block = (va + offset) / up * up;
+                    let fits = block >= va && block + up <= va + size && (block - va + pa).is_multiple_of(up);
+                    prop_assert!(!fits, "{:#x} mapped with a level-{level} leaf where a level-{} one fits", va + offset, level + 1);
+                }
                 let leaf = table::level_size(level);
                 prop_assert_eq!(pte.pa() + (va + offset) % leaf, pa + offset);
                 prop_assert!(pte.flags().contains(fl));

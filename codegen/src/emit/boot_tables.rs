@@ -13,6 +13,8 @@
 //! text starts at the link address and ends at `__text_end`, read-only data ends at
 //! `__rodata_end`, the image at `__image_end`, each page-aligned. Text pages are
 //! mapped r-x, read-only data r--, the rest rw-; pages past `__image_end`, none.
+//! The FDT window's tables (down to level 0) and the direct map's first 1 GiB
+//! (down to level 1) are there too, empty: the kernel fills them at boot.
 //! Leaves are global, with A (and D when writable) set: the hardware never updates
 //! them (privileged spec, "Sv39": A and D may be preset).
 //!

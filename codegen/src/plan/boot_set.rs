@@ -6,8 +6,9 @@
 //! boot superpages (read, write, execute), the image at its link address in 4 KiB
 //! pages (permissions by section, which only the linker knows), the tables down to
 //! level 1 above the fixmap's level-0 tables (those are the kernel's, installed at
-//! boot), and the tables down to level 0 for the FDT window, empty (the DTB's place
-//! is known at boot only). Tables are shared wherever the ranges share them.
+//! boot), the tables down to level 0 for the FDT window and down to level 1 for
+//! the direct map's first 1 GiB, empty (where the DTB and RAM are is known at boot
+//! only). Tables are shared wherever the ranges share them.
 
 use std::collections::BTreeMap;
 
@@ -110,8 +111,8 @@ pub fn boot_table_set(plan: &Plan) -> BootTableSet {
         let kernel = KernelRanges::new(image, &plan.regions, &plan.fixmap, (start, end), load);
         builder.add(kernel.image, Leaves::Image { link: image.start });
         builder.add(kernel.fixmap, Leaves::None);
-        if let Some(window) = kernel.window {
-            builder.add(window, Leaves::None);
+        for tables_only in [kernel.window, kernel.directmap].into_iter().flatten() {
+            builder.add(tables_only, Leaves::None);
         }
     }
     builder.finish(load)

@@ -9,9 +9,13 @@
 //!   identity range can hold;
 //! - the tables above the fixmap's level-0 tables (those are static);
 //! - the DTB, in 4 KiB pages, anywhere in the FDT window: the `window` region
-//!   with the lowest address.
+//!   with the lowest address;
+//! - the tables down to level 1 for the first 1 GiB of the direct map (the
+//!   `directmap` region with the lowest address), so RAM up to 1 GiB is mapped
+//!   with 2 MiB leaves into tables the image ships zeroed.
 //!
-//! Tables shared between the image, the fixmap and the window are counted once;
+//! Tables shared between the image, the fixmap, the window and the direct map
+//! are counted once;
 //! the identity range is counted apart (it usually lies in another root slot),
 //! at its worst over every load address `load_range` allows.
 
@@ -24,7 +28,7 @@ use crate::paging::{L0_TABLE_SPAN, Mode, level_shift};
 pub struct BootTables {
     /// For the identity range, at its worst over the allowed load addresses.
     pub identity: u64,
-    /// For the image, the fixmap and the FDT window together.
+    /// For the image, the fixmap, the FDT window and the direct map together.
     pub kernel: u64,
 }
 
@@ -181,6 +185,9 @@ pub(crate) struct KernelRanges {
     pub fixmap: BootRange,
     /// The FDT window, in 4 KiB pages (filled at boot).
     pub window: Option<BootRange>,
+    /// The direct map's first 1 GiB (one level-2 entry's span), as a level-1
+    /// range: its 2 MiB leaves are written at boot, once RAM is known.
+    pub directmap: Option<BootRange>,
 }
 
 impl KernelRanges {
@@ -200,6 +207,18 @@ impl KernelRanges {
                 last: w.last,
                 leaf_level: 0,
             }),
+            directmap: regions
+                .iter()
+                .filter(|r| r.purpose == Purpose::Directmap)
+                .min_by_key(|r| r.start)
+                .map(|d| BootRange {
+                    first: d.start,
+                    last: d
+                        .start
+                        .saturating_add((1 << level_shift(2)) - 1)
+                        .min(d.last),
+                    leaf_level: 1,
+                }),
         }
     }
 
@@ -207,6 +226,7 @@ impl KernelRanges {
     pub(crate) fn all(&self) -> Vec<BootRange> {
         let mut all = vec![self.image, self.fixmap];
         all.extend(self.window);
+        all.extend(self.directmap);
         all
     }
 }

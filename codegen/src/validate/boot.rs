@@ -59,7 +59,7 @@ pub(super) fn boot_tables(
             .map_or(0..0, |s| s.span.clone());
         let mut d = Diagnostic::error(
             format!(
-                "the boot page tables alone ({} tables: {} for the identity range, {} for the image, fixmap and FDT window; {}) do not fit an image of image_max_size ({})",
+                "the boot page tables alone ({} tables: {} for the identity range, {} for the image, fixmap, FDT window and direct map; {}) do not fit an image of image_max_size ({})",
                 tables.total(),
                 tables.identity,
                 tables.kernel,

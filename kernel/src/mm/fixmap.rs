@@ -10,13 +10,13 @@
 use core::sync::atomic::AtomicU64;
 
 use super::image;
-use super::pte::{Pte, PteFlags, read_pte, write_pte};
+use super::pte::{LeafFlags, PhysPage, Pte, read_pte, write_pte};
 use super::root::root_table;
 use super::table::{PageTable, index};
 use super::tlb::{flush_all, flush_page};
 use crate::plan::{
-    FIX_TABLES, FIXMAP_TABLES_START, FixSlot, L0_TABLE_SPAN, PT_ENTRIES, PT_ROOT_LEVEL,
-    fix_table_entry,
+    FIX_LAST, FIX_TABLES, FIXMAP_TABLES_START, FixSlot, L0_TABLE_SPAN, PT_ENTRIES, PT_ROOT_LEVEL,
+    fix_table_entry, fixmap_addr,
 };
 
 /// The fixmap's level-0 tables, contiguous, so slot `n` is entry `n` of the array
@@ -106,26 +106,163 @@ fn already_valid(index: usize, pte: Pte) -> ! {
     );
 }
 
-/// Map `pa` at fixmap slot `slot`. The slot type bounds-checks (a `FixSlot` only
-/// exists for slots the plan has); the one-page `sfence.vma` drops any stale
-/// translation of the slot.
+/// Map `page` at fixmap slot `slot` with `flags`: one PTE store and a one-page
+/// `sfence.vma`, out of line. The slot type bounds-checks (a `FixSlot` only exists
+/// for slots the plan has); the page type says the address is aligned; the flags
+/// are a ready-made [`LeafFlags`]. For a constant slot, [`set_fixmap_inline`] is
+/// the same without the call.
 ///
 /// # Safety
-/// The mapping is writable: `pa` must be memory the caller may access this
+/// The mapping is writable: `page` must be memory the caller may access this
 /// way (a page it owns, a page table, a device's registers) — not, for instance,
 /// the kernel's text through a writable alias (W^X), nor memory another owner
 /// relies on not changing.
+#[inline(always)]
+pub unsafe fn set_fixmap(slot: FixSlot, page: PhysPage, flags: LeafFlags) {
+    // SAFETY: the index is a `FixSlot`'s; the rest is the caller's contract.
+    unsafe { set_fixmap_slot(slot.index(), page, flags) }
+}
+
+/// The out-of-line body of [`set_fixmap`], which `cargo xtask bench` counts.
+///
+/// # Safety
+/// `index` is a [`FixSlot`]'s index; otherwise as [`set_fixmap`].
 #[inline(never)]
-pub unsafe fn set_fixmap(slot: FixSlot, pa: usize, flags: PteFlags) {
-    write_pte(fixmap_entry(slot), Pte::leaf(pa, flags | PteFlags::G));
+unsafe fn set_fixmap_slot(index: usize, page: PhysPage, flags: LeafFlags) {
+    // SAFETY: the caller passes a slot's index (this function's contract).
+    unsafe { store_slot_pte(index, Pte::leaf_page(page, flags)) };
+    // SAFETY: as above.
+    unsafe { flush_slot(index) };
+}
+
+/// [`set_fixmap`], inlined: with a constant slot, the entry's and the slot's
+/// addresses are constants too.
+///
+/// # Safety
+/// As [`set_fixmap`].
+#[inline(always)]
+pub unsafe fn set_fixmap_inline(slot: FixSlot, page: PhysPage, flags: LeafFlags) {
+    write_pte(fixmap_entry(slot), Pte::leaf_page(page, flags));
     flush_page(slot.addr());
 }
 
-/// Unmap fixmap slot `slot` and drop its translation.
-#[inline(never)]
+/// Unmap fixmap slot `slot` and drop its translation, out of line. For a constant
+/// slot, [`clear_fixmap_inline`] is the same without the call.
+#[inline(always)]
 pub fn clear_fixmap(slot: FixSlot) {
+    // SAFETY: a `FixSlot`'s index.
+    unsafe { clear_fixmap_slot(slot.index()) };
+}
+
+/// The out-of-line body of [`clear_fixmap`], which `cargo xtask bench` counts.
+///
+/// # Safety
+/// `index` is a [`FixSlot`]'s index.
+#[inline(never)]
+unsafe fn clear_fixmap_slot(index: usize) {
+    // SAFETY: the caller passes a slot's index (this function's contract).
+    unsafe { clear_slot_pte(index) };
+    // SAFETY: as above.
+    unsafe { flush_slot(index) };
+}
+
+/// [`clear_fixmap`], inlined.
+#[inline(always)]
+pub fn clear_fixmap_inline(slot: FixSlot) {
     write_pte(fixmap_entry(slot), Pte::INVALID);
     flush_page(slot.addr());
+}
+
+/// Whether slot `n + 1`'s entry follows slot `n`'s (the plan's slots count up) or
+/// precedes it (they count down from the top, as Linux's do). Either way the entry
+/// is slot 0's plus or minus `n` (checked below for every slot).
+const ENTRIES_COUNT_UP: bool = fix_table_entry(FIX_LAST) >= fix_table_entry(0);
+
+const _: () = {
+    let mut slot = 0;
+    while slot <= FIX_LAST {
+        let entry = if ENTRIES_COUNT_UP {
+            fix_table_entry(0) + slot
+        } else {
+            fix_table_entry(0) - slot
+        };
+        assert!(
+            fix_table_entry(slot) == entry,
+            "fixmap entries are slot 0's plus or minus the slot"
+        );
+        slot += 1;
+    }
+};
+
+/// One 64-bit store of the register `$value` (`"zero"` or an operand) into the
+/// fixmap entry of slot `$index`: the entry's address is slot 0's (PC-relative)
+/// plus or minus `index * 8` (`$step`: `add` or `sub`), and the low part of the
+/// PC-relative offset goes into the store itself (three instructions where the
+/// compiler writes four). Relaxation is off for these instructions: a linker that
+/// rewrote the `auipc` pair (gp-relative) would drop the index.
+macro_rules! store_slot_entry {
+    ($index:expr, $step:literal, $value:literal $(, $operand:ident = $word:expr)?) => {
+        core::arch::asm!(
+            ".option push",
+            ".option norelax",
+            "slli {at}, {index}, 3",
+            "1: auipc {base}, %pcrel_hi({tables} + {first})",
+            concat!($step, " {at}, {base}, {at}"),
+            concat!("sd ", $value, ", %pcrel_lo(1b)({at})"),
+            ".option pop",
+            index = in(reg) $index,
+            $($operand = in(reg) $word,)?
+            at = out(reg) _,
+            base = out(reg) _,
+            tables = sym FIXMAP_TABLES,
+            first = const fix_table_entry(0) * 8,
+            options(nostack, preserves_flags),
+        )
+    };
+}
+
+/// Store `pte` into the fixmap entry of slot `index`, as `write_pte` would (one
+/// aligned 64-bit store; the same ordering argument applies).
+///
+/// # Safety
+/// `index` is a [`FixSlot`]'s index (at most `FIX_LAST`).
+#[inline(always)]
+unsafe fn store_slot_pte(index: usize, pte: Pte) {
+    if ENTRIES_COUNT_UP {
+        // SAFETY: `fix_table_entry(index)` is inside FIXMAP_TABLES for every slot
+        // (the plan's tables hold every slot), so the store hits that entry.
+        unsafe { store_slot_entry!(index, "add", "{pte}", pte = pte.to_word()) }
+    } else {
+        // SAFETY: as above.
+        unsafe { store_slot_entry!(index, "sub", "{pte}", pte = pte.to_word()) }
+    }
+}
+
+/// Clear the fixmap entry of slot `index` (a store of `zero`).
+///
+/// # Safety
+/// As [`store_slot_pte`].
+#[inline(always)]
+unsafe fn clear_slot_pte(index: usize) {
+    if ENTRIES_COUNT_UP {
+        // SAFETY: as in `store_slot_pte`.
+        unsafe { store_slot_entry!(index, "add", "zero") }
+    } else {
+        // SAFETY: as in `store_slot_pte`.
+        unsafe { store_slot_entry!(index, "sub", "zero") }
+    }
+}
+
+/// `sfence.vma` of slot `index`'s page.
+///
+/// # Safety
+/// `index` is a [`FixSlot`]'s index (at most `FIX_LAST`): the compiler is told
+/// so, and drops `fixmap_addr`'s range check.
+#[inline(always)]
+unsafe fn flush_slot(index: usize) {
+    // SAFETY: the caller's contract.
+    unsafe { core::hint::assert_unchecked(index <= FIX_LAST) };
+    flush_page(fixmap_addr(index));
 }
 
 /// The PTE currently in a slot (for tests).

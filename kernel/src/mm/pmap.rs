@@ -7,8 +7,8 @@ use core::fmt;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use super::fixmap::{clear_fixmap, set_fixmap};
-use super::pte::PteFlags;
-use crate::plan::{PAGE_SIZE, PMAP, virt_to_fix};
+use super::pte::{LeafFlags, PhysPage};
+use crate::plan::{PMAP, virt_to_fix};
 
 /// Slots in the PMAP group.
 const COUNT: usize = PMAP.count;
@@ -69,10 +69,10 @@ pub unsafe fn try_map(pa: usize) -> Result<usize, PmapError> {
     let i = free.trailing_zeros() as usize;
     IN_USE.store(used | (1 << i), Ordering::Relaxed);
     let slot = PMAP.slot(i).expect("i < COUNT");
-    let page = pa & !(PAGE_SIZE - 1);
+    let page = PhysPage::containing(pa);
     // SAFETY: the caller vouches for `pa` (this function's contract).
-    unsafe { set_fixmap(slot, page, PteFlags::KERNEL_RW) };
-    Ok(slot.addr() + (pa - page))
+    unsafe { set_fixmap(slot, page, LeafFlags::KERNEL_RW) };
+    Ok(slot.addr() + (pa - page.addr()))
 }
 
 /// Unmap the PMAP slot that holds `va`.

@@ -32,10 +32,50 @@ impl PteFlags {
     pub const KERNEL_RW: PteFlags = PteFlags::R.union(PteFlags::W).union(PteFlags::G);
 }
 
+/// A page-aligned physical address: the precondition of a leaf in a type, so a
+/// leaf PTE's PPN field is the address shifted right by 2, with no masking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PhysPage(usize);
+
+impl PhysPage {
+    /// The page that holds physical address `pa`.
+    #[inline(always)]
+    pub const fn containing(pa: usize) -> PhysPage {
+        PhysPage(pa & !((1 << PAGE_SHIFT) - 1))
+    }
+
+    /// The page's physical address (page-aligned).
+    #[inline(always)]
+    pub const fn addr(self) -> usize {
+        self.0
+    }
+}
+
+/// The bits below the PPN of a leaf, worked out once (at compile time for a
+/// constant): the permissions, V, A, and D when writable. A and D are set up
+/// front, so the hardware need not update them and a rewrite keeps them
+/// (privileged spec, "Sv39": an implementation may fault rather than set them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeafFlags(u64);
+
+impl LeafFlags {
+    /// The leaf bits for `flags` (which must include R or X).
+    pub const fn new(flags: PteFlags) -> LeafFlags {
+        let mut bits = flags.bits() | PteFlags::V.bits() | PteFlags::A.bits();
+        if flags.contains(PteFlags::W) {
+            bits |= PteFlags::D.bits();
+        }
+        LeafFlags(bits)
+    }
+
+    /// Kernel data: [`PteFlags::KERNEL_RW`] as a leaf.
+    pub const KERNEL_RW: LeafFlags = LeafFlags::new(PteFlags::KERNEL_RW);
+}
+
 /// The PTE bits below the PPN: the flags above and two RSW bits.
 const FLAG_MASK: u64 = 0x3ff;
 /// Where the physical page number starts in a PTE.
-const PPN_SHIFT: u32 = 10;
+pub const PPN_SHIFT: u32 = 10;
 /// The PPN field: 44 bits in Sv39, Sv48 and Sv57 alike.
 const PPN_MASK: u64 = (1 << 44) - 1;
 
@@ -69,11 +109,14 @@ impl Pte {
             flags.intersects(PteFlags::R | PteFlags::X),
             "a leaf is readable or executable"
         );
-        let mut flags = flags | PteFlags::V | PteFlags::A;
-        if flags.contains(PteFlags::W) {
-            flags |= PteFlags::D;
-        }
-        Pte(((pa as u64 >> PAGE_SHIFT) << PPN_SHIFT) | flags.bits())
+        Pte::leaf_page(PhysPage::containing(pa), LeafFlags::new(flags))
+    }
+
+    /// A leaf mapping `page` with the ready-made bits `flags`: one shift and one
+    /// OR (the PPN starts at bit 10, the address's page number at bit 12).
+    #[inline(always)]
+    pub const fn leaf_page(page: PhysPage, flags: LeafFlags) -> Pte {
+        Pte(((page.0 as u64) >> (PAGE_SHIFT as u32 - PPN_SHIFT)) | flags.0)
     }
 
     /// A pointer to the next-level table at `table_pa`: V set, R/W/X clear.

@@ -9,9 +9,9 @@
 
 use core::sync::atomic::AtomicU64;
 
-use super::pte::{Pte, PteFlags, read_pte, write_pte};
+use super::pte::{PPN_SHIFT, Pte, PteFlags, read_pte, write_pte};
 use crate::plan::{
-    PAGE_SIZE, PT_ENTRIES, PT_LEVEL_BITS, PT_LEVEL_SHIFTS, PT_LEVELS, PT_ROOT_LEVEL,
+    PAGE_SHIFT, PAGE_SIZE, PT_ENTRIES, PT_LEVEL_BITS, PT_LEVEL_SHIFTS, PT_LEVELS, PT_ROOT_LEVEL,
 };
 
 /// One page-sized table of `PT_ENTRIES` PTEs (4 KiB, 512 entries).
@@ -31,6 +31,11 @@ impl PageTable {
     /// Entry `index` (0 to `PT_ENTRIES - 1`).
     pub fn entry(&self, index: usize) -> &AtomicU64 {
         &self.0[index]
+    }
+
+    /// Every entry, by index.
+    pub fn entries(&self) -> &[AtomicU64; PT_ENTRIES] {
+        &self.0
     }
 
     /// Clear every entry, eight stores per step.
@@ -153,6 +158,10 @@ pub struct Mapping {
 
 /// Map `m` using the largest pages (up to level `m.max_leaf`) that alignment and
 /// size allow. Refuses to replace an existing mapping.
+///
+/// Leaves of one size into one table are written in a run: the run's length is
+/// worked out once (to the table's end or the range's), then each leaf costs a
+/// check, a store and an add.
 pub fn map_range<T: TableAccess>(tables: &mut T, root: usize, m: &Mapping) -> Result<(), MapError> {
     let Mapping {
         va,
@@ -163,29 +172,34 @@ pub fn map_range<T: TableAccess>(tables: &mut T, root: usize, m: &Mapping) -> Re
     } = *m;
     let mut done = 0;
     while done < size {
-        let level = leaf_level(va + done, pa + done, size - done, max_leaf);
-        let table = walk(tables, root, va + done, level, true)?;
-        // Fill consecutive entries of this table while the page size stays right.
+        let (va_at, pa_at) = (va + done, pa + done);
+        let level = leaf_level(va_at, pa_at, size - done, max_leaf);
+        let table = walk(tables, root, va_at, level, true)?;
         let step = level_size(level);
-        done = tables.with_table(table, |t| {
-            let mut done = done;
-            let mut i = index(va + done, level);
-            loop {
-                let entry = t.entry(i);
+        let first = index(va_at, level);
+        // To the range's end or the table's: a level-`level` table spans one
+        // level-`level + 1` leaf, so a larger leaf can only start past its end.
+        let run = ((size - done) / step).min(PT_ENTRIES - first);
+        let pte = Pte::leaf(pa_at, flags).to_word();
+        // The PTE of the next leaf: the next `step` bytes of physical memory.
+        let next = (step as u64 >> PAGE_SHIFT) << PPN_SHIFT;
+        tables.with_table(table, |t| {
+            let entries = &t.entries()[first..first + run];
+            let mut pte = pte;
+            for entry in entries {
                 if read_pte(entry).is_valid() {
-                    return Err(MapError::AlreadyMapped { va: va + done });
+                    // Which one, from its address: no counter in the loop.
+                    let i = (entry.as_ptr() as usize - entries.as_ptr() as usize) / 8;
+                    return Err(MapError::AlreadyMapped {
+                        va: va_at + i * step,
+                    });
                 }
-                write_pte(entry, Pte::leaf(pa + done, flags));
-                done += step;
-                i += 1;
-                if done >= size
-                    || i == PT_ENTRIES
-                    || leaf_level(va + done, pa + done, size - done, max_leaf) != level
-                {
-                    return Ok(done);
-                }
+                write_pte(entry, Pte::from_word(pte));
+                pte += next;
             }
+            Ok(())
         })?;
+        done += run * step;
     }
     Ok(())
 }

@@ -147,9 +147,10 @@ fn boot_pool(out: &mut Source, plan: &Plan) {
             "Page tables (4 KiB each, the root apart) the reference kernel's boot mappings",
             "take before RAM is known: the identity range at its worst load address",
             "(`BOOT_POOL_IDENTITY_TABLES`), and the image, the tables above the fixmap's",
-            "level-0 tables and the whole FDT window — the `window` region with the lowest",
-            "address — in 4 KiB pages (`BOOT_POOL_KERNEL_TABLES`). Computed by the plan;",
-            "a kernel sizes its boot pool with it.",
+            "level-0 tables, the whole FDT window — the `window` region with the lowest",
+            "address — in 4 KiB pages, and the first 1 GiB of the direct map in 2 MiB",
+            "pages (`BOOT_POOL_KERNEL_TABLES`). Computed by the plan; layout-boot-tables.ld",
+            "holds these tables for the load address the image is linked for.",
         ],
         "BOOT_POOL_TABLES: usize",
         &dec(boot.total()),
@@ -160,7 +161,7 @@ fn boot_pool(out: &mut Source, plan: &Plan) {
         &dec(boot.identity),
     );
     out.constant(
-        &["Of `BOOT_POOL_TABLES`, those for the image, the fixmap and the FDT window."],
+        &["Of `BOOT_POOL_TABLES`, those for the image, the fixmap, the FDT window and the direct map."],
         "BOOT_POOL_KERNEL_TABLES: usize",
         &dec(boot.kernel),
     );
