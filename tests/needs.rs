@@ -159,3 +159,73 @@ fn each_size_requirement_is_a_diagnostic() {
         );
     }
 }
+
+/// Plan `layout` against `needs` (a requirements file's text): accepted or not.
+fn meets(needs: &str, layout: &str) -> bool {
+    let needs = Needs::parse("n.toml", needs).expect("the requirements parse");
+    vmlayout::plan_from_str_for("l.toml", layout, Some(&needs)).is_ok()
+}
+
+/// Each size requirement at its exact edge: a layout that gives exactly what is
+/// needed is accepted, one page (or byte) less is refused.
+#[test]
+fn size_requirements_hold_at_their_exact_edge() {
+    let layout = layout();
+    // The FDT window `fdt` is 4 MiB.
+    let window = |min: &str| {
+        format!("[[region]]\npurpose = \"window\"\nmin_size = \"{min}\"\nwhy = \"w\"\n")
+    };
+    assert!(meets(&window("4M"), &layout));
+    assert!(!meets(&window("4100K"), &layout));
+
+    // The image beside the boot pool in image_max_size (2 MiB).
+    let plan = vmlayout::plan_from_str("l.toml", &layout).expect("layout.toml is valid");
+    let pool_kib = plan.boot_tables.total() * 4;
+    let image =
+        |kib: u64| format!("[image]\nsize = \"{kib}K\"\nidentity_code = \"1K\"\nwhy = \"i\"\n");
+    assert!(meets(&image(2048 - pool_kib), &layout));
+    assert!(!meets(&image(2048 - pool_kib + 4), &layout));
+
+    // The identity code: identity_size is 4 KiB.
+    let identity =
+        |code: &str| format!("[image]\nsize = \"4K\"\nidentity_code = \"{code}\"\nwhy = \"i\"\n");
+    assert!(meets(&identity("4K"), &layout));
+    assert!(!meets(&identity("4100"), &layout));
+
+    // The direct map (192 root slots of 1 GiB) reaches from the 1 GiB holding the
+    // load address past the identity range (which ends 4 MiB into it) by `frames`.
+    let reach = 192u64 * (1 << 30) - (4 << 20);
+    let directmap = |frames: u64| {
+        format!(
+            "[directmap]\nframes = \"{}K\"\nwhy = \"d\"\n",
+            frames / 1024
+        )
+    };
+    assert!(meets(&directmap(reach), &layout));
+    assert!(!meets(&directmap(reach + 4096), &layout));
+}
+
+/// A value of the wrong type is named with its key, its table and both types.
+#[test]
+fn a_value_of_the_wrong_type_says_what_it_must_be() {
+    let err = Needs::parse(
+        "n.toml",
+        "[[region]]\npurpose = \"window\"\nmin_size = 5\nwhy = \"w\"\n",
+    )
+    .expect_err("a number is no size");
+    assert!(
+        err.contains("`min_size` in") && err.contains("must be") && err.contains("not integer"),
+        "{err}"
+    );
+}
+
+/// `from_file` reads the file `parse` would be given.
+#[test]
+fn requirements_are_read_from_their_file() {
+    let path = vmlayout_tests::repo().join("kernel/vmlayout-needs.toml");
+    let read = Needs::from_file(&path).expect("the kernel's requirements");
+    assert_eq!(read.region.len(), needs().region.len());
+    assert_eq!(read.fixmap_group.len(), needs().fixmap_group.len());
+    let missing = Needs::from_file(&vmlayout_tests::repo().join("no-such-needs.toml"));
+    assert!(missing.is_err_and(|e| e.contains("cannot read")));
+}

@@ -402,12 +402,8 @@ fn check_image(
     } = *pieces;
     let code = bytes(&image.size).expect("checked when parsed");
     let pool = pool_tables * crate::paging::PAGE_SIZE;
-    let room = platform.image_max_size.min(
-        regions
-            .iter()
-            .find(|r| r.purpose == Purpose::Image)
-            .map_or(u64::MAX, |r| r.size),
-    );
+    // The image region holds image_max_size at least (validation refuses less).
+    let room = platform.image_max_size;
     if u128::from(code) + u128::from(pool) > u128::from(room) {
         let window = regions
             .iter()
@@ -423,7 +419,7 @@ fn check_image(
         diags.push(
             Diagnostic::error(
                 format!(
-                    "{} needs {} for its image besides the {} boot table pool ({pool_tables} tables); image_max_size and the image region leave {}",
+                    "{} needs {} for its image besides the {} boot table pool ({pool_tables} tables); image_max_size leaves {}",
                     needs.source,
                     human_size(code),
                     human_size(pool),

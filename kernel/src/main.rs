@@ -70,7 +70,19 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
     print_memory_map();
     plant::panic_at("after_boot");
     let passed = selftest::run();
-    report_benchmarks(set_up.setup_fixmap, entry_to_all_set_up, entry_instret);
+    // Bytes from the direct map's start to the end of the highest RAM bank.
+    let ram_mapped = set_up
+        .ram
+        .iter()
+        .map(|(_, end)| end.saturating_sub(set_up.directmap_pa_base))
+        .max()
+        .unwrap_or(0);
+    report_benchmarks(
+        set_up.setup_fixmap,
+        entry_to_all_set_up,
+        entry_instret,
+        ram_mapped,
+    );
     finish(passed)
 }
 
@@ -254,7 +266,12 @@ fn print_map_entry(entry: &MapEntry) {
 }
 
 /// Print the `BENCH` lines `cargo xtask bench` reads.
-fn report_benchmarks(setup_fixmap: u64, entry_to_all_set_up: u64, entry_instret: u64) {
+fn report_benchmarks(
+    setup_fixmap: u64,
+    entry_to_all_set_up: u64,
+    entry_instret: u64,
+    ram_mapped: usize,
+) {
     let frame = frames::alloc().expect("a frame for the benchmark");
     // SAFETY: `frame` was just allocated for this measurement, and nothing else uses it.
     let (set, clear) = unsafe { bench::fixmap_calls(frame, 1000) };
@@ -265,6 +282,9 @@ fn report_benchmarks(setup_fixmap: u64, entry_to_all_set_up: u64, entry_instret:
     bench::report("set_fixmap_inline", set);
     bench::report("clear_fixmap_inline", clear);
     bench::report("setup_fixmap_mappings", setup_fixmap * 10);
+    if let Some(cost) = bench::directmap_leaf_cost(ram_mapped) {
+        bench::report("directmap_leaf", cost);
+    }
     bench::report("entry_to_all_set_up", entry_to_all_set_up * 10);
     bench::report_phases(entry_instret);
     bench::report("boot_tables_used", mm::boot::tables_used() as u64 * 10);

@@ -32,7 +32,7 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-const USAGE: &str = "usage: cargo xtask <run [--layout FILE] | test | bench | fuzz [--seconds N] | mutants [--file PATH]… [--shard K/N] [--iterate] | gdb [--layout FILE] | random-plans [--count N] [--seed S] | c-kernel | rust-kernel>";
+const USAGE: &str = "usage: cargo xtask <run [--layout FILE] | test | bench [--check] | fuzz [--seconds N] | mutants [--file PATH]… [--shard K/N] [--iterate] | gdb [--layout FILE] | random-plans [--count N] [--seed S] | c-kernel | rust-kernel>";
 
 fn layout_arg(args: &[String]) -> Result<PathBuf, String> {
     match args.iter().position(|a| a == "--layout") {
@@ -75,7 +75,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => layout_arg(&args[1..]).and_then(|layout| boot::run(&layout)),
         Some("test") => test::run(),
-        Some("bench") => bench::run(),
+        Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("mutants") => mutants::run(&args[1..]),
         // Internal: the generator benchmark's peak-memory probe.
