@@ -99,6 +99,14 @@ fn reference_plan(mode: Mode) -> Plan {
     })
 }
 
+/// Whether an emitter defines `name` whatever the layout says ([`builtins`]): one
+/// hash look-up.
+pub fn is_builtin(name: &str) -> bool {
+    static SET: OnceLock<rustc_hash::FxHashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| builtins().iter().map(String::as_str).collect())
+        .contains(name)
+}
+
 /// Every name an emitter defines that no layout item contributes: Rust items at
 /// module level, C macros, linker-script symbols. Computed once.
 pub fn builtins() -> &'static BTreeSet<String> {
@@ -120,7 +128,7 @@ pub fn builtins() -> &'static BTreeSet<String> {
 fn defined_names(plan: &Plan) -> BTreeSet<String> {
     let mut names = rust_items(&super::rust::items(plan));
     let origin = super::Origin::cli("layout.toml", "generated");
-    names.extend(c_macros(&super::c_header::render(plan, &origin)));
+    names.extend(c_macros(&super::c_header::render(plan, &origin)).map(String::from));
     names.extend(linker_symbols(&super::linker::render(plan, &origin)));
     names
 }
@@ -176,10 +184,10 @@ fn rust_items(source: &str) -> BTreeSet<String> {
 }
 
 /// `#define NAME` and `#define NAME(args)`.
-pub(crate) fn c_macros(header: &str) -> impl Iterator<Item = String> + '_ {
+pub(crate) fn c_macros(header: &str) -> impl Iterator<Item = &str> + '_ {
     header.lines().filter_map(|line| {
         let rest = line.trim_start().strip_prefix("#define ")?;
-        rest.split([' ', '(']).next().map(String::from)
+        rest.split([' ', '(']).next()
     })
 }
 

@@ -99,15 +99,19 @@ const LINKER_SCRIPT: &[&str] = &[
     "VERSION",
 ];
 
-/// The output language in which `name` is a reserved word, if any.
+/// The output language in which `name` is a reserved word, if any: one hash
+/// look-up (every generated constant is checked).
 pub fn reserved_in(name: &str) -> Option<&'static str> {
-    if RUST.contains(&name) {
-        Some("Rust")
-    } else if LINKER_SCRIPT.contains(&name) {
-        Some("linker scripts")
-    } else {
-        None
-    }
+    static WORDS: std::sync::OnceLock<rustc_hash::FxHashMap<&'static str, &'static str>> =
+        std::sync::OnceLock::new();
+    WORDS
+        .get_or_init(|| {
+            // Rust's first: a word reserved in both is reported as Rust's.
+            let linker = LINKER_SCRIPT.iter().map(|w| (*w, "linker scripts"));
+            linker.chain(RUST.iter().map(|w| (*w, "Rust"))).collect()
+        })
+        .get(name)
+        .copied()
 }
 
 /// Keywords of C (C89 to C23) and C++ (to C++20), and the names GCC predefines

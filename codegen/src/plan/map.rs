@@ -1,7 +1,7 @@
 //! The top-down map of the whole address space: regions, gaps, the unused ranges
 //! between them and the non-canonical hole.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::{Gap, MapEntry, Region};
 use crate::paging::Mode;
@@ -11,7 +11,7 @@ use crate::paging::Mode;
 pub(super) fn memory_map(mode: Mode, regions: &[Region], gaps: &[Gap]) -> Vec<MapEntry> {
     // Nested regions, and gaps between nested siblings, follow the region they lie
     // within, highest first: the entries inside each parent, by its name.
-    let mut inside: HashMap<&str, Vec<(u64, MapEntry)>> = HashMap::new();
+    let mut inside: HashMap<&str, Vec<(u64, MapEntry)>> = HashMap::default();
     for (i, r) in regions.iter().enumerate() {
         if let Some(parent) = r.within.as_deref() {
             inside

@@ -7,7 +7,7 @@
 mod gaps;
 mod size;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::diag::{Diagnostic, Diagnostics, Span, Spanned, did_you_mean};
 use crate::fmt::{hex, human_size};
@@ -491,7 +491,7 @@ impl<'a> Resolver<'a> {
 
 /// Names are unique; the index `after`/`before` look names up in.
 fn index_names<'a>(regions: &'a [RegionSpec], diags: &mut Diagnostics) -> HashMap<&'a str, usize> {
-    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    let mut by_name: HashMap<&str, usize> = HashMap::default();
     for (i, r) in regions.iter().enumerate() {
         let Some(name) = &r.name else { continue };
         if let Some(&first) = by_name.get(name.value.as_str()) {

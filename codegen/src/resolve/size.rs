@@ -2,7 +2,7 @@
 //! page-multiple rule both must meet, checked before anything is placed so a bad
 //! size does not ripple into misplacing every region placed relative to it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::diag::{Diagnostic, Diagnostics, Span, Spanned};
 use crate::fmt::{hex, human_size};
@@ -181,7 +181,7 @@ pub(super) fn rounding_steps(regions: &[RegionSpec]) -> Vec<u64> {
         _ => PAGE_SIZE,
     };
     // The regions placed directly after each name.
-    let mut after: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut after: HashMap<&str, Vec<usize>> = HashMap::default();
     for (i, r) in regions.iter().enumerate() {
         if let Some(Placement::After { target, .. }) = r.placement.as_ref().map(|p| &p.value) {
             after.entry(target.value.as_str()).or_default().push(i);

@@ -2,7 +2,9 @@
 //! identifiers no C or C++ compiler reserves; once the plan is assembled, every
 //! name the header defines is defined once, and every alias names one of them.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::names::reserved_in_c;
@@ -89,19 +91,30 @@ pub(super) fn names(plan: &Plan, spec: &LayoutSpec, diags: &mut Diagnostics) {
         plan,
         &crate::emit::Origin::cli("layout.toml", "generated"),
     );
-    let mut defined: BTreeMap<String, usize> = BTreeMap::new();
+    // Each name once, and the names defined more than once (borrowed from the
+    // header: tens of thousands of them for a large plan).
+    let mut defined: HashSet<&str> = HashSet::default();
+    let mut twice: BTreeSet<&str> = BTreeSet::new();
+    let mut ul = 0;
     for name in crate::emit::builtins::c_macros(&header) {
-        *defined.entry(name).or_default() += 1;
+        // `VMLAYOUT_UL` is defined once in each branch of the assembly/C choice.
+        if name == "VMLAYOUT_UL" {
+            ul += 1;
+            if ul <= 2 {
+                defined.insert(name);
+                continue;
+            }
+        }
+        if !defined.insert(name) {
+            twice.insert(name);
+        }
     }
-    // `VMLAYOUT_UL` is defined once in each branch of the assembly/C choice.
-    if let Some(n) = defined.get_mut("VMLAYOUT_UL") {
-        *n = n.saturating_sub(1);
-    }
+    let is_defined = |name: &str| defined.contains(name);
     let c = spec.c_header.as_ref();
     let prefix_span = c
         .and_then(|c| c.prefix.as_ref().map(|p| p.span.clone()))
         .unwrap_or_else(|| c.map_or(0..0, |c| c.span.clone()));
-    for (name, _) in defined.iter().filter(|(_, n)| **n > 1) {
+    for name in twice {
         diags.push(
             Diagnostic::error(
                 format!("the C header would define `{name}` twice"),
@@ -113,11 +126,10 @@ pub(super) fn names(plan: &Plan, spec: &LayoutSpec, diags: &mut Diagnostics) {
     }
     let Some(c) = c else { return };
     // The include guard and the literal helper are not constants to alias.
-    let aliasable = |name: &str| {
-        defined.contains_key(name) && name != "VMLAYOUT_LAYOUT_H" && name != "VMLAYOUT_UL"
-    };
+    let aliasable =
+        |name: &str| is_defined(name) && name != "VMLAYOUT_LAYOUT_H" && name != "VMLAYOUT_UL";
     for (alias, target) in &c.aliases {
-        if defined.contains_key(&alias.value) {
+        if is_defined(&alias.value) {
             diags.push(
                 Diagnostic::error(
                     format!(
@@ -132,7 +144,7 @@ pub(super) fn names(plan: &Plan, spec: &LayoutSpec, diags: &mut Diagnostics) {
         }
         if !aliasable(&target.value) {
             // The include guard and VMLAYOUT_UL are defined, but are no constants.
-            let what = if defined.contains_key(&target.value) {
+            let what = if is_defined(&target.value) {
                 "the header defines, but not as a constant"
             } else {
                 "the C header does not define"
@@ -145,7 +157,10 @@ pub(super) fn names(plan: &Plan, spec: &LayoutSpec, diags: &mut Diagnostics) {
                 target.span.clone(),
                 "not a defined constant",
             );
-            let candidates = defined.keys().map(String::as_str).filter(|n| aliasable(n));
+            // In order, so the suggestion does not depend on hashing.
+            let mut sorted: Vec<&str> = defined.iter().copied().filter(|n| aliasable(n)).collect();
+            sorted.sort_unstable();
+            let candidates = sorted.into_iter();
             diags.push(
                 match did_you_mean(&target.value, candidates).filter(|b| *b != target.value) {
                     Some(best) => d.with_help(format!("did you mean `{best}`?")),

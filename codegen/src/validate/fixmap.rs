@@ -1,7 +1,7 @@
 //! `[fixmap]`: the one fixmap region, its slot groups, the base alignment the
 //! level-0 tables need, and whether the slots fit the region.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::free::FreeSpace;
 use crate::diag::{Diagnostic, Diagnostics, Span, Spanned, did_you_mean};
@@ -285,8 +285,8 @@ fn groups(fx: &FixmapSpec, diags: &mut Diagnostics) -> Option<Groups> {
         list: Vec::new(),
         ok: true,
     };
-    let mut variants: HashMap<String, Span> = HashMap::new();
-    let mut roles: HashMap<String, Span> = HashMap::new();
+    let mut variants: HashMap<String, Span> = HashMap::default();
+    let mut roles: HashMap<String, Span> = HashMap::default();
     let mut next = 0u64;
     for g in &fx.groups {
         let (Some(name), Some(count)) = (&g.name, &g.count) else {

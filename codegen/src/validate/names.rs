@@ -1,7 +1,7 @@
 //! Generated names: no two items of a layout, and no item and a built-in, may
 //! produce the same constant in any output.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::names;
@@ -80,8 +80,9 @@ fn owners<'a>(spec: &'a LayoutSpec, resolved: &'a Resolved) -> Vec<(String, Owne
 /// A constant defined twice, or a built-in defined by the layout, is an error at
 /// the item that defines it (once per pair of items).
 fn report_collisions(owners: &[(String, Owner<'_>, &Span)], diags: &mut Diagnostics) {
-    let mut first_owner: HashMap<&str, (Owner<'_>, &Span)> = HashMap::with_capacity(owners.len());
-    let mut reported: HashSet<(usize, usize)> = HashSet::new();
+    let mut first_owner: HashMap<&str, (Owner<'_>, &Span)> =
+        HashMap::with_capacity_and_hasher(owners.len(), Default::default());
+    let mut reported: HashSet<(usize, usize)> = HashSet::default();
     for &(ref constant, owner, span) in owners {
         if let Some(language) = names::reserved_in(constant) {
             if reported.insert((span.start, usize::MAX)) {
@@ -96,7 +97,7 @@ fn report_collisions(owners: &[(String, Owner<'_>, &Span)], diags: &mut Diagnost
             }
             continue;
         }
-        if crate::emit::builtins::builtins().contains(constant.as_str()) {
+        if crate::emit::builtins::is_builtin(constant) {
             if reported.insert((span.start, usize::MAX)) {
                 diags.push(
                     Diagnostic::error(

@@ -3,7 +3,7 @@
 //! parent. Overlap between a region and what it lies within is then allowed (the
 //! overlap rule asks [`Nesting::related`]).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 use crate::fmt::{hex, human_size};
