@@ -35,11 +35,9 @@ fn as_bytes(words: &[u32], len: usize) -> &[u8] {
 fn qemu_virt_gives_its_ram_uart_and_test_device() {
     let words: &'static [u32] = Box::leak(aligned(QEMU_VIRT).into_boxed_slice());
     let blob = as_bytes(words, QEMU_VIRT.len());
-    let platform = scan::parse(blob, 0x8020_0000);
-    assert_eq!(
-        platform.ram.iter().collect::<Vec<_>>(),
-        [(0x8000_0000, 0x8800_0000)]
-    );
+    let mut ram = scan::RamBanks::EMPTY;
+    let platform = scan::parse(blob, 0x8020_0000, &mut ram);
+    assert_eq!(ram.iter().collect::<Vec<_>>(), [(0x8000_0000, 0x8800_0000)]);
     assert_eq!(platform.image_bank, (0x8000_0000, 0x8800_0000));
     assert_eq!(platform.uart, 0x1000_0000);
     assert_eq!(platform.test_device, Some(0x10_0000));
@@ -66,10 +64,19 @@ struct Node {
 /// each property name stored once. `strings_pad` bytes go before the strings block
 /// (a non-multiple of 4 makes it unaligned, which the format allows).
 fn write_dtb(root: &Node, strings_pad: usize) -> Vec<u8> {
+    write_dtb_with(root, strings_pad, false)
+}
+
+/// As [`write_dtb`], with an `FDT_NOP` before every property and node when `nops`
+/// is set (the format allows them anywhere a token may stand).
+fn write_dtb_with(root: &Node, strings_pad: usize, nops: bool) -> Vec<u8> {
     fn be(out: &mut Vec<u8>, w: u32) {
         out.extend_from_slice(&w.to_be_bytes());
     }
-    fn node(n: &Node, out: &mut Vec<u8>, strings: &mut Vec<u8>) {
+    fn node(n: &Node, out: &mut Vec<u8>, strings: &mut Vec<u8>, nops: bool) {
+        if nops {
+            be(out, 4);
+        }
         be(out, 1);
         out.extend_from_slice(n.name.as_bytes());
         out.push(0);
@@ -78,6 +85,9 @@ fn write_dtb(root: &Node, strings_pad: usize) -> Vec<u8> {
         }
         for (name, value) in &n.props {
             let offset = find_or_add(strings, name);
+            if nops {
+                be(out, 4);
+            }
             be(out, 3);
             be(out, value.len() as u32);
             be(out, offset);
@@ -87,7 +97,10 @@ fn write_dtb(root: &Node, strings_pad: usize) -> Vec<u8> {
             }
         }
         for child in &n.children {
-            node(child, out, strings);
+            node(child, out, strings, nops);
+        }
+        if nops {
+            be(out, 4);
         }
         be(out, 2);
     }
@@ -105,7 +118,7 @@ fn write_dtb(root: &Node, strings_pad: usize) -> Vec<u8> {
         offset
     }
     let (mut structs, mut strings) = (Vec::new(), Vec::new());
-    node(root, &mut structs, &mut strings);
+    node(root, &mut structs, &mut strings, nops);
     be(&mut structs, 9);
     let header = 40;
     let rsvmap = header; // one empty entry: 16 zero bytes
@@ -198,9 +211,9 @@ proptest! {
 
     /// Every token, in order, with each property's name found through `names`.
     #[test]
-    fn tokens_follow_the_tree(mut root in node_strategy(), pad in 0usize..8) {
+    fn tokens_follow_the_tree(mut root in node_strategy(), pad in 0usize..8, nops in any::<bool>()) {
         root.name.clear(); // the root node's name is empty
-        let dtb = write_dtb(&root, pad);
+        let dtb = write_dtb_with(&root, pad, nops);
         let words = aligned(&dtb);
         let fdt = Fdt::new(as_bytes(&words, dtb.len())).unwrap();
         let mut wanted = Vec::new();
@@ -319,7 +332,9 @@ fn devices_are_found_with_their_parents_cell_counts() {
         };
         let dtb = write_dtb(&root, 0);
         let words: &'static [u32] = Box::leak(aligned(&dtb).into_boxed_slice());
-        let platform = scan::parse(as_bytes(words, dtb.len()), 0x8020_0000);
+        let mut ram = scan::RamBanks::EMPTY;
+        let platform = scan::parse(as_bytes(words, dtb.len()), 0x8020_0000, &mut ram);
+        assert_eq!(ram.iter().count(), 1);
         let what = format!("{address_cells} address and {size_cells} size cells");
         assert_eq!(platform.image_bank, (0x8000_0000, 0x9000_0000), "{what}");
         assert_eq!(platform.uart, 0x1000_0000, "{what}");

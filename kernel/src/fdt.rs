@@ -264,26 +264,41 @@ impl<'a> Tokens<'a> {
     /// runs past the block.
     #[inline(always)]
     pub fn next_structure(&mut self) -> Result<Option<Token<'a>>, FdtError> {
+        let tag = self.word().ok_or_else(|| self.malformed())?;
+        if tag == BEGIN_NODE {
+            // The name, NUL-terminated and padded to a word: skip to the word
+            // after the one holding its first zero byte.
+            while !has_zero_byte(self.word().ok_or_else(|| self.malformed())?) {}
+            return Ok(Some(Token::BeginNode));
+        }
+        if tag == END_NODE {
+            return Ok(Some(Token::EndNode));
+        }
+        self.rare(tag)
+    }
+
+    /// The tokens after `tag` when it is neither `FDT_BEGIN_NODE` nor
+    /// `FDT_END_NODE`: out of line, so the two common tests stay two branches
+    /// (the compiler would otherwise make all five cases one jump table).
+    #[cold]
+    #[inline(never)]
+    fn rare(&mut self, mut tag: u32) -> Result<Option<Token<'a>>, FdtError> {
         loop {
-            let tag = self.word().ok_or_else(|| self.malformed())?;
-            if tag == BEGIN_NODE {
-                // The name, NUL-terminated and padded to a word: skip to the word
-                // after the one holding its first zero byte.
-                while !has_zero_byte(self.word().ok_or_else(|| self.malformed())?) {}
-                return Ok(Some(Token::BeginNode));
-            }
-            if tag == END_NODE {
-                return Ok(Some(Token::EndNode));
-            }
             if tag == PROP {
                 return self.prop().map(Some);
             }
+            if tag == END {
+                return Ok(None);
+            }
             if tag != NOP {
-                return if tag == END {
-                    Ok(None)
-                } else {
-                    Err(self.malformed())
-                };
+                return Err(self.malformed());
+            }
+            tag = self.word().ok_or_else(|| self.malformed())?;
+            if tag == BEGIN_NODE || tag == END_NODE {
+                // Back to the common path for the token after the NOPs.
+                // SAFETY: `at` moved past this word just now: one back is inside.
+                self.at = unsafe { self.at.sub(1) };
+                return self.next_structure();
             }
         }
     }

@@ -54,7 +54,8 @@ const _: entry::KernelMain = rust_main;
 /// memory map, runs the self-tests, reports the benchmarks and exits QEMU.
 #[unsafe(no_mangle)]
 pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> ! {
-    let set_up = set_up(dtb_pa);
+    let mut ram = platform::RamBanks::EMPTY;
+    let set_up = set_up(dtb_pa, &mut ram);
     println!("All set up");
     let entry_to_all_set_up = instret::read() - entry_instret;
 
@@ -64,15 +65,14 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
         set_up.dtb_size,
         set_up.directmap_pa_base
     );
-    for (start, end) in set_up.ram.iter() {
+    for (start, end) in ram.iter() {
         println!("  RAM {start:#x}..{end:#x}");
     }
     print_memory_map();
     plant::panic_at("after_boot");
     let passed = selftest::run();
     // Bytes from the direct map's start to the end of the highest RAM bank.
-    let ram_mapped = set_up
-        .ram
+    let ram_mapped = ram
         .iter()
         .map(|(_, end)| end.saturating_sub(set_up.directmap_pa_base))
         .max()
@@ -88,8 +88,6 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
 
 /// What [`set_up`] found and measured.
 struct SetUp {
-    /// Every RAM bank.
-    ram: platform::RamBanks,
     /// The physical address the direct map's start maps.
     directmap_pa_base: usize,
     /// The DTB's size in bytes.
@@ -102,7 +100,7 @@ struct SetUp {
 /// marked: the trap handler, the identity map dropped, the fixmap, the DTB mapped
 /// and parsed, the console, the frame allocator and the direct map.
 #[inline(always)]
-fn set_up(dtb_pa: usize) -> SetUp {
+fn set_up(dtb_pa: usize, ram: &mut platform::RamBanks) -> SetUp {
     trap::install();
     plant::panic_at("drop_identity");
     let (identity_start, identity_end) = mm::image::identity_range();
@@ -119,7 +117,7 @@ fn set_up(dtb_pa: usize) -> SetUp {
     instret::mark(Phase::FdtMapped);
     plant::panic_at("parse_fdt");
     let (image_start, _) = mm::image::phys_range();
-    let platform = platform::parse(dtb, image_start);
+    let platform = platform::parse(dtb, image_start, ram);
     instret::mark(Phase::FdtParsed);
     plant::panic_at("console");
     // SAFETY: the DTB names the UART's registers there; nothing else maps them.
@@ -130,7 +128,7 @@ fn set_up(dtb_pa: usize) -> SetUp {
         // SAFETY: the DTB names the test device's registers there.
         unsafe { exit::init(device) };
     }
-    let mapped = DirectMapped::for_banks(&platform.ram);
+    let mapped = DirectMapped::for_banks(ram);
     // Frames start past the identity range: it holds the image's superpages, which
     // the direct map aliases read-only, so nothing the kernel writes may live there.
     let frames_end = platform.image_bank.1.min(mapped.pa_limit);
@@ -141,10 +139,9 @@ fn set_up(dtb_pa: usize) -> SetUp {
         );
     }
     frames::init(identity_end, frames_end, dtb_pa, dtb_pa + dtb.len());
-    map_ram(&platform.ram, &mapped);
+    map_ram(ram, &mapped);
     instret::mark(Phase::DirectMap);
     SetUp {
-        ram: platform.ram,
         directmap_pa_base: mapped.pa_base,
         dtb_size: dtb.len(),
         setup_fixmap,

@@ -15,7 +15,8 @@ pub struct RamBanks {
 }
 
 impl RamBanks {
-    const EMPTY: RamBanks = RamBanks {
+    /// No bank.
+    pub const EMPTY: RamBanks = RamBanks {
         banks: [(0, 0); MAX_RAM_BANKS],
         count: 0,
     };
@@ -39,10 +40,8 @@ impl RamBanks {
     }
 }
 
-/// What the boot needs from the DTB, as physical addresses.
+/// What the boot needs from the DTB besides RAM, as physical addresses.
 pub struct Platform {
-    /// Every RAM bank.
-    pub ram: RamBanks,
     /// The RAM bank that holds the image, `[start, end)`.
     pub image_bank: (usize, usize),
     /// The ns16550 UART's registers.
@@ -72,15 +71,15 @@ const DEFAULT_CELLS: Cells = Cells {
 const MAX_DEPTH: usize = 16;
 
 /// What the pass has found so far.
-struct Found {
-    ram: RamBanks,
+struct Found<'r> {
+    ram: &'r mut RamBanks,
     image_bank: Option<(usize, usize)>,
     uart: Option<usize>,
     test_device: Option<usize>,
     image_pa: usize,
 }
 
-impl Found {
+impl Found<'_> {
     /// A node of `kind` whose properties are all known: decode its `reg` with its
     /// parent's cell counts and record it. True once the boot has all it needs.
     #[inline(always)]
@@ -108,8 +107,9 @@ impl Found {
     }
 }
 
-/// Read RAM, the UART and the test device from the DTB `dtb` in one pass over its
-/// tokens; the RAM bank is the one holding physical address `image_pa`. Panics when
+/// Read RAM (into `ram`, in place: the banks are not copied about), the UART and
+/// the test device from the DTB `dtb` in one pass over its tokens; the image's
+/// bank is the one holding physical address `image_pa`. Panics when
 /// the DTB is malformed or lacks RAM or a UART.
 ///
 /// A node's properties precede its children (spec 5.4.2), so a node is complete at
@@ -119,7 +119,7 @@ impl Found {
 /// A UART or test device is recognised by its most specific `compatible` string
 /// only: the console drives a plain ns16550 with byte-wide registers, which a node
 /// that is "also ns16550-compatible" (with `reg-shift`, say) is not.
-pub fn parse(dtb: &'static [u8], image_pa: usize) -> Platform {
+pub fn parse(dtb: &'static [u8], image_pa: usize, ram: &mut RamBanks) -> Platform {
     let fdt = Fdt::new(dtb).unwrap_or_else(|e| panic!("the DTB does not parse: {e:?}"));
     // Property names are offsets into the strings block: the five that matter are
     // found once, then each property's name is one comparison.
@@ -130,8 +130,9 @@ pub fn parse(dtb: &'static [u8], image_pa: usize) -> Platform {
         b"#address-cells",
         b"#size-cells",
     ]);
+    ram.count = 0;
     let mut found = Found {
-        ram: RamBanks::EMPTY,
+        ram,
         image_bank: None,
         uart: None,
         test_device: None,
@@ -193,14 +194,12 @@ pub fn parse(dtb: &'static [u8], image_pa: usize) -> Platform {
         }
     }
     let Found {
-        ram,
         image_bank,
         uart,
         test_device,
         ..
     } = found;
     Platform {
-        ram,
         image_bank: image_bank.unwrap_or_else(|| {
             panic!("no memory node in the DTB covers the image at {image_pa:#x}")
         }),
