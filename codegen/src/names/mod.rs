@@ -93,8 +93,14 @@ pub struct RegionConstants {
 impl RegionConstants {
     pub fn of(region: &str) -> RegionConstants {
         let p = constant_prefix(region);
-        // Concatenated, not formatted: this runs for every region in every emitter.
-        let name = |suffix: &str| p.clone() + suffix;
+        // Concatenated into an exact allocation, not formatted or grown: this runs
+        // for every region in every emitter and in validation.
+        let name = |suffix: &str| {
+            let mut name = String::with_capacity(p.len() + suffix.len());
+            name.push_str(&p);
+            name.push_str(suffix);
+            name
+        };
         RegionConstants {
             start: name("_VIRT_START"),
             size: name("_VIRT_SIZE"),
