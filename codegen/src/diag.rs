@@ -12,6 +12,10 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 /// A byte range in the layout source.
 pub type Span = Range<usize>;
 
+/// The empty span at the file's start: where a diagnostic about something missing
+/// from the whole layout (a required region, say) points.
+pub const FILE_START: Span = 0..0;
+
 /// A value together with the span of the text it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Spanned<T> {

@@ -187,7 +187,7 @@ pub(crate) fn check(
                         "{} needs a region with `purpose = \"{}\"`",
                         needs.source, need.purpose
                     ),
-                    spec.document.start..spec.document.start,
+                    crate::diag::FILE_START,
                     "no such region",
                 )
                 .with_help(format!(

@@ -135,10 +135,7 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> LayoutSpec {
             .with_help("layout.toml must be valid TOML; see the schema reference in README.md"),
         );
     }
-    let mut spec = LayoutSpec {
-        document: 0..source.len(),
-        ..LayoutSpec::default()
-    };
+    let mut spec = LayoutSpec::default();
     if !errors.is_empty() {
         // A half-parsed tree yields confusing "missing key" errors: report syntax only.
         return spec;

@@ -12,8 +12,6 @@ use crate::units::{AddrExpr, SizeExpr};
 
 #[derive(Clone, Debug, Default)]
 pub struct LayoutSpec {
-    /// Span of the whole document, for errors about missing top-level tables.
-    pub document: Span,
     pub mode: Option<Spanned<Mode>>,
     pub platform: Option<PlatformSpec>,
     pub regions: Vec<RegionSpec>,

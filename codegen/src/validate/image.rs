@@ -20,7 +20,7 @@ pub(super) fn image(
         let knock_on = resolved.regions.iter().any(|r| r.purpose_invalid)
             || (resolved.regions.is_empty() && spec.regions_given);
         if !knock_on {
-            diags.push(no_image(spec));
+            diags.push(no_image());
         }
         return None;
     };
@@ -42,10 +42,10 @@ pub(super) fn image(
     Some(name.to_string())
 }
 
-fn no_image(spec: &LayoutSpec) -> Diagnostic {
+fn no_image() -> Diagnostic {
     Diagnostic::error(
         "no region has `purpose = \"image\"`",
-        spec.document.start..spec.document.start,
+        crate::diag::FILE_START,
         "the kernel needs a link address",
     )
     .with_help("add a [[region]] with `purpose = \"image\"`: the kernel is linked at its start")
