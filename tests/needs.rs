@@ -185,6 +185,19 @@ fn size_requirements_hold_at_their_exact_edge() {
         |kib: u64| format!("[image]\nsize = \"{kib}K\"\nidentity_code = \"1K\"\nwhy = \"i\"\n");
     assert!(meets(&image(2048 - pool_kib), &layout));
     assert!(!meets(&image(2048 - pool_kib + 4), &layout));
+    // Its help names the window that takes most of the pool.
+    let needs = Needs::parse("n.toml", &image(2048 - pool_kib + 4)).unwrap();
+    let err = vmlayout::plan_from_str_for("l.toml", &layout, Some(&needs)).unwrap_err();
+    let help = err
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("for its image besides"))
+        .and_then(|d| d.help.clone())
+        .unwrap_or_default();
+    assert!(
+        help.contains("the FDT window `fdt`, 4 MiB, takes most of the pool"),
+        "{help}"
+    );
 
     // The identity code: identity_size is 4 KiB.
     let identity =
