@@ -488,3 +488,120 @@ fn an_output_that_is_a_symlink_is_replaced_not_followed() {
         "/* someone else's file */"
     );
 }
+
+/// `line:column` (1-based, columns in characters) of a byte offset, computed here.
+fn line_column(text: &str, offset: usize) -> (u64, u64) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line as u64, column as u64)
+}
+
+/// `--message-format json` on every bad input: each line is a JSON object; one
+/// `diagnostic` per error the human rendering shows, each place consistent with its
+/// byte span in the file, then one `finished` line; the exit code as without it.
+#[test]
+fn diagnostics_as_json_lines_match_the_human_rendering() {
+    let repo = repo();
+    let mut files: Vec<PathBuf> = ["tests/bad-inputs", "tests/invalid"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(repo.join(d)).expect("a folder of inputs"))
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 100, "{} inputs", files.len());
+    for path in &files {
+        let shown = path.strip_prefix(&repo).unwrap().to_str().unwrap();
+        let human = vmlayout(&["check", shown], &repo);
+        let json = vmlayout(&["check", "--message-format", "json", shown], &repo);
+        assert_eq!(code(&json), code(&human), "{shown}");
+        let bytes = std::fs::read(path).unwrap();
+        // A file that is not UTF-8 is shown with its first bad byte: its place is
+        // checked where it starts (the end lies inside a replacement character).
+        let utf8 = std::str::from_utf8(&bytes).is_ok();
+        let text = String::from_utf8_lossy(&bytes);
+        let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{shown}: {e}: {l}")))
+            .collect();
+        let (last, diagnostics) = lines.split_last().expect("a finished line");
+        assert_eq!(last["reason"], "finished", "{shown}");
+        assert_eq!(last["success"], code(&human) == 0, "{shown}");
+        let rendered = String::from_utf8_lossy(&human.stderr);
+        if code(&human) == 1 {
+            // The human rendering ends with the count (it shows at most 50).
+            let count = rendered
+                .lines()
+                .rev()
+                .find_map(|l| {
+                    let (_, tail) = l.rsplit_once(": ")?;
+                    tail.split(' ').next()?.parse::<usize>().ok()
+                })
+                .unwrap_or_else(|| panic!("{shown}: no count in\n{rendered}"));
+            assert_eq!(diagnostics.len(), count, "{shown}");
+        }
+        assert_eq!(last["errors"], diagnostics.len(), "{shown}");
+        for d in diagnostics {
+            assert_eq!(d["reason"], "diagnostic");
+            assert_eq!(d["severity"], "error");
+            // The human rendering shows at most 50.
+            assert!(
+                diagnostics.len() > 50 || rendered.contains(d["message"].as_str().unwrap()),
+                "{shown}: {d}"
+            );
+            for place in std::iter::once(d).chain(d["labels"].as_array().unwrap()) {
+                let Some(start) = place["byte_start"].as_u64() else {
+                    continue; // a file that could not be read has no place
+                };
+                let end = place["byte_end"].as_u64().unwrap() as usize;
+                assert!(
+                    start as usize <= end && end <= bytes.len(),
+                    "{shown}: {place}"
+                );
+                let (line, column) = line_column(&text, start as usize);
+                assert_eq!(
+                    (place["line"].as_u64(), place["column"].as_u64()),
+                    (Some(line), Some(column)),
+                    "{shown}: {place}"
+                );
+                if !utf8 {
+                    continue;
+                }
+                let (end_line, end_column) = line_column(&text, end);
+                assert_eq!(
+                    (place["end_line"].as_u64(), place["end_column"].as_u64()),
+                    (Some(end_line), Some(end_column)),
+                    "{shown}: {place}"
+                );
+            }
+            assert_eq!(d["labels"][0]["primary"], true, "{shown}");
+        }
+    }
+}
+
+/// Success, and a file that cannot be read, in JSON too.
+#[test]
+fn json_messages_for_success_and_unreadable_files() {
+    let repo = repo();
+    let ok = vmlayout(&["check", "--message-format", "json"], &repo);
+    assert_eq!(code(&ok), 0);
+    assert_eq!(
+        String::from_utf8_lossy(&ok.stdout).trim(),
+        r#"{"reason":"finished","success":true,"errors":0}"#
+    );
+    let missing = vmlayout(
+        &["check", "--message-format", "json", "no-such.toml"],
+        &repo,
+    );
+    assert_eq!(code(&missing), 2);
+    let first: serde_json::Value = serde_json::from_str(
+        String::from_utf8_lossy(&missing.stdout)
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["file"], "no-such.toml");
+    assert!(first["line"].is_null() && first["labels"].as_array().unwrap().is_empty());
+}

@@ -9,6 +9,8 @@ use std::ops::Range;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
+use crate::json;
+
 /// A byte range in the layout source.
 pub type Span = Range<usize>;
 
@@ -111,6 +113,38 @@ impl Diagnostics {
     /// to be taken): the diagnostics so far, to amend.
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut Diagnostic> {
         self.list.iter_mut()
+    }
+
+    /// Each diagnostic as one line of JSON (JSON Lines), for tools, as
+    /// `vmlayout --message-format json` prints them: `reason` (`"diagnostic"`),
+    /// `severity` (`"error"`: every diagnostic stops the plan), `message`, `file`
+    /// (`path`), the primary span as 1-based `line` and `column` (in characters)
+    /// with `end_line`/`end_column` (exclusive) and as byte offsets
+    /// `byte_start`/`byte_end` (exclusive) into `source`, `labels` (the primary
+    /// one first, `primary: true`, then each related place) and `help` (a string
+    /// or `null`). Each line ends with a newline.
+    pub fn to_json_lines(&self, path: &str, source: &str) -> String {
+        let mut out = String::new();
+        for d in &self.list {
+            let mut labels = vec![json_label(source, &d.span, &d.label, true)];
+            labels.extend(
+                d.related
+                    .iter()
+                    .map(|(span, label)| json_label(source, span, label, false)),
+            );
+            let mut fields = vec![
+                ("reason", json::s("diagnostic")),
+                ("severity", json::s("error")),
+                ("message", json::s(d.message.as_str())),
+                ("file", json::s(path)),
+            ];
+            fields.extend(json_span(source, &d.span));
+            fields.push(("labels", json::Json::Array(labels)));
+            fields.push(("help", json::opt(d.help.as_deref())));
+            json::Json::Object(fields).write_compact(&mut out);
+            out.push('\n');
+        }
+        out
     }
 
     /// Render every diagnostic against `source`, in source order, without colour
@@ -267,6 +301,72 @@ fn render_one(
         group = group.element(Level::HELP.message(help.clone()));
     }
     renderer.render(&[group])
+}
+
+/// A span's place: `line`, `column`, `end_line`, `end_column` (1-based, columns in
+/// characters, the end exclusive) and `byte_start`, `byte_end`.
+fn json_span(source: &str, span: &Span) -> Vec<(&'static str, json::Json)> {
+    let (line, column) = line_col(source, span.start);
+    let (end_line, end_column) = line_col(source, span.end);
+    let to_u64 = |v: usize| json::n(u64::try_from(v).unwrap_or(u64::MAX));
+    vec![
+        ("line", to_u64(line)),
+        ("column", to_u64(column)),
+        ("end_line", to_u64(end_line)),
+        ("end_column", to_u64(end_column)),
+        ("byte_start", to_u64(span.start)),
+        ("byte_end", to_u64(span.end)),
+    ]
+}
+
+/// A diagnostic about a file as a whole (it could not be read, say) as one line of
+/// JSON, in the shape of [`Diagnostics::to_json_lines`] with every place `null`
+/// and no labels.
+pub fn json_unplaced(path: &str, message: &str) -> String {
+    let mut fields = vec![
+        ("reason", json::s("diagnostic")),
+        ("severity", json::s("error")),
+        ("message", json::s(message)),
+        ("file", json::s(path)),
+    ];
+    for key in [
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "byte_start",
+        "byte_end",
+    ] {
+        fields.push((key, json::Json::Null));
+    }
+    fields.push(("labels", json::Json::Array(Vec::new())));
+    fields.push(("help", json::Json::Null));
+    let mut out = String::new();
+    json::Json::Object(fields).write_compact(&mut out);
+    out.push('\n');
+    out
+}
+
+/// The last line of `--message-format json`: `reason` `"finished"`, `success`, and
+/// the number of `errors`.
+pub fn json_finished(success: bool, errors: usize) -> String {
+    let mut out = String::new();
+    json::Json::Object(vec![
+        ("reason", json::s("finished")),
+        ("success", json::Json::Bool(success)),
+        ("errors", json::n(u64::try_from(errors).unwrap_or(u64::MAX))),
+    ])
+    .write_compact(&mut out);
+    out.push('\n');
+    out
+}
+
+/// One entry of `labels`.
+fn json_label(source: &str, span: &Span, label: &str, primary: bool) -> json::Json {
+    let mut fields = vec![("primary", json::Json::Bool(primary))];
+    fields.extend(json_span(source, span));
+    fields.push(("label", json::s(label)));
+    json::Json::Object(fields)
 }
 
 /// `line:col` (1-based) of a byte offset, for one-line summaries.

@@ -79,6 +79,7 @@ pub mod build;
 pub mod diag;
 pub mod emit;
 pub mod fmt;
+pub(crate) mod json;
 pub(crate) mod names;
 pub mod needs;
 pub mod output;
@@ -124,6 +125,11 @@ impl LayoutError {
     pub fn render_with(&self, colour: bool) -> String {
         self.diagnostics
             .render_with(&self.path, &self.source, colour)
+    }
+
+    /// Each diagnostic as a line of JSON (see [`diag::Diagnostics::to_json_lines`]).
+    pub fn to_json_lines(&self) -> String {
+        self.diagnostics.to_json_lines(&self.path, &self.source)
     }
 }
 
@@ -222,6 +228,20 @@ impl std::fmt::Display for LoadError {
 }
 
 impl std::error::Error for LoadError {}
+
+impl LoadError {
+    /// As lines of JSON: a layout's diagnostics as
+    /// [`diag::Diagnostics::to_json_lines`] writes them; a file that could not be
+    /// read as one such line with its message, `file`, and every place `null`.
+    pub fn to_json_lines(&self) -> String {
+        match self {
+            LoadError::Layout(e) => e.to_json_lines(),
+            LoadError::Io { path, error } => {
+                diag::json_unplaced(path, &format!("cannot read {path}: {error}"))
+            }
+        }
+    }
+}
 
 /// Read and plan a layout file.
 ///

@@ -51,6 +51,24 @@ struct Cli {
     /// set (https://no-color.org).
     #[arg(long, global = true, value_enum, default_value_t = Colour::Auto)]
     color: Colour,
+    /// How problems are reported: `human` (carets, on standard error) or `json`
+    /// (one JSON object per line on standard output, then a `finished` line).
+    #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+}
+
+/// `--message-format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum MessageFormat {
+    Human,
+    Json,
+}
+
+/// How `load` reports a refusal.
+#[derive(Clone, Copy)]
+struct Report {
+    format: MessageFormat,
+    colour: bool,
 }
 
 /// `--color`.
@@ -117,18 +135,35 @@ enum Format {
 const INVALID: u8 = 1;
 const USAGE_OR_IO: u8 = 2;
 
-fn load(path: &Path, needs: Option<&Path>, colour: bool) -> Result<Plan, ExitCode> {
+fn load(path: &Path, needs: Option<&Path>, report: Report) -> Result<Plan, ExitCode> {
+    let json = report.format == MessageFormat::Json;
     let needs = match needs.map(vmlayout::Needs::from_file).transpose() {
         Ok(needs) => needs,
+        Err(e) if json => {
+            let file = needs.map_or(String::new(), |p| p.display().to_string());
+            let message = e.trim_start_matches("error: ");
+            let _ = to_stdout(&vmlayout::diag::json_unplaced(&file, message));
+            let _ = to_stdout(&vmlayout::diag::json_finished(false, 1));
+            return Err(ExitCode::from(USAGE_OR_IO));
+        }
         Err(e) => {
             say_err!("{e}");
             return Err(ExitCode::from(USAGE_OR_IO));
         }
     };
     vmlayout::plan_from_file_for(path, needs.as_ref()).map_err(|e| {
-        match &e {
-            LoadError::Layout(layout) => say_err!("{}", layout.render_with(colour)),
-            _ => say_err!("{e}"),
+        if json {
+            let errors = match &e {
+                LoadError::Layout(layout) => layout.diagnostics.len(),
+                _ => 1,
+            };
+            let _ = to_stdout(&e.to_json_lines());
+            let _ = to_stdout(&vmlayout::diag::json_finished(false, errors));
+        } else {
+            match &e {
+                LoadError::Layout(layout) => say_err!("{}", layout.render_with(report.colour)),
+                _ => say_err!("{e}"),
+            }
         }
         ExitCode::from(match e {
             LoadError::Layout(_) => INVALID,
@@ -153,9 +188,17 @@ fn to_stdout(text: &str) -> Result<(), ExitCode> {
 }
 
 fn run(cli: Cli) -> Result<(), ExitCode> {
+    let report = Report {
+        format: cli.message_format,
+        colour: cli.color.on_stderr(),
+    };
+    let json = cli.message_format == MessageFormat::Json;
     match cli.command {
         Command::Check { file } => {
-            let plan = load(&file, cli.needs.as_deref(), cli.color.on_stderr())?;
+            let plan = load(&file, cli.needs.as_deref(), report)?;
+            if json {
+                return to_stdout(&vmlayout::diag::json_finished(true, 0));
+            }
             let count = |n: usize, one: &str, many: &str| {
                 format!("{n} {}", if n == 1 { one } else { many })
             };
@@ -173,7 +216,7 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
             );
         }
         Command::Generate { file, out, check } => {
-            let plan = load(&file, cli.needs.as_deref(), cli.color.on_stderr())?;
+            let plan = load(&file, cli.needs.as_deref(), report)?;
             let origin = emit::Origin::cli(&file, &out);
             let artefacts = emit::all(&plan, &origin);
             if check {
@@ -202,7 +245,19 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
                         "error: generated files are out of date; run `{}`",
                         origin.command().unwrap_or_default()
                     );
+                    if json {
+                        let command = origin.command().unwrap_or_default();
+                        for path in &stale {
+                            let shown = path.display().to_string();
+                            let message = format!("{shown} is out of date; run `{command}`");
+                            to_stdout(&vmlayout::diag::json_unplaced(&shown, &message))?;
+                        }
+                        to_stdout(&vmlayout::diag::json_finished(false, stale.len()))?;
+                    }
                     return Err(ExitCode::from(INVALID));
+                }
+                if json {
+                    return to_stdout(&vmlayout::diag::json_finished(true, 0));
                 }
                 say!(
                     "{}: all {} outputs are up to date",
@@ -212,8 +267,16 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
             } else {
                 let report = output::write_all(&out, &artefacts).map_err(|e| {
                     say_err!("{e}");
+                    if json {
+                        let shown = out.display().to_string();
+                        let _ = to_stdout(&vmlayout::diag::json_unplaced(&shown, &e.to_string()));
+                        let _ = to_stdout(&vmlayout::diag::json_finished(false, 1));
+                    }
                     ExitCode::from(USAGE_OR_IO)
                 })?;
+                if json {
+                    return to_stdout(&vmlayout::diag::json_finished(true, 0));
+                }
                 for path in &report.written {
                     say!("wrote {}", path.display());
                 }
@@ -223,14 +286,14 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
             }
         }
         Command::Map { file } => {
-            let plan = load(&file, cli.needs.as_deref(), cli.color.on_stderr())?;
+            let plan = load(&file, cli.needs.as_deref(), report)?;
             to_stdout(&emit::memory_map::render_terminal(&plan))?;
         }
         Command::Export {
             file,
             format: Format::Json,
         } => {
-            let plan = load(&file, cli.needs.as_deref(), cli.color.on_stderr())?;
+            let plan = load(&file, cli.needs.as_deref(), report)?;
             to_stdout(&emit::json::render(&plan))?;
         }
     }

@@ -1,94 +1,10 @@
 //! JSON of the resolved plan for other tools. Addresses and sizes are lower-case hex
 //! strings (JSON numbers lose precision above 2^53); every `end` is exclusive.
 
-use std::fmt::Write as _;
-
 use crate::fmt::hex_plain;
 use crate::plan::Plan;
 
-/// A JSON value, built in order. (Written here rather than with serde_json: this
-/// emitter is all a kernel's build script would need it for, and the build of
-/// every kernel that depends on vmlayout pays for each crate.)
-enum Json {
-    Null,
-    Bool(bool),
-    Number(u64),
-    String(String),
-    Array(Vec<Json>),
-    Object(Vec<(&'static str, Json)>),
-}
-
-fn s(text: impl Into<String>) -> Json {
-    Json::String(text.into())
-}
-
-fn n(value: impl Into<u64>) -> Json {
-    Json::Number(value.into())
-}
-
-fn opt(text: Option<impl Into<String>>) -> Json {
-    text.map_or(Json::Null, s)
-}
-
-impl Json {
-    /// Pretty-printed as serde_json does: two-space indent, `"key": value`,
-    /// `[]`/`{}` when empty, strings escaped per RFC 8259.
-    fn write(&self, out: &mut String, indent: usize) {
-        let pad = |out: &mut String, depth: usize| out.extend(std::iter::repeat_n("  ", depth));
-        match self {
-            Json::Null => out.push_str("null"),
-            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Json::Number(v) => {
-                let _ = write!(out, "{v}");
-            }
-            Json::String(text) => quote(out, text),
-            Json::Array(items) if items.is_empty() => out.push_str("[]"),
-            Json::Object(fields) if fields.is_empty() => out.push_str("{}"),
-            Json::Array(items) => {
-                out.push_str("[\n");
-                for (i, item) in items.iter().enumerate() {
-                    pad(out, indent + 1);
-                    item.write(out, indent + 1);
-                    out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
-                }
-                pad(out, indent);
-                out.push(']');
-            }
-            Json::Object(fields) => {
-                out.push_str("{\n");
-                for (i, (key, value)) in fields.iter().enumerate() {
-                    pad(out, indent + 1);
-                    quote(out, key);
-                    out.push_str(": ");
-                    value.write(out, indent + 1);
-                    out.push_str(if i + 1 < fields.len() { ",\n" } else { "\n" });
-                }
-                pad(out, indent);
-                out.push('}');
-            }
-        }
-    }
-}
-
-/// `text` as a JSON string: `"` and `\\` escaped, control characters as their
-/// short escapes or `\\u00XX` (RFC 8259, section 7).
-fn quote(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+use crate::json::{Json, n, opt, s};
 
 /// The plan as a JSON value: addresses and sizes as lower-case hex strings without
 /// separators, an end at 2^64 as `"0x10000000000000000"`.
