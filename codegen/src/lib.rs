@@ -76,6 +76,8 @@
 #![forbid(unsafe_code)]
 
 pub mod build;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod diag;
 pub mod emit;
 pub mod fmt;

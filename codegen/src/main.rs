@@ -3,10 +3,11 @@
 //! Exit status: 0 success; 1 the layout is invalid (or `--check` found stale
 //! outputs); 2 usage or I/O error.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::Parser;
+use vmlayout::cli::{Cli, Command, Format, MessageFormat};
 use vmlayout::{LoadError, Plan, emit, output};
 
 /// `println!` that cannot panic: a reader that closed standard output (`| head`,
@@ -34,102 +35,11 @@ macro_rules! say_err_raw {
     }};
 }
 
-#[derive(Parser)]
-#[command(
-    name = "vmlayout",
-    version,
-    about = "Plan a kernel's virtual address space in one TOML file"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-    /// A consumer's requirements (e.g. kernel/vmlayout-needs.toml): the plan must
-    /// also meet them.
-    #[arg(long, global = true, value_name = "FILE")]
-    needs: Option<PathBuf>,
-    /// Colour diagnostics: `auto` colours them on a terminal unless NO_COLOR is
-    /// set (https://no-color.org).
-    #[arg(long, global = true, value_enum, default_value_t = Colour::Auto)]
-    color: Colour,
-    /// How problems are reported: `human` (carets, on standard error) or `json`
-    /// (one JSON object per line on standard output, then a `finished` line).
-    #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human)]
-    message_format: MessageFormat,
-}
-
-/// `--message-format`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum MessageFormat {
-    Human,
-    Json,
-}
-
 /// How `load` reports a refusal.
 #[derive(Clone, Copy)]
 struct Report {
     format: MessageFormat,
     colour: bool,
-}
-
-/// `--color`.
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum Colour {
-    Auto,
-    Always,
-    Never,
-}
-
-impl Colour {
-    /// Whether diagnostics on standard error get colour.
-    fn on_stderr(self) -> bool {
-        use std::io::IsTerminal;
-        match self {
-            Colour::Always => true,
-            Colour::Never => false,
-            Colour::Auto => {
-                std::io::stderr().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
-        }
-    }
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Validate the layout and report every problem.
-    Check {
-        /// The layout file.
-        #[arg(default_value = "layout.toml")]
-        file: PathBuf,
-    },
-    /// Write layout.rs, layout.ld, layout-plan.ld, layout-boot-tables.ld, layout.h, MEMORY-MAP.md and layout.json.
-    Generate {
-        #[arg(default_value = "layout.toml")]
-        file: PathBuf,
-        /// Output directory.
-        #[arg(long)]
-        out: PathBuf,
-        /// Write nothing; fail if any output is missing or stale.
-        #[arg(long)]
-        check: bool,
-    },
-    /// Print the memory map, top-down.
-    Map {
-        #[arg(default_value = "layout.toml")]
-        file: PathBuf,
-    },
-    /// Print the resolved plan for other tools.
-    Export {
-        #[arg(default_value = "layout.toml")]
-        file: PathBuf,
-        #[arg(long, value_enum)]
-        format: Format,
-    },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Json,
 }
 
 const INVALID: u8 = 1;

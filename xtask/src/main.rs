@@ -2,7 +2,8 @@
 //!
 //! - `run [--layout FILE] [--release|--debug]`: build the kernel for a plan and boot it in QEMU.
 //! - `test`: host tests, then boot every plan and the negative cases.
-//! - `bench`: boot the default plan under `-icount shift=0`, print and record the figures.
+//! - `bench [--check]`: boot every plan under `-icount shift=0`, print and record the figures.
+//! - `completions [--out DIR]`: shell completions and man pages of the `vmlayout` CLI.
 //! - `fuzz [--seconds N]`: run the cargo-fuzz target over the layout pipeline.
 //! - `mutants [--file PATH]… [--shard K/N] [--iterate]`: mutation testing of the generator.
 //! - `gdb [--layout FILE]`: boot halted with QEMU's gdb stub.
@@ -12,6 +13,7 @@
 mod bench;
 mod boot;
 mod c_kernel;
+mod completions;
 mod fuzz;
 mod generator_bench;
 mod mutants;
@@ -32,7 +34,7 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-const USAGE: &str = "usage: cargo xtask <run [--layout FILE] | test | bench [--check] | fuzz [--seconds N] | mutants [--file PATH]… [--shard K/N] [--iterate] | gdb [--layout FILE] | random-plans [--count N] [--seed S] | c-kernel | rust-kernel>";
+const USAGE: &str = "usage: cargo xtask <run [--layout FILE] | test | bench [--check] | completions [--out DIR] | fuzz [--seconds N] | mutants [--file PATH]… [--shard K/N] [--iterate] | gdb [--layout FILE] | random-plans [--count N] [--seed S] | c-kernel | rust-kernel>";
 
 fn layout_arg(args: &[String]) -> Result<PathBuf, String> {
     match args.iter().position(|a| a == "--layout") {
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
         Some("run") => layout_arg(&args[1..]).and_then(|layout| boot::run(&layout)),
         Some("test") => test::run(),
         Some("bench") => bench::run(&args[1..]),
+        Some("completions") => completions::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("mutants") => mutants::run(&args[1..]),
         // Internal: the generator benchmark's peak-memory probe.
