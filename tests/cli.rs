@@ -605,3 +605,31 @@ fn json_messages_for_success_and_unreadable_files() {
     assert_eq!(first["file"], "no-such.toml");
     assert!(first["line"].is_null() && first["labels"].as_array().unwrap().is_empty());
 }
+
+/// `diff --exit-code` as git has it: 0 when the plans agree, 1 when they differ;
+/// without it, 0 either way; an invalid side exits 2 (it cannot be compared), with
+/// its diagnostics.
+#[test]
+fn diff_exit_codes() {
+    let repo = repo();
+    let same = vmlayout(
+        &["diff", "--exit-code", "layout.toml", "layout.toml"],
+        &repo,
+    );
+    assert_eq!(code(&same), 0);
+    assert_eq!(String::from_utf8_lossy(&same.stdout), "no differences\n");
+    let other = "tests/layouts/sv48.toml";
+    let differ = vmlayout(&["diff", "--exit-code", "layout.toml", other], &repo);
+    assert_eq!(code(&differ), 1);
+    assert!(String::from_utf8_lossy(&differ.stdout).contains("paging mode: sv39 → sv48"));
+    assert_eq!(code(&vmlayout(&["diff", "layout.toml", other], &repo)), 0);
+    let json = vmlayout(&["diff", "--format", "json", "layout.toml", other], &repo);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(value["same"], false);
+    let invalid = vmlayout(
+        &["diff", "layout.toml", "tests/invalid/overlap-regions.toml"],
+        &repo,
+    );
+    assert_eq!(code(&invalid), 2);
+    assert!(String::from_utf8_lossy(&invalid.stderr).contains("overlap-regions.toml"));
+}

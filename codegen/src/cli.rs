@@ -99,6 +99,21 @@ pub enum Command {
         #[arg(default_value = "layout.toml")]
         file: PathBuf,
     },
+    /// Show what changed from one layout to another: regions, gaps, the fixmap,
+    /// and every constant of layout.h whose value changed.
+    Diff {
+        /// The old layout.
+        old: PathBuf,
+        /// The new layout.
+        new: PathBuf,
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// Exit with 1 when the plans differ, 0 when they do not (as `git diff
+        /// --exit-code`); without it, 0 either way.
+        #[arg(long)]
+        exit_code: bool,
+    },
     /// Print the resolved plan for other tools.
     Export {
         /// The layout file.
@@ -108,6 +123,15 @@ pub enum Command {
         #[arg(long, value_enum)]
         format: Format,
     },
+}
+
+/// `diff --format`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// One line per change, for people.
+    Text,
+    /// One JSON object, for tools.
+    Json,
 }
 
 /// `export --format`.

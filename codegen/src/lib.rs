@@ -79,6 +79,7 @@ pub mod build;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod fmt;
 pub(crate) mod json;

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
-use vmlayout::cli::{Cli, Command, Format, MessageFormat};
+use vmlayout::cli::{Cli, Command, DiffFormat, Format, MessageFormat};
 use vmlayout::{LoadError, Plan, emit, output};
 
 /// `println!` that cannot panic: a reader that closed standard output (`| head`,
@@ -43,6 +43,8 @@ struct Report {
 }
 
 const INVALID: u8 = 1;
+/// `diff --exit-code`: the plans differ.
+const DIFFERENT: u8 = 1;
 const USAGE_OR_IO: u8 = 2;
 
 fn load(path: &Path, needs: Option<&Path>, report: Report) -> Result<Plan, ExitCode> {
@@ -198,6 +200,25 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
         Command::Map { file } => {
             let plan = load(&file, cli.needs.as_deref(), report)?;
             to_stdout(&emit::memory_map::render_terminal(&plan))?;
+        }
+        Command::Diff {
+            old,
+            new,
+            format,
+            exit_code,
+        } => {
+            // An invalid side exits 2, so that 1 means "different" alone.
+            let cannot_compare = |_| ExitCode::from(USAGE_OR_IO);
+            let old = load(&old, cli.needs.as_deref(), report).map_err(cannot_compare)?;
+            let new = load(&new, cli.needs.as_deref(), report).map_err(cannot_compare)?;
+            let d = vmlayout::diff::diff(&old, &new);
+            to_stdout(&match format {
+                DiffFormat::Text => vmlayout::diff::render_text(&d),
+                DiffFormat::Json => vmlayout::diff::render_json(&d),
+            })?;
+            if exit_code && !d.is_empty() {
+                return Err(ExitCode::from(DIFFERENT));
+            }
         }
         Command::Export {
             file,

@@ -95,7 +95,10 @@ mod tests {
             assert!(man.contains(name), "man page lists {name}");
             let page = read(&format!("man/vmlayout-{name}.1"));
             for arg in sub.get_arguments().filter_map(|a| a.get_long()) {
-                assert!(page.contains(&roff(arg)), "vmlayout-{name}.1 documents --{arg}");
+                assert!(
+                    page.contains(&roff(arg)),
+                    "vmlayout-{name}.1 documents --{arg}"
+                );
                 assert!(bash.contains(&format!("--{arg}")), "bash completes --{arg}");
             }
         }
