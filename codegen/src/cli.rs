@@ -114,6 +114,8 @@ pub enum Command {
         #[arg(long)]
         exit_code: bool,
     },
+    /// Print the JSON Schema of layout.toml (for editors: taplo, Even Better TOML).
+    Schema,
     /// Print the resolved plan for other tools.
     Export {
         /// The layout file.

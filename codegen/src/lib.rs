@@ -83,6 +83,7 @@ pub mod diff;
 pub mod emit;
 pub mod fmt;
 pub(crate) mod json;
+pub(crate) mod keys;
 pub(crate) mod names;
 pub mod needs;
 pub mod output;

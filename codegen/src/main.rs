@@ -220,6 +220,7 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
                 return Err(ExitCode::from(DIFFERENT));
             }
         }
+        Command::Schema => to_stdout(&emit::schema::render())?,
         Command::Export {
             file,
             format: Format::Json,

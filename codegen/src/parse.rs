@@ -18,57 +18,12 @@ use crate::units::{self, AddrExpr, SizeExpr};
 
 type Value<'i> = TomlSpanned<DeValue<'i>>;
 
-const ROOT_KEYS: &[&str] = &["paging", "platform", "region", "fixmap", "c_header"];
-const PAGING_KEYS: &[&str] = &["mode"];
-const PLATFORM_KEYS: &[&str] = &[
-    "load_address",
-    "load_range",
-    "identity_size",
-    "image_max_size",
-    "max_ram",
-];
-const LOAD_RANGE_KEYS: &[&str] = &["first", "last", "align"];
-const REGION_KEYS: &[&str] = &[
-    "name",
-    "purpose",
-    "description",
-    "size",
-    "align",
-    "perms",
-    "allow_wx",
-    "at",
-    "slot",
-    "slots",
-    "after",
-    "before",
-    "gap",
-    "within",
-];
-const PLACEMENT_KEYS: &[&str] = &["at", "slot", "slots", "after", "before"];
-const GAP_KEYS: &[&str] = &["size", "name"];
-const FIXMAP_KEYS: &[&str] = &["region", "order", "group"];
-const GROUP_KEYS: &[&str] = &["name", "count", "role", "hole", "description"];
-const C_HEADER_KEYS: &[&str] = &["ends", "literals", "prefix", "aliases"];
-
-/// `[c_header] ends` values.
-const C_ENDS: &[&str] = &["none", "exclusive", "inclusive"];
-/// `[c_header] literals` values.
-const C_LITERALS: &[&str] = &["ul", "plain"];
-/// `[fixmap] order` values.
-const ORDERS: &[&str] = &["up", "down"];
-
-/// Every table of a layout and its keys: where an unknown key may belong instead.
-const TABLES: &[(&str, &[&str])] = &[
-    ("the top level", ROOT_KEYS),
-    ("[paging]", PAGING_KEYS),
-    ("[platform]", PLATFORM_KEYS),
-    ("`load_range`", LOAD_RANGE_KEYS),
-    ("[[region]]", REGION_KEYS),
-    ("a `gap` table", GAP_KEYS),
-    ("[fixmap]", FIXMAP_KEYS),
-    ("[[fixmap.group]]", GROUP_KEYS),
-    ("[c_header]", C_HEADER_KEYS),
-];
+use crate::keys::{
+    self, C_ENDS, C_HEADER as C_HEADER_KEYS, C_LITERALS, FIXMAP as FIXMAP_KEYS,
+    GAP as GAP_KEYS, GROUP as GROUP_KEYS, Key, LOAD_RANGE as LOAD_RANGE_KEYS, ORDERS,
+    PAGING as PAGING_KEYS, PLACEMENT as PLACEMENT_KEYS, PLATFORM as PLATFORM_KEYS,
+    REGION as REGION_KEYS, ROOT as ROOT_KEYS, TABLES,
+};
 
 /// Help for key `name`, unknown where it was written (among `allowed`, in
 /// `what`): a key of this table it is a typo of ("did you mean"), else the other
@@ -77,7 +32,7 @@ const TABLES: &[(&str, &[&str])] = &[
 fn unknown_key_help(
     name: &str,
     what: &str,
-    allowed: &[&'static str],
+    allowed: &'static [Key],
 ) -> (Option<&'static str>, String) {
     let elsewhere = || {
         TABLES
@@ -85,12 +40,12 @@ fn unknown_key_help(
             .filter(|(_, keys)| !std::ptr::eq(*keys, allowed))
     };
     let exact: Vec<&str> = elsewhere()
-        .filter(|(_, keys)| keys.contains(&name))
+        .filter(|(_, keys)| keys::has(keys, name))
         .map(|(table, _)| *table)
         .collect();
     // A near miss here, unless the key is spelt exactly as one of another table.
     if exact.is_empty()
-        && let Some(best) = did_you_mean(name, allowed.iter().copied())
+        && let Some(best) = did_you_mean(name, keys::names(allowed))
     {
         return (Some(best), format!("did you mean `{best}`?"));
     }
@@ -103,8 +58,8 @@ fn unknown_key_help(
             ),
         );
     }
-    let fuzzy = elsewhere().find_map(|(table, keys)| {
-        did_you_mean(name, keys.iter().copied()).map(|best| (*table, best))
+    let fuzzy = elsewhere().find_map(|(table, table_keys)| {
+        did_you_mean(name, keys::names(table_keys)).map(|best| (*table, best))
     });
     match fuzzy {
         Some((table, best)) => (
@@ -113,7 +68,10 @@ fn unknown_key_help(
         ),
         None => (
             None,
-            format!("the keys of {what} are: {}", allowed.join(", ")),
+            format!(
+                "the keys of {what} are: {}",
+                keys::names(allowed).collect::<Vec<_>>().join(", ")
+            ),
         ),
     }
 }
@@ -306,13 +264,13 @@ impl<'a, 'i> Table<'a, 'i> {
         table: &'a DeTable<'i>,
         span: Span,
         what: &str,
-        allowed: &[&'static str],
+        allowed: &'static [Key],
         diags: &mut Diagnostics,
     ) -> Self {
         let mut typo_of = Vec::new();
         for key in table.keys() {
             let name = key.get_ref().as_ref();
-            if allowed.contains(&name) {
+            if keys::has(allowed, name) {
                 continue;
             }
             let d = Diagnostic::error(
@@ -377,7 +335,7 @@ impl<'a, 'i> Table<'a, 'i> {
         let value = self.get(key)?;
         match value.get_ref() {
             DeValue::Table(t) => {
-                let allowed = match key {
+                let allowed: &'static [Key] = match key {
                     "paging" => PAGING_KEYS,
                     "platform" => PLATFORM_KEYS,
                     "fixmap" => FIXMAP_KEYS,
@@ -819,9 +777,7 @@ fn region(t: Table<'_, '_>, diags: &mut Diagnostics) -> RegionSpec {
         span: t.span.clone(),
         purpose: t.required("purpose", diags).and_then(|v| purpose(v, diags)),
         size: t.get("size").and_then(|v| size(v, "size", diags)),
-        mentioned: REGION_KEYS
-            .iter()
-            .copied()
+        mentioned: keys::names(REGION_KEYS)
             .filter(|k| t.mentions(k))
             .collect(),
         placement,
@@ -950,7 +906,7 @@ pub(crate) fn fuzz_dictionary() -> String {
         .collect();
     let mut keys: Vec<&str> = TABLES
         .iter()
-        .flat_map(|(_, keys)| keys.iter().copied())
+        .flat_map(|(_, table_keys)| keys::names(table_keys))
         .collect();
     keys.sort_unstable();
     keys.dedup();

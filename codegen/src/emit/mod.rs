@@ -9,6 +9,7 @@ pub mod json;
 pub mod linker;
 pub mod memory_map;
 pub mod rust;
+pub mod schema;
 mod table;
 
 use crate::plan::Plan;
