@@ -633,3 +633,15 @@ fn diff_exit_codes() {
     assert_eq!(code(&invalid), 2);
     assert!(String::from_utf8_lossy(&invalid.stderr).contains("overlap-regions.toml"));
 }
+
+/// `usage --elf` with a file that is no ELF, or none at all: exit 2 and why.
+#[test]
+fn usage_needs_an_elf() {
+    let repo = repo();
+    let not_elf = vmlayout(&["usage", "--elf", "layout.toml"], &repo);
+    assert_eq!(code(&not_elf), 2);
+    assert!(String::from_utf8_lossy(&not_elf.stderr).contains("not an ELF file"));
+    let missing = vmlayout(&["usage", "--elf", "no-such-kernel"], &repo);
+    assert_eq!(code(&missing), 2);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read no-such-kernel"));
+}

@@ -114,6 +114,19 @@ pub enum Command {
         #[arg(long)]
         exit_code: bool,
     },
+    /// How full the plan's regions are for a linked kernel: the image's sections,
+    /// the fixmap's groups, the boot page tables. Exits 1 when one overflows.
+    Usage {
+        /// The layout file.
+        #[arg(default_value = "layout.toml")]
+        file: PathBuf,
+        /// The kernel, linked for this layout (an ELF file).
+        #[arg(long, value_name = "KERNEL")]
+        elf: PathBuf,
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+    },
     /// Print the JSON Schema of layout.toml (for editors: taplo, Even Better TOML).
     Schema,
     /// Print the resolved plan for other tools.
@@ -127,7 +140,7 @@ pub enum Command {
     },
 }
 
-/// `diff --format`.
+/// `diff --format` and `usage --format`.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
     /// One line per change, for people.

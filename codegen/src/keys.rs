@@ -144,7 +144,11 @@ pub(crate) const PLATFORM: &[Key] = &[
 /// `load_range = { … }`.
 pub(crate) const LOAD_RANGE: &[Key] = &[
     required("first", Kind::Address, "The lowest load address."),
-    required("last", Kind::Address, "The highest load address (inclusive)."),
+    required(
+        "last",
+        Kind::Address,
+        "The highest load address (inclusive).",
+    ),
     key(
         "align",
         Kind::Size,
@@ -171,7 +175,11 @@ pub(crate) const REGION: &[Key] = &[
         "The region's size (slot regions take their slots' size).",
     ),
     key("align", Kind::Size, "The alignment of its start."),
-    key("perms", Kind::Perms, "Permissions: r, rw, rx (rwx needs allow_wx)."),
+    key(
+        "perms",
+        Kind::Perms,
+        "Permissions: r, rw, rx (rwx needs allow_wx).",
+    ),
     key(
         "allow_wx",
         Kind::Bool,
@@ -196,7 +204,11 @@ pub(crate) const PLACEMENT: &[&str] = &["at", "slot", "slots", "after", "before"
 /// `gap = { … }`.
 pub(crate) const GAP: &[Key] = &[
     required("size", Kind::Size, "The gap's size."),
-    key("name", Kind::Name, "The gap's name (its constants' prefix)."),
+    key(
+        "name",
+        Kind::Name,
+        "The gap's name (its constants' prefix).",
+    ),
 ];
 
 /// `[fixmap]`.

@@ -93,6 +93,8 @@ pub mod plan;
 pub(crate) mod resolve;
 pub(crate) mod spec;
 pub(crate) mod units;
+#[cfg(feature = "cli")]
+pub mod usage;
 pub(crate) mod validate;
 
 use std::path::Path;

@@ -221,6 +221,24 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
             }
         }
         Command::Schema => to_stdout(&emit::schema::render())?,
+        Command::Usage { file, elf, format } => {
+            let plan = load(&file, cli.needs.as_deref(), report)?;
+            let bytes = std::fs::read(&elf).map_err(|e| {
+                say_err!("error: cannot read {}: {e}", elf.display());
+                ExitCode::from(USAGE_OR_IO)
+            })?;
+            let usage = vmlayout::usage::measure(&plan, &bytes).map_err(|e| {
+                say_err!("error: {}: {e}", elf.display());
+                ExitCode::from(USAGE_OR_IO)
+            })?;
+            to_stdout(&match format {
+                DiffFormat::Text => vmlayout::usage::render_text(&usage),
+                DiffFormat::Json => vmlayout::usage::render_json(&usage),
+            })?;
+            if usage.overflows() {
+                return Err(ExitCode::from(INVALID));
+            }
+        }
         Command::Export {
             file,
             format: Format::Json,

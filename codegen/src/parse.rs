@@ -19,10 +19,10 @@ use crate::units::{self, AddrExpr, SizeExpr};
 type Value<'i> = TomlSpanned<DeValue<'i>>;
 
 use crate::keys::{
-    self, C_ENDS, C_HEADER as C_HEADER_KEYS, C_LITERALS, FIXMAP as FIXMAP_KEYS,
-    GAP as GAP_KEYS, GROUP as GROUP_KEYS, Key, LOAD_RANGE as LOAD_RANGE_KEYS, ORDERS,
-    PAGING as PAGING_KEYS, PLACEMENT as PLACEMENT_KEYS, PLATFORM as PLATFORM_KEYS,
-    REGION as REGION_KEYS, ROOT as ROOT_KEYS, TABLES,
+    self, C_ENDS, C_HEADER as C_HEADER_KEYS, C_LITERALS, FIXMAP as FIXMAP_KEYS, GAP as GAP_KEYS,
+    GROUP as GROUP_KEYS, Key, LOAD_RANGE as LOAD_RANGE_KEYS, ORDERS, PAGING as PAGING_KEYS,
+    PLACEMENT as PLACEMENT_KEYS, PLATFORM as PLATFORM_KEYS, REGION as REGION_KEYS,
+    ROOT as ROOT_KEYS, TABLES,
 };
 
 /// Help for key `name`, unknown where it was written (among `allowed`, in
@@ -777,9 +777,7 @@ fn region(t: Table<'_, '_>, diags: &mut Diagnostics) -> RegionSpec {
         span: t.span.clone(),
         purpose: t.required("purpose", diags).and_then(|v| purpose(v, diags)),
         size: t.get("size").and_then(|v| size(v, "size", diags)),
-        mentioned: keys::names(REGION_KEYS)
-            .filter(|k| t.mentions(k))
-            .collect(),
+        mentioned: keys::names(REGION_KEYS).filter(|k| t.mentions(k)).collect(),
         placement,
         align: t.get("align").and_then(|v| size(v, "align", diags)),
         perms: t.get("perms").and_then(|v| perms(v, diags)),

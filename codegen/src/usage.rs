@@ -1,0 +1,257 @@
+//! How full a plan's regions are for a linked kernel (`vmlayout usage --elf
+//! KERNEL`): the image's sections against the image region and
+//! `image_max_size`, the fixmap's groups against the fixmap's slots, and the boot
+//! page tables the linker built against the plan's count. A table with bars for
+//! people, JSON for tools.
+
+use object::{Object, ObjectSection, ObjectSymbol, SectionKind};
+
+use crate::fmt::human_size;
+use crate::json::{self, Json};
+use crate::paging::PAGE_SIZE;
+use crate::plan::Plan;
+
+/// One measure: `used` of `capacity`, in `unit`s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fill {
+    /// What is measured (`image`, `.text`, `fixmap group pmap`, …).
+    pub what: String,
+    /// How much is taken.
+    pub used: u64,
+    /// How much there is room for.
+    pub capacity: u64,
+    /// `bytes`, `slots` or `tables`.
+    pub unit: &'static str,
+}
+
+impl Fill {
+    /// Whether `used` exceeds `capacity`.
+    pub fn overflows(&self) -> bool {
+        self.used > self.capacity
+    }
+}
+
+/// Every measure of a kernel against its plan, in the order shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Usage {
+    /// The image and its sections against the image region (each section's
+    /// capacity is the region too), then against `image_max_size`.
+    pub image: Vec<Fill>,
+    /// The fixmap's slots, then each group's share of them.
+    pub fixmap: Vec<Fill>,
+    /// The boot page tables the linker built (if the kernel has them) against the
+    /// plan's count, the root included.
+    pub boot_tables: Option<Fill>,
+}
+
+impl Usage {
+    /// Whether anything overflows.
+    pub fn overflows(&self) -> bool {
+        self.image
+            .iter()
+            .chain(&self.fixmap)
+            .chain(&self.boot_tables)
+            .any(Fill::overflows)
+    }
+}
+
+/// The sections of a kernel image, by what they hold (the linker-built boot
+/// tables and `.got` count as data).
+fn section_class(kind: SectionKind) -> Option<&'static str> {
+    let class = match kind {
+        SectionKind::Text => ".text",
+        SectionKind::ReadOnlyData | SectionKind::ReadOnlyString => ".rodata",
+        SectionKind::Data | SectionKind::Tls => ".data",
+        SectionKind::UninitializedData | SectionKind::UninitializedTls => ".bss",
+        _ => return None,
+    };
+    Some(class)
+}
+
+/// Measure the linked kernel `elf` (its bytes) against `plan`.
+///
+/// # Errors
+/// The bytes are not an ELF file `object` can read, or its image is linked at
+/// another address than the plan's image region.
+pub fn measure(plan: &Plan, elf: &[u8]) -> Result<Usage, String> {
+    let file = object::File::parse(elf).map_err(|e| format!("not an ELF file: {e}"))?;
+    let image = plan.image();
+    let inside = |addr: u64| addr >= image.start && addr <= image.last;
+    // Every allocated section in the image region, by class; the image's extent.
+    let mut classes: Vec<(&'static str, u64)> = Vec::new();
+    let (mut low, mut high) = (u64::MAX, 0u64);
+    for section in file.sections() {
+        // Loaded sections only: their kind says so (debug information and
+        // comments are of other kinds, at address 0).
+        if section.size() == 0 || !inside(section.address()) {
+            continue;
+        }
+        let Some(class) = section_class(section.kind()) else {
+            continue;
+        };
+        match classes.iter_mut().find(|(c, _)| *c == class) {
+            Some((_, size)) => *size += section.size(),
+            None => classes.push((class, section.size())),
+        }
+        low = low.min(section.address());
+        high = high.max(section.address() + section.size());
+    }
+    let symbol = |name: &str| {
+        file.symbols()
+            .find(|s| s.name() == Ok(name))
+            .map(|s| s.address())
+    };
+    if let Some(start) = symbol("__image_start")
+        && start != image.start
+    {
+        return Err(format!(
+            "the image is linked at {}, this plan's image region `{}` at {}: link it for this plan",
+            crate::fmt::hex(start),
+            image.name,
+            crate::fmt::hex(image.start)
+        ));
+    }
+    // The image's extent: the kernel's own bounds when its script defines them.
+    let extent = match (symbol("__image_start"), symbol("__image_end")) {
+        (Some(start), Some(end)) if end >= start => end - start,
+        _ if high > low => high - low,
+        _ => 0,
+    };
+    let bytes = |what: String, used: u64, capacity: u64| Fill {
+        what,
+        used,
+        capacity,
+        unit: "bytes",
+    };
+    let mut image_fills = vec![bytes(format!("image `{}`", image.name), extent, image.size)];
+    for (class, size) in &classes {
+        image_fills.push(bytes(format!("  {class}"), *size, image.size));
+    }
+    image_fills.push(bytes(
+        "image against image_max_size".into(),
+        extent,
+        plan.platform.image_max_size,
+    ));
+    let boot_tables = match (
+        symbol("__vmlayout_boot_tables_start"),
+        symbol("__vmlayout_boot_tables_end"),
+    ) {
+        (Some(start), Some(end)) if end >= start => Some(Fill {
+            what: "boot page tables".into(),
+            used: (end - start) / PAGE_SIZE,
+            capacity: plan.boot_tables.total() + 1,
+            unit: "tables",
+        }),
+        _ => None,
+    };
+    Ok(Usage {
+        image: image_fills,
+        fixmap: fixmap_fills(plan),
+        boot_tables,
+    })
+}
+
+/// The fixmap's slots, then each group's, against the fixmap region's slots.
+fn fixmap_fills(plan: &Plan) -> Vec<Fill> {
+    let f = &plan.fixmap;
+    let capacity = plan.region(&f.region).map_or(0, |r| r.size / PAGE_SIZE);
+    let slots = |what: String, used: u64| Fill {
+        what,
+        used,
+        capacity,
+        unit: "slots",
+    };
+    let mut fills = vec![slots(format!("fixmap `{}`", f.region), f.slot_count())];
+    fills.extend(
+        f.groups
+            .iter()
+            .map(|g| slots(format!("  group `{}`", g.name), g.count)),
+    );
+    fills
+}
+
+/// A bar of `width` cells for `used` of `capacity`: `#` taken, `.` free, `!` past
+/// the end.
+fn bar(used: u64, capacity: u64, width: u64) -> String {
+    if capacity == 0 {
+        return "!".repeat(width as usize);
+    }
+    let filled = (u128::from(used) * u128::from(width)).div_ceil(u128::from(capacity));
+    let filled = u64::try_from(filled).unwrap_or(u64::MAX).min(width);
+    let mut bar = "#".repeat(filled as usize) + &".".repeat((width - filled) as usize);
+    if used > capacity {
+        bar.push('!');
+    }
+    bar
+}
+
+fn amount(n: u64, unit: &str) -> String {
+    match unit {
+        "bytes" => human_size(n),
+        _ if n == 1 => format!("1 {}", unit.trim_end_matches('s')),
+        _ => format!("{n} {unit}"),
+    }
+}
+
+/// For people: one line per measure, `what [####......] used of capacity (n%)`,
+/// an overflow marked `OVERFLOW by …`.
+pub fn render_text(u: &Usage) -> String {
+    let all: Vec<&Fill> = u
+        .image
+        .iter()
+        .chain(&u.fixmap)
+        .chain(&u.boot_tables)
+        .collect();
+    let width = all
+        .iter()
+        .map(|f| f.what.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut s = String::new();
+    for f in all {
+        let percent = if f.capacity == 0 {
+            String::new()
+        } else {
+            format!(" ({}%)", u128::from(f.used) * 100 / u128::from(f.capacity))
+        };
+        let over = if f.overflows() {
+            format!("  OVERFLOW by {}", amount(f.used - f.capacity, f.unit))
+        } else {
+            String::new()
+        };
+        s.push_str(&format!(
+            "{:<width$}  [{}] {} of {}{percent}{over}\n",
+            f.what,
+            bar(f.used, f.capacity, 30),
+            amount(f.used, f.unit),
+            amount(f.capacity, f.unit),
+        ));
+    }
+    s
+}
+
+/// For tools: `{"overflows": bool, "image": […], "fixmap": […], "boot_tables":
+/// {…} | null}`, each measure `{"what", "used", "capacity", "unit"}` (numbers).
+pub fn render_json(u: &Usage) -> String {
+    let fill = |f: &Fill| {
+        Json::Object(vec![
+            ("what", json::s(f.what.trim())),
+            ("used", json::n(f.used)),
+            ("capacity", json::n(f.capacity)),
+            ("unit", json::s(f.unit)),
+        ])
+    };
+    let value = Json::Object(vec![
+        ("overflows", Json::Bool(u.overflows())),
+        ("image", Json::Array(u.image.iter().map(fill).collect())),
+        ("fixmap", Json::Array(u.fixmap.iter().map(fill).collect())),
+        (
+            "boot_tables",
+            u.boot_tables.as_ref().map_or(Json::Null, fill),
+        ),
+    ]);
+    let mut out = String::new();
+    value.write(&mut out, 0);
+    out.push('\n');
+    out
+}
