@@ -73,7 +73,7 @@ fn map_and_export_print_the_plan() {
 }
 
 #[test]
-fn generate_writes_seven_files_and_check_detects_staleness() {
+fn generate_writes_eight_files_and_check_detects_staleness() {
     let repo = repo();
     let out = tempfile::tempdir().expect("tempdir");
     let out_s = out.path().to_str().unwrap();
@@ -86,6 +86,7 @@ fn generate_writes_seven_files_and_check_detects_staleness() {
         "layout-boot-tables.ld",
         "layout.h",
         "MEMORY-MAP.md",
+        "MEMORY-MAP.svg",
         "layout.json",
     ] {
         assert!(out.path().join(f).is_file(), "{f} written");

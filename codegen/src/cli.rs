@@ -81,7 +81,7 @@ pub enum Command {
         #[arg(default_value = "layout.toml")]
         file: PathBuf,
     },
-    /// Write layout.rs, layout.ld, layout-plan.ld, layout-boot-tables.ld, layout.h, MEMORY-MAP.md and layout.json.
+    /// Write layout.rs, layout.ld, layout-plan.ld, layout-boot-tables.ld, layout.h, MEMORY-MAP.md, MEMORY-MAP.svg and layout.json.
     Generate {
         /// The layout file.
         #[arg(default_value = "layout.toml")]
@@ -93,11 +93,14 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Print the memory map, top-down.
+    /// Print the memory map, top-down: a table, a picture (SVG) or a page (HTML).
     Map {
         /// The layout file.
         #[arg(default_value = "layout.toml")]
         file: PathBuf,
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = MapFormat::Text)]
+        format: MapFormat,
     },
     /// Show what changed from one layout to another: regions, gaps, the fixmap,
     /// and every constant of layout.h whose value changed.
@@ -138,6 +141,17 @@ pub enum Command {
         #[arg(long, value_enum)]
         format: Format,
     },
+}
+
+/// `map --format`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MapFormat {
+    /// A table for the terminal.
+    Text,
+    /// A picture (MEMORY-MAP.svg).
+    Svg,
+    /// One self-contained page: the picture and the table.
+    Html,
 }
 
 /// `diff --format` and `usage --format`.

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
-use vmlayout::cli::{Cli, Command, DiffFormat, Format, MessageFormat};
+use vmlayout::cli::{Cli, Command, DiffFormat, Format, MapFormat, MessageFormat};
 use vmlayout::{LoadError, Plan, emit, output};
 
 /// `println!` that cannot panic: a reader that closed standard output (`| head`,
@@ -197,9 +197,13 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
                 }
             }
         }
-        Command::Map { file } => {
+        Command::Map { file, format } => {
             let plan = load(&file, cli.needs.as_deref(), report)?;
-            to_stdout(&emit::memory_map::render_terminal(&plan))?;
+            to_stdout(&match format {
+                MapFormat::Text => emit::memory_map::render_terminal(&plan),
+                MapFormat::Svg => emit::svg::render(&plan),
+                MapFormat::Html => emit::svg::render_html(&plan),
+            })?;
         }
         Command::Diff {
             old,

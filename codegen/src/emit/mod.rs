@@ -10,6 +10,7 @@ pub mod linker;
 pub mod memory_map;
 pub mod rust;
 pub mod schema;
+pub mod svg;
 mod table;
 
 use crate::plan::Plan;
@@ -97,7 +98,7 @@ pub struct Artefact {
     pub contents: String,
 }
 
-/// The seven artefacts for `plan`; `origin` is named in their preambles.
+/// The eight artefacts for `plan`; `origin` is named in their preambles.
 pub fn all(plan: &Plan, source: &Origin) -> Vec<Artefact> {
     vec![
         Artefact {
@@ -123,6 +124,10 @@ pub fn all(plan: &Plan, source: &Origin) -> Vec<Artefact> {
         Artefact {
             file_name: "MEMORY-MAP.md",
             contents: memory_map::render(plan, source),
+        },
+        Artefact {
+            file_name: "MEMORY-MAP.svg",
+            contents: svg::render(plan),
         },
         Artefact {
             file_name: "layout.json",
