@@ -1028,24 +1028,31 @@ fn fixmap(t: Table<'_, '_>, diags: &mut Diagnostics) -> FixmapSpec {
         .and_then(|v| name(v, "region", diags));
     let mut groups = Vec::new();
     let mut groups_span = t.span.clone();
-    if let Some(v) = t.required("group", diags) {
+    // Not an array of tables, or misspelt: reported here, once. Missing: the
+    // validation says there are no groups and how to add one.
+    let mut groups_reported = t.get("group").is_none() && t.mentions("group");
+    if let Some(v) = t.get("group") {
         groups_span = v.span();
-        if let Some(tables) = array_of_tables(v, "group", diags) {
-            for (table, span) in tables {
-                let g = Table::new(table, span.clone(), "a [[fixmap.group]]", GROUP_KEYS, diags);
-                groups.push(FixGroupSpec {
-                    name: g
-                        .required("name", diags)
-                        .and_then(|v| name(v, "name", diags)),
-                    count: g
-                        .required("count", diags)
-                        .and_then(|v| uint(v, "count", diags)),
-                    role: g.get("role").and_then(|v| name(v, "role", diags)),
-                    hole: g.get("hole").and_then(|v| boolean(v, "hole", diags)),
-                    description: g
-                        .get("description")
-                        .and_then(|v| string(v, "description", diags)),
-                });
+        match array_of_tables(v, "group", diags) {
+            None => groups_reported = true,
+            Some(tables) => {
+                for (table, span) in tables {
+                    let g =
+                        Table::new(table, span.clone(), "a [[fixmap.group]]", GROUP_KEYS, diags);
+                    groups.push(FixGroupSpec {
+                        name: g
+                            .required("name", diags)
+                            .and_then(|v| name(v, "name", diags)),
+                        count: g
+                            .required("count", diags)
+                            .and_then(|v| uint(v, "count", diags)),
+                        role: g.get("role").and_then(|v| name(v, "role", diags)),
+                        hole: g.get("hole").and_then(|v| boolean(v, "hole", diags)),
+                        description: g
+                            .get("description")
+                            .and_then(|v| string(v, "description", diags)),
+                    });
+                }
             }
         }
     }
@@ -1054,6 +1061,7 @@ fn fixmap(t: Table<'_, '_>, diags: &mut Diagnostics) -> FixmapSpec {
         region,
         groups,
         groups_span,
+        groups_reported,
     }
 }
 

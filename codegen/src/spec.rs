@@ -124,6 +124,9 @@ pub struct FixmapSpec {
     pub groups: Vec<FixGroupSpec>,
     /// Span of the `group` key, for errors about the group list as a whole.
     pub groups_span: Span,
+    /// The parser already reported the `group` key (missing, or not an array of
+    /// tables): no second error about it having no groups.
+    pub groups_reported: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -270,6 +270,9 @@ struct Groups {
 /// Slot groups get consecutive slots from 0: at least one group, none empty, the
 /// total within [`MAX_FIXMAP_SLOTS`], no two slots with one generated name.
 fn groups(fx: &FixmapSpec, diags: &mut Diagnostics) -> Option<Groups> {
+    if fx.groups.is_empty() && fx.groups_reported {
+        return None;
+    }
     if fx.groups.is_empty() {
         diags.push(
             Diagnostic::error(
