@@ -98,6 +98,39 @@ fn each_kind_of_change_is_reported() {
         "{d:?}"
     );
     assert!(d.regions.is_empty(), "{d:?}");
+    // A group's description and the fixmap's order; a region's description.
+    let described = old
+        .replacen(
+            "description = \"PMAP: temporary mappings before the direct map exists\"",
+            "description = \"PMAP\"",
+            1,
+        )
+        .replacen(
+            "[fixmap]\nregion = \"fixmap\"",
+            "[fixmap]\nregion = \"fixmap\"\norder = \"down\"",
+            1,
+        )
+        .replacen(
+            "description = \"boot FDT, mapped read-only\"",
+            "description = \"the DTB\"",
+            1,
+        );
+    let d = diff(&old_plan, &plan(&described));
+    assert!(
+        matches!(change(&d.fixmap, "pmap"), Change::Changed(w) if w.iter().any(|c| c.starts_with("description"))),
+        "{d:?}"
+    );
+    assert!(
+        matches!(change(&d.fixmap, "(fixmap)"), Change::Changed(w) if w.iter().any(|c| c == "order up → down")),
+        "{d:?}"
+    );
+    assert!(
+        matches!(change(&d.regions, "fdt"), Change::Changed(w) if w.iter().any(|c| c.starts_with("description"))),
+        "{d:?}"
+    );
+    // How layout.h spells its literals changes no value.
+    let plain = format!("{old}\n[c_header]\nliterals = \"plain\"\n");
+    assert!(diff(&old_plan, &plan(&plain)).is_empty());
     // The paging mode.
     let sv48 =
         std::fs::read_to_string(vmlayout_tests::repo().join("tests/layouts/sv48.toml")).unwrap();

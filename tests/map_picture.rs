@@ -210,3 +210,22 @@ fn a_browser_draws_the_same_boxes() {
         );
     }
 }
+
+/// A long name is cut to its box (the whole is in the tooltip); small rows keep
+/// room for both of their addresses.
+#[test]
+fn long_names_fit_their_boxes_and_small_rows_their_addresses() {
+    let layout = std::fs::read_to_string(vmlayout_tests::repo().join("layout.toml")).unwrap();
+    let long = "a_very_long_region_name_of_forty_eight_character";
+    assert_eq!(long.len(), 48);
+    let text = layout.replace("\"vmap\"", &format!("\"{long}\""));
+    let plan = vmlayout::plan_from_str("l.toml", &text).unwrap();
+    let svg = render(&plan);
+    assert!(svg.contains(&format!("data-name=\"{long}\"")));
+    assert!(svg.contains('…'), "the box's text is cut");
+    for row in rows(&plan) {
+        // The first address sits 10 px below the top, the last 2 px above the
+        // bottom: 10 px font, so 26 px keep them apart.
+        assert!(row.height >= 26.0);
+    }
+}

@@ -145,3 +145,44 @@ fn a_kernel_linked_for_another_plan_is_refused() {
             .contains("not an ELF")
     );
 }
+
+/// What is no kernel linked with vmlayout's script is refused, not measured as
+/// empty: an image linked without the script's symbols, a host binary.
+#[test]
+fn only_kernels_linked_with_the_contract_are_measured() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("k.S"),
+        ".globl _start\n_start:\n.skip 0x100\n",
+    )
+    .unwrap();
+    run(dir.path(), "riscv64-linux-gnu-as", &["-o", "k.o", "k.S"]);
+    run(
+        dir.path(),
+        "riscv64-linux-gnu-ld",
+        &[
+            "-Ttext=0x80200000",
+            "-e",
+            "_start",
+            "-o",
+            "plain.elf",
+            "k.o",
+        ],
+    );
+    let plan = vmlayout::plan_from_str("l.toml", &layout()).unwrap();
+    let plain = std::fs::read(dir.path().join("plain.elf")).unwrap();
+    assert!(
+        measure(&plan, &plain)
+            .unwrap_err()
+            .contains("no __image_start")
+    );
+    let object = std::fs::read(dir.path().join("k.o")).unwrap();
+    assert!(
+        measure(&plan, &object)
+            .unwrap_err()
+            .contains("not a linked riscv64 kernel")
+    );
+    if let Ok(host) = std::fs::read("/bin/sh") {
+        assert!(measure(&plan, &host).is_err());
+    }
+}

@@ -127,8 +127,8 @@ pub enum Command {
         #[arg(long, value_name = "KERNEL")]
         elf: PathBuf,
         /// The output format.
-        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
-        format: DiffFormat,
+        #[arg(long, value_enum, default_value_t = UsageFormat::Text)]
+        format: UsageFormat,
     },
     /// Print the JSON Schema of layout.toml (for editors: taplo, Even Better TOML).
     Schema,
@@ -154,7 +154,16 @@ pub enum MapFormat {
     Html,
 }
 
-/// `diff --format` and `usage --format`.
+/// `usage --format`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UsageFormat {
+    /// A line with a bar per measure, for people.
+    Text,
+    /// One JSON object, for tools.
+    Json,
+}
+
+/// `diff --format`.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
     /// One line per change, for people.

@@ -86,6 +86,7 @@ fn region_facts(r: &crate::plan::Region) -> Facts {
         ("perms", r.perms.letters()),
         ("align", human_size(r.align)),
         ("within", r.within.clone().unwrap_or_else(|| "-".into())),
+        ("description", format!("{:?}", r.description)),
     ]
 }
 
@@ -104,6 +105,7 @@ fn fixmap_facts(plan: &Plan) -> Vec<(String, Facts)> {
         vec![
             ("start", hex(f.base)),
             ("slots", (f.slot_count()).to_string()),
+            ("order", f.order.name().to_string()),
             (
                 "level-0 tables",
                 format!("{} from {}", f.tables, hex(f.tables_start)),
@@ -117,6 +119,8 @@ fn fixmap_facts(plan: &Plan) -> Vec<(String, Facts)> {
                 ("first slot", g.first.to_string()),
                 ("slots", g.count.to_string()),
                 ("role", g.role.clone().unwrap_or_else(|| "-".into())),
+                ("hole", if g.hole { "yes" } else { "no" }.to_string()),
+                ("description", format!("{:?}", g.description)),
             ],
         )
     }));
@@ -189,11 +193,20 @@ fn defines(plan: &Plan) -> BTreeMap<String, String> {
     out
 }
 
+/// A constant's value without the literal's spelling: `VMLAYOUT_UL(0x1000)` and
+/// `0x1000` (`[c_header] literals`) are the same value.
+fn bare(value: &str) -> &str {
+    value
+        .strip_prefix("VMLAYOUT_UL(")
+        .and_then(|v| v.strip_suffix(')'))
+        .unwrap_or(value)
+}
+
 fn constants(old: &Plan, new: &Plan) -> Vec<(String, Option<String>, Option<String>)> {
     let (old, new) = (defines(old), defines(new));
     let mut out: Vec<(String, Option<String>, Option<String>)> = old
         .iter()
-        .filter(|(name, value)| new.get(*name) != Some(value))
+        .filter(|(name, value)| new.get(*name).map(|v| bare(v)) != Some(bare(value)))
         .map(|(name, value)| (name.clone(), Some(value.clone()), new.get(name).cloned()))
         .collect();
     out.extend(

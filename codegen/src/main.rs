@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
-use vmlayout::cli::{Cli, Command, DiffFormat, Format, MapFormat, MessageFormat};
+use vmlayout::cli::{Cli, Command, DiffFormat, Format, MapFormat, MessageFormat, UsageFormat};
 use vmlayout::{LoadError, Plan, emit, output};
 
 /// `println!` that cannot panic: a reader that closed standard output (`| head`,
@@ -82,6 +82,19 @@ fn load(path: &Path, needs: Option<&Path>, report: Report) -> Result<Plan, ExitC
             _ => USAGE_OR_IO,
         })
     })
+}
+
+/// Report a problem with a whole file (`file`): `error: message` on standard
+/// error, or with `--message-format json` one JSON line and the `finished` line on
+/// standard output. Returns `code` as the exit code.
+fn fail(json: bool, file: &str, message: &str, code: u8) -> ExitCode {
+    if json {
+        let _ = to_stdout(&vmlayout::diag::json_unplaced(file, message));
+        let _ = to_stdout(&vmlayout::diag::json_finished(false, 1));
+    } else {
+        say_err!("error: {message}");
+    }
+    ExitCode::from(code)
 }
 
 /// Write `text` to standard output. A reader that closed the pipe early (`| head`)
@@ -178,13 +191,9 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
                 );
             } else {
                 let report = output::write_all(&out, &artefacts).map_err(|e| {
-                    say_err!("{e}");
-                    if json {
-                        let shown = out.display().to_string();
-                        let _ = to_stdout(&vmlayout::diag::json_unplaced(&shown, &e.to_string()));
-                        let _ = to_stdout(&vmlayout::diag::json_finished(false, 1));
-                    }
-                    ExitCode::from(USAGE_OR_IO)
+                    let message = e.to_string();
+                    let message = message.trim_start_matches("error: ");
+                    fail(json, &out.display().to_string(), message, USAGE_OR_IO)
                 })?;
                 if json {
                     return to_stdout(&vmlayout::diag::json_finished(true, 0));
@@ -213,8 +222,13 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
         } => {
             // An invalid side exits 2, so that 1 means "different" alone.
             let cannot_compare = |_| ExitCode::from(USAGE_OR_IO);
-            let old = load(&old, cli.needs.as_deref(), report).map_err(cannot_compare)?;
-            let new = load(&new, cli.needs.as_deref(), report).map_err(cannot_compare)?;
+            // Both sides are checked, so both sides' problems are shown.
+            let (old, new) = (
+                load(&old, cli.needs.as_deref(), report),
+                load(&new, cli.needs.as_deref(), report),
+            );
+            let old = old.map_err(cannot_compare)?;
+            let new = new.map_err(cannot_compare)?;
             let d = vmlayout::diff::diff(&old, &new);
             to_stdout(&match format {
                 DiffFormat::Text => vmlayout::diff::render_text(&d),
@@ -227,17 +241,20 @@ fn run(cli: Cli) -> Result<(), ExitCode> {
         Command::Schema => to_stdout(&emit::schema::render())?,
         Command::Usage { file, elf, format } => {
             let plan = load(&file, cli.needs.as_deref(), report)?;
+            let shown = elf.display().to_string();
             let bytes = std::fs::read(&elf).map_err(|e| {
-                say_err!("error: cannot read {}: {e}", elf.display());
-                ExitCode::from(USAGE_OR_IO)
+                fail(
+                    json,
+                    &shown,
+                    &format!("cannot read {shown}: {e}"),
+                    USAGE_OR_IO,
+                )
             })?;
-            let usage = vmlayout::usage::measure(&plan, &bytes).map_err(|e| {
-                say_err!("error: {}: {e}", elf.display());
-                ExitCode::from(USAGE_OR_IO)
-            })?;
+            let usage = vmlayout::usage::measure(&plan, &bytes)
+                .map_err(|e| fail(json, &shown, &format!("{shown}: {e}"), USAGE_OR_IO))?;
             to_stdout(&match format {
-                DiffFormat::Text => vmlayout::usage::render_text(&usage),
-                DiffFormat::Json => vmlayout::usage::render_json(&usage),
+                UsageFormat::Text => vmlayout::usage::render_text(&usage),
+                UsageFormat::Json => vmlayout::usage::render_json(&usage),
             })?;
             if usage.overflows() {
                 return Err(ExitCode::from(INVALID));

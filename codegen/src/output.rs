@@ -65,6 +65,12 @@ pub const LOCK_FILE: &str = ".vmlayout.lock";
 /// # Errors
 /// The directory, the lock or a file cannot be created, locked, written or renamed.
 pub fn write_all(dir: &Path, artefacts: &[Artefact]) -> Result<WriteReport, OutputError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(OutputError {
+            path: dir.to_owned(),
+            error: std::io::Error::other("it is a file, not a directory"),
+        });
+    }
     std::fs::create_dir_all(dir).map_err(|error| OutputError {
         path: dir.to_owned(),
         error,

@@ -55,6 +55,42 @@ impl Usage {
     }
 }
 
+/// A symbol's address (its value), if `file` defines it.
+fn symbol(file: &object::File<'_>, name: &str) -> Option<u64> {
+    file.symbols()
+        .find(|s| s.name() == Ok(name))
+        .map(|s| s.address())
+}
+
+/// `[start, end)` of the linked image, checked against `plan`: the linker-script
+/// contract's symbols, the plan's image region, an allowed load address.
+fn image_bounds(plan: &Plan, symbol: &dyn Fn(&str) -> Option<u64>) -> Result<(u64, u64), String> {
+    let image = plan.image();
+    let (Some(start), Some(end)) = (symbol("__image_start"), symbol("__image_end")) else {
+        return Err(
+            "no __image_start/__image_end: not linked with vmlayout's linker script (layout.ld, or a script that includes layout-plan.ld and keeps its contract)".into(),
+        );
+    };
+    if start != image.start || end < start {
+        return Err(format!(
+            "the image is linked at {}, this plan's image region `{}` at {}: link it for this plan",
+            crate::fmt::hex(start),
+            image.name,
+            crate::fmt::hex(image.start)
+        ));
+    }
+    let p = &plan.platform;
+    if let Some(load) = symbol("__vmlayout_load_address")
+        && !crate::plan::is_load_address(load, p.load_first, p.load_last, p.load_align)
+    {
+        return Err(format!(
+            "the image is linked to load at {}, which this plan does not allow: link it for this plan",
+            crate::fmt::hex(load)
+        ));
+    }
+    Ok((start, end))
+}
+
 /// The sections of a kernel image, by what they hold (the linker-built boot
 /// tables and `.got` count as data).
 fn section_class(kind: SectionKind) -> Option<&'static str> {
@@ -71,21 +107,32 @@ fn section_class(kind: SectionKind) -> Option<&'static str> {
 /// Measure the linked kernel `elf` (its bytes) against `plan`.
 ///
 /// # Errors
-/// The bytes are not an ELF file `object` can read, or its image is linked at
-/// another address than the plan's image region.
+/// The bytes are not a riscv64 ELF executable, it was not linked with vmlayout's
+/// linker-script contract (no `__image_start`/`__image_end`), its image is linked
+/// at another address than the plan's image region, or its load address is not one
+/// the plan allows.
 pub fn measure(plan: &Plan, elf: &[u8]) -> Result<Usage, String> {
     let file = object::File::parse(elf).map_err(|e| format!("not an ELF file: {e}"))?;
+    if file.architecture() != object::Architecture::Riscv64
+        || file.kind() != object::ObjectKind::Executable
+    {
+        return Err(format!(
+            "not a linked riscv64 kernel (a {:?} {:?} file)",
+            file.architecture(),
+            file.kind()
+        ));
+    }
+    let symbol = |name: &str| symbol(&file, name);
     let image = plan.image();
-    let inside = |addr: u64| addr >= image.start && addr <= image.last;
-    // Every allocated section in the image region, by class; the image's extent.
+    let (start, end) = image_bounds(plan, &symbol)?;
+    // Every loaded section of the image, by class, wherever it ends: a section
+    // past the region is counted (and the image overflows).
     let mut classes: Vec<(&'static str, u64)> = Vec::new();
-    let (mut low, mut high) = (u64::MAX, 0u64);
     for section in file.sections() {
-        // Loaded sections only: their kind says so (debug information and
-        // comments are of other kinds, at address 0).
-        if section.size() == 0 || !inside(section.address()) {
+        if section.size() == 0 || section.address() < start || section.address() >= end {
             continue;
         }
+        // Loaded sections only: their kind says so.
         let Some(class) = section_class(section.kind()) else {
             continue;
         };
@@ -93,30 +140,8 @@ pub fn measure(plan: &Plan, elf: &[u8]) -> Result<Usage, String> {
             Some((_, size)) => *size += section.size(),
             None => classes.push((class, section.size())),
         }
-        low = low.min(section.address());
-        high = high.max(section.address() + section.size());
     }
-    let symbol = |name: &str| {
-        file.symbols()
-            .find(|s| s.name() == Ok(name))
-            .map(|s| s.address())
-    };
-    if let Some(start) = symbol("__image_start")
-        && start != image.start
-    {
-        return Err(format!(
-            "the image is linked at {}, this plan's image region `{}` at {}: link it for this plan",
-            crate::fmt::hex(start),
-            image.name,
-            crate::fmt::hex(image.start)
-        ));
-    }
-    // The image's extent: the kernel's own bounds when its script defines them.
-    let extent = match (symbol("__image_start"), symbol("__image_end")) {
-        (Some(start), Some(end)) if end >= start => end - start,
-        _ if high > low => high - low,
-        _ => 0,
-    };
+    let extent = end - start;
     let bytes = |what: String, used: u64, capacity: u64| Fill {
         what,
         used,
@@ -137,7 +162,7 @@ pub fn measure(plan: &Plan, elf: &[u8]) -> Result<Usage, String> {
         symbol("__vmlayout_boot_tables_end"),
     ) {
         (Some(start), Some(end)) if end >= start => Some(Fill {
-            what: "boot page tables".into(),
+            what: "boot page tables (for this load address)".into(),
             used: (end - start) / PAGE_SIZE,
             capacity: plan.boot_tables.total() + 1,
             unit: "tables",

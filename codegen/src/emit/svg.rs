@@ -52,10 +52,23 @@ pub fn purpose_colour(p: Purpose) -> &'static str {
     }
 }
 
-/// The height of a row of `size` bytes: 18 px for a page, 2 px more per doubling.
+/// The height of a row of `size` bytes: 26 px for a page (room for its first
+/// and last address), 2 px more per doubling.
 fn height_of(size: u64) -> f64 {
     let doublings = 63 - (size.max(4096) / 4096).leading_zeros();
-    18.0 + 2.0 * f64::from(doublings)
+    26.0 + 2.0 * f64::from(doublings)
+}
+
+/// `text` cut to what fits `width` pixels at the picture's font size (about 6.3
+/// px a character), with `…` where it was cut; the whole text is in the tooltip.
+fn fit(text: &str, width: f64) -> String {
+    let room = (width / 6.3).max(1.0) as usize;
+    if text.chars().count() <= room {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(room.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 /// Every row, top-down, in the order of [`Plan::map`].
@@ -140,7 +153,13 @@ fn describe(plan: &Plan, entry: &MapEntry) -> (String, u64, u64, String, String)
         MapEntry::Gap(i) => {
             let g = &plan.gaps[*i];
             let inside = format!("{} — {} guard gap", g.name, human_size(g.size));
-            let between = format!("never mapped, between `{}` and `{}`", g.below, g.above);
+            let between = match &g.within {
+                Some(parent) => format!(
+                    "inside `{parent}`: never mapped, between `{}` and `{}`",
+                    g.below, g.above
+                ),
+                None => format!("never mapped, between `{}` and `{}`", g.below, g.above),
+            };
             (g.name.clone(), g.start, g.last, inside, between)
         }
         MapEntry::Unused {
@@ -242,7 +261,7 @@ fn draw_row(s: &mut String, plan: &Plan, row: &Row) {
         xml(&description),
         x + 8.0,
         y + height / 2.0 + 4.0,
-        xml(&inside),
+        xml(&fit(&inside, width - 12.0)),
         y + 10.0,
         hex(last),
         y + height - 2.0,
@@ -345,7 +364,9 @@ pub fn render_html(plan: &Plan) -> String {
         );
     }
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{mode} memory map</title>\n<style>\nbody {{ font-family: sans-serif; margin: 24px; color: #111; }}\ntable {{ border-collapse: collapse; margin-top: 24px; }}\ntd, th {{ border: 1px solid #ccc; padding: 3px 8px; text-align: left; }}\nsvg g:hover rect {{ stroke-width: 2; }}\n</style>\n</head>\n<body>\n<h1>{mode} memory map</h1>\n<p>Hover a row for its first and last address. The picture is not to scale; the table below gives every range exactly.</p>\n{svg}<table>\n<tr><th>start</th><th>last (inclusive)</th><th>name</th><th>what</th><th>description</th></tr>\n{rows_html}</table>\n</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{mode} memory map</title>\n<style>\nbody {{ font-family: sans-serif; margin: 24px; color: #111; }}\ntable {{ border-collapse: collapse; margin-top: 24px; }}\ntd, th {{ border: 1px solid #ccc; padding: 3px 8px; text-align: left; }}\nsvg g:hover rect {{ stroke-width: 2; }}
+svg {{ max-width: 100%; height: auto; }}
+td {{ overflow-wrap: anywhere; }}\n</style>\n</head>\n<body>\n<h1>{mode} memory map</h1>\n<p>Hover a row for its first and last address. The picture is not to scale; the table below gives every range exactly.</p>\n{svg}<table>\n<tr><th>start</th><th>last (inclusive)</th><th>name</th><th>what</th><th>description</th></tr>\n{rows_html}</table>\n</body>\n</html>\n",
         mode = plan.paging.mode,
         svg = svg_element(plan),
     )
