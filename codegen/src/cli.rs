@@ -17,7 +17,8 @@ pub fn command() -> clap::Command {
     name = "vmlayout",
     version,
     about = "Plan a kernel's virtual address space in one TOML file",
-    long_about = None
+    long_about = None,
+    after_long_help = "Exit status: 0 success; 1 the layout is invalid, generated files are stale (generate --check), the plans differ (diff --exit-code) or something overflows (usage); 2 a usage or I/O error, or a layout diff cannot compare."
 )]
 pub struct Cli {
     /// What to do.

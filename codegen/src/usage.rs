@@ -234,10 +234,11 @@ pub fn render_text(u: &Usage) -> String {
         .unwrap_or(0);
     let mut s = String::new();
     for f in all {
-        let percent = if f.capacity == 0 {
-            String::new()
-        } else {
-            format!(" ({}%)", u128::from(f.used) * 100 / u128::from(f.capacity))
+        let percent = match u128::from(f.used) * 100 / u128::from(f.capacity.max(1)) {
+            _ if f.capacity == 0 => String::new(),
+            // Some is used, though less than a percent (the bar shows a cell).
+            0 if f.used > 0 => " (<1%)".to_string(),
+            p => format!(" ({p}%)"),
         };
         let over = if f.overflows() {
             format!("  OVERFLOW by {}", amount(f.used - f.capacity, f.unit))

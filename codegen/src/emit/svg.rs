@@ -366,7 +366,8 @@ pub fn render_html(plan: &Plan) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{mode} memory map</title>\n<style>\nbody {{ font-family: sans-serif; margin: 24px; color: #111; }}\ntable {{ border-collapse: collapse; margin-top: 24px; }}\ntd, th {{ border: 1px solid #ccc; padding: 3px 8px; text-align: left; }}\nsvg g:hover rect {{ stroke-width: 2; }}
 svg {{ max-width: 100%; height: auto; }}
-td {{ overflow-wrap: anywhere; }}\n</style>\n</head>\n<body>\n<h1>{mode} memory map</h1>\n<p>Hover a row for its first and last address. The picture is not to scale; the table below gives every range exactly.</p>\n{svg}<table>\n<tr><th>start</th><th>last (inclusive)</th><th>name</th><th>what</th><th>description</th></tr>\n{rows_html}</table>\n</body>\n</html>\n",
+td {{ overflow-wrap: anywhere; }}
+td code {{ white-space: nowrap; }}\n</style>\n</head>\n<body>\n<h1>{mode} memory map</h1>\n<p>Hover a row for its first and last address. The picture is not to scale; the table below gives every range exactly.</p>\n{svg}<table>\n<tr><th>start</th><th>last (inclusive)</th><th>name</th><th>what</th><th>description</th></tr>\n{rows_html}</table>\n</body>\n</html>\n",
         mode = plan.paging.mode,
         svg = svg_element(plan),
     )
