@@ -462,12 +462,18 @@ fn uint(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Spanned
                 None
             }
             Err(_) => {
-                let digits: String = i.as_str().to_string();
-                let prefix = match i.radix() {
-                    16 => "0x",
-                    8 => "0o",
-                    2 => "0b",
-                    _ => "",
+                // Sizes and addresses may be strings, read in full (as hex); counts
+                // and slot numbers may not (and are never that large).
+                let whole = u128::from_str_radix(&i.as_str().replace('_', ""), i.radix())
+                    .ok()
+                    .and_then(|v| u64::try_from(v).ok());
+                let help = match whole {
+                    _ if matches!(key, "slot" | "slots" | "count") => help_for(key),
+                    Some(v) => format!(
+                        "write it as a string, which vmlayout reads in full: `{key} = \"{}\"`",
+                        crate::fmt::hex(v)
+                    ),
+                    None => format!("`{key}` cannot be 2^64 or more: no address or size is"),
                 };
                 diags.push(
                     Diagnostic::error(
@@ -475,9 +481,7 @@ fn uint(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Spanned
                         value.span(),
                         "TOML integers are signed 64-bit",
                     )
-                    .with_help(format!(
-                        "write it as a string, which vmlayout reads in full: `{key} = \"{prefix}{digits}\"`"
-                    )),
+                    .with_help(help),
                 );
                 None
             }
