@@ -128,9 +128,14 @@ fn each_kind_of_change_is_reported() {
         matches!(change(&d.regions, "fdt"), Change::Changed(w) if w.iter().any(|c| c.starts_with("description"))),
         "{d:?}"
     );
-    // How layout.h spells its literals changes no value.
+    // How layout.h spells its literals changes no value: an option, not constants.
     let plain = format!("{old}\n[c_header]\nliterals = \"plain\"\n");
-    assert!(diff(&old_plan, &plan(&plain)).is_empty());
+    let d = diff(&old_plan, &plan(&plain));
+    assert!(d.constants.is_empty(), "{d:?}");
+    assert!(
+        matches!(change(&d.c_header, "[c_header]"), Change::Changed(w) if w == &["literals ul → plain"]),
+        "{d:?}"
+    );
     // The paging mode.
     let sv48 =
         std::fs::read_to_string(vmlayout_tests::repo().join("tests/layouts/sv48.toml")).unwrap();

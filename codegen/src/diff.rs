@@ -32,6 +32,9 @@ pub struct PlanDiff {
     /// Fixmap groups by name, and the fixmap itself (`(fixmap)`: its base, its
     /// level-0 tables).
     pub fixmap: Vec<(String, Change)>,
+    /// The C header's naming profile (`[c_header]`: ends, literals, prefix,
+    /// aliases), as one entry `[c_header]` when it changed.
+    pub c_header: Vec<(String, Change)>,
     /// Constants of the C header whose value changed, was added or removed:
     /// `(name, old value, new value)`, a missing side `None`.
     pub constants: Vec<(String, Option<String>, Option<String>)>,
@@ -44,6 +47,7 @@ impl PlanDiff {
             && self.regions.is_empty()
             && self.gaps.is_empty()
             && self.fixmap.is_empty()
+            && self.c_header.is_empty()
             && self.constants.is_empty()
     }
 }
@@ -65,11 +69,16 @@ pub fn diff(old: &Plan, new: &Plan) -> PlanDiff {
         new.gaps.iter().map(|g| (g.name.clone(), gap_facts(g))),
     );
     let fixmap = by_name(fixmap_facts(old).into_iter(), fixmap_facts(new).into_iter());
+    let c_header = by_name(
+        [("[c_header]".to_string(), header_facts(old))].into_iter(),
+        [("[c_header]".to_string(), header_facts(new))].into_iter(),
+    );
     PlanDiff {
         mode,
         regions,
         gaps,
         fixmap,
+        c_header,
         constants: constants(old, new),
     }
 }
@@ -95,6 +104,17 @@ fn gap_facts(g: &crate::plan::Gap) -> Facts {
         ("start", hex(g.start)),
         ("size", human_size(g.size)),
         ("between", format!("`{}` and `{}`", g.below, g.above)),
+    ]
+}
+
+fn header_facts(plan: &Plan) -> Facts {
+    let c = &plan.c_header;
+    let aliases: Vec<String> = c.aliases.iter().map(|(a, t)| format!("{a}={t}")).collect();
+    vec![
+        ("ends", format!("{:?}", c.ends).to_lowercase()),
+        ("literals", format!("{:?}", c.literals).to_lowercase()),
+        ("prefix", format!("{:?}", c.prefix)),
+        ("aliases", format!("[{}]", aliases.join(", "))),
     ]
 }
 
@@ -232,6 +252,7 @@ pub fn render_text(d: &PlanDiff) -> String {
         ("regions", &d.regions),
         ("gaps", &d.gaps),
         ("fixmap", &d.fixmap),
+        ("layout.h options", &d.c_header),
     ] {
         if list.is_empty() {
             continue;
@@ -299,6 +320,7 @@ pub fn render_json(d: &PlanDiff) -> String {
         ("regions", changes(&d.regions)),
         ("gaps", changes(&d.gaps)),
         ("fixmap", changes(&d.fixmap)),
+        ("c_header", changes(&d.c_header)),
         (
             "constants",
             Json::Array(

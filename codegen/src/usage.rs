@@ -79,6 +79,15 @@ fn image_bounds(plan: &Plan, symbol: &dyn Fn(&str) -> Option<u64>) -> Result<(u6
             crate::fmt::hex(image.start)
         ));
     }
+    let levels = u64::from(plan.paging.mode.levels());
+    if let Some(linked) = symbol("__vmlayout_paging_levels")
+        && linked != levels
+    {
+        return Err(format!(
+            "the image is linked for {linked}-level paging, this plan is {}: link it for this plan",
+            plan.paging.mode
+        ));
+    }
     let p = &plan.platform;
     if let Some(load) = symbol("__vmlayout_load_address")
         && !crate::plan::is_load_address(load, p.load_first, p.load_last, p.load_align)
@@ -195,19 +204,15 @@ fn fixmap_fills(plan: &Plan) -> Vec<Fill> {
     fills
 }
 
-/// A bar of `width` cells for `used` of `capacity`: `#` taken, `.` free, `!` past
-/// the end.
+/// A bar of `width` cells for `used` of `capacity`: `#` taken, `.` free, the last
+/// cell `!` when it overflows.
 fn bar(used: u64, capacity: u64, width: u64) -> String {
-    if capacity == 0 {
-        return "!".repeat(width as usize);
+    if capacity == 0 || used > capacity {
+        return "#".repeat(width as usize - 1) + "!";
     }
     let filled = (u128::from(used) * u128::from(width)).div_ceil(u128::from(capacity));
     let filled = u64::try_from(filled).unwrap_or(u64::MAX).min(width);
-    let mut bar = "#".repeat(filled as usize) + &".".repeat((width - filled) as usize);
-    if used > capacity {
-        bar.push('!');
-    }
-    bar
+    "#".repeat(filled as usize) + &".".repeat((width - filled) as usize)
 }
 
 fn amount(n: u64, unit: &str) -> String {

@@ -98,6 +98,7 @@ fn numbers(s: &mut String, plan: &Plan) {
         __vmlayout_image_max_size = {max_size};
         __vmlayout_identity_size = {identity_size};
         __vmlayout_page_size = {page_size};
+        __vmlayout_paging_levels = {levels};
 
         ",
         link = hex_plain(image.start),
@@ -112,6 +113,7 @@ fn numbers(s: &mut String, plan: &Plan) {
         max_size = hex_plain(p.image_max_size),
         identity_size = hex_plain(p.identity_size),
         page_size = hex_plain(plan.paging.page_size),
+        levels = plan.paging.mode.levels(),
     );
 }
 

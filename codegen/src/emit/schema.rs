@@ -12,6 +12,9 @@ use crate::paging::Mode;
 use crate::parse::MAX_NAME_LEN;
 use crate::plan::Purpose;
 
+/// A C identifier.
+const C_IDENTIFIER: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
+
 /// The schema, pretty-printed, with a final newline.
 pub fn render() -> String {
     let Json::Object(mut fields) = table(ROOT) else {
@@ -113,8 +116,12 @@ fn value(kind: Kind) -> Json {
         Kind::Aliases => vec![
             ("type", json::s("object")),
             (
+                "propertyNames",
+                Json::Object(vec![("pattern", json::s(C_IDENTIFIER))]),
+            ),
+            (
                 "additionalProperties",
-                Json::Object(vec![("type", json::s("string"))]),
+                Json::Object(string_matching(C_IDENTIFIER)),
             ),
         ],
         Kind::Table(keys) => return table(keys),
@@ -122,6 +129,10 @@ fn value(kind: Kind) -> Json {
             "anyOf",
             Json::Array(vec![Json::Object(number_or_string()), table(keys)]),
         )],
-        Kind::Tables(keys) => vec![("type", json::s("array")), ("items", table(keys))],
+        Kind::Tables(keys) => vec![
+            ("type", json::s("array")),
+            ("items", table(keys)),
+            ("minItems", json::n(1u64)),
+        ],
     })
 }

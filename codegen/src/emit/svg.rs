@@ -59,10 +59,11 @@ fn height_of(size: u64) -> f64 {
     26.0 + 2.0 * f64::from(doublings)
 }
 
-/// `text` cut to what fits `width` pixels at the picture's font size (about 6.3
-/// px a character), with `…` where it was cut; the whole text is in the tooltip.
+/// `text` cut to what fits `width` pixels at the picture's font size (7 px a
+/// character at most, for the widest common faces), with `…` where it was cut; the
+/// whole text is in the tooltip.
 fn fit(text: &str, width: f64) -> String {
-    let room = (width / 6.3).max(1.0) as usize;
+    let room = (width / 7.0).max(1.0) as usize;
     if text.chars().count() <= room {
         return text.to_string();
     }
