@@ -12,16 +12,8 @@ use std::process::Command;
 use vmlayout::usage::{measure, render_json, render_text};
 
 fn run(dir: &Path, program: &str, args: &[&str]) {
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{program}: {e}"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    vmlayout_tests::run(Command::new(program).args(args).current_dir(dir))
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// `text` bytes of code, 0x300 of rodata, 0x40 of data and 0x2000 of bss,

@@ -17,6 +17,31 @@ const INLINE_SLOT: FixSlot = match PMAP.slot(PMAP.count - 1) {
     None => panic!("PMAP has a slot"),
 };
 
+/// Mean instructions per `set` and per `clear` call over `calls` pairs, in tenths
+/// of an instruction, the cost of reading the counter taken off. Each pair gets
+/// `arg` of its number, worked out before the count starts.
+#[inline(always)]
+fn time_pairs<A: Copy>(
+    calls: u64,
+    mut arg: impl FnMut(u64) -> A,
+    mut set: impl FnMut(A),
+    mut clear: impl FnMut(A),
+) -> (u64, u64) {
+    let overhead = instret::overhead();
+    let (mut set_total, mut clear_total) = (0, 0);
+    for i in 0..calls {
+        let a = arg(i);
+        let t0 = instret::read();
+        set(a);
+        let t1 = instret::read();
+        clear(a);
+        let t2 = instret::read();
+        set_total += t1 - t0 - overhead;
+        clear_total += t2 - t1 - overhead;
+    }
+    (set_total * 10 / calls, clear_total * 10 / calls)
+}
+
 /// Mean instructions per `set_fixmap` and per `clear_fixmap` call, in tenths of an
 /// instruction, over `calls` calls that map `frame` (a physical address) through
 /// the PMAP slots in turn.
@@ -24,20 +49,14 @@ const INLINE_SLOT: FixSlot = match PMAP.slot(PMAP.count - 1) {
 /// # Safety
 /// `frame` is a RAM frame the caller owns: it is mapped writable (and never written).
 pub unsafe fn fixmap_calls(frame: usize, calls: u64) -> (u64, u64) {
-    let overhead = instret::overhead();
-    let (mut set, mut clear) = (0, 0);
-    for i in 0..calls {
-        let slot = PMAP.slot(i as usize % PMAP.count).expect("in range");
-        let t0 = instret::read();
+    let page = PhysPage::containing(frame);
+    time_pairs(
+        calls,
+        |i| PMAP.slot(i as usize % PMAP.count).expect("in range"),
         // SAFETY: the caller owns `frame` (this function's contract).
-        unsafe { set_fixmap(slot, PhysPage::containing(frame), LeafFlags::KERNEL_RW) };
-        let t1 = instret::read();
-        clear_fixmap(slot);
-        let t2 = instret::read();
-        set += t1 - t0 - overhead;
-        clear += t2 - t1 - overhead;
-    }
-    (set * 10 / calls, clear * 10 / calls)
+        |slot| unsafe { set_fixmap(slot, page, LeafFlags::KERNEL_RW) },
+        clear_fixmap,
+    )
 }
 
 /// As [`fixmap_calls`], inlined at a constant slot (the last PMAP slot), as the
@@ -46,20 +65,14 @@ pub unsafe fn fixmap_calls(frame: usize, calls: u64) -> (u64, u64) {
 /// # Safety
 /// As [`fixmap_calls`]; the last PMAP slot must be free.
 pub unsafe fn fixmap_inline_calls(frame: usize, calls: u64) -> (u64, u64) {
-    let overhead = instret::overhead();
     let page = PhysPage::containing(frame);
-    let (mut set, mut clear) = (0, 0);
-    for _ in 0..calls {
-        let t0 = instret::read();
+    time_pairs(
+        calls,
+        |_| INLINE_SLOT,
         // SAFETY: the caller owns `frame` and the slot (this function's contract).
-        unsafe { set_fixmap_inline(INLINE_SLOT, page, LeafFlags::KERNEL_RW) };
-        let t1 = instret::read();
-        clear_fixmap_inline(INLINE_SLOT);
-        let t2 = instret::read();
-        set += t1 - t0 - overhead;
-        clear += t2 - t1 - overhead;
-    }
-    (set * 10 / calls, clear * 10 / calls)
+        |slot| unsafe { set_fixmap_inline(slot, page, LeafFlags::KERNEL_RW) },
+        clear_fixmap_inline,
+    )
 }
 
 /// Print a figure given in tenths (of an instruction, or of a count) the way
