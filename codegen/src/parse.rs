@@ -287,11 +287,19 @@ impl<'a, 'i> Table<'a, 'i> {
                     .get(k)
                     .is_some_and(|v| !matches!(v.get_ref(), DeValue::Table(_) | DeValue::Array(_)))
             };
-            let help = match typo.filter(|t| scalar(t)) {
-                Some(t) => format!(
+            // A placement key's typo beside another placement: the region is placed
+            // already, and the key it was taken for would be a second placement.
+            let placed_by = typo
+                .filter(|t| PLACEMENT_KEYS.contains(t))
+                .and_then(|_| PLACEMENT_KEYS.iter().find(|k| table.get(**k).is_some()));
+            let help = match (typo.filter(|t| scalar(t)), placed_by) {
+                (Some(t), _) => format!(
                     "`{t}` is already set in {what}: remove this `{name}`, or merge the two"
                 ),
-                None => help,
+                (None, Some(by)) => format!(
+                    "the region is placed by `{by}` already: remove this `{name}` (a region is placed one way)"
+                ),
+                (None, None) => help,
             };
             typo_of.extend(typo);
             diags.push(d.with_help(help));
