@@ -3,7 +3,7 @@
 //! v0.4, chapter 5, "Flattened Devicetree (DTB) Format").
 //!
 //! Why not a crate: on QEMU virt's DTB, finding RAM, the UART and the test device
-//! took 19,692 instructions with fdt-rs's tokenizer (`parse_iter`, 4.5.0) and
+//! took 19,692 instructions with fdt-rs's tokenizer (`parse_iter`, 0.4.5) and
 //! 137,000 with the `fdt` crate's queries, which rescan the blob per query. Both
 //! convert every word from big-endian and look at each node's name byte by byte.
 //! Here a token's tag and a property's name offset are compared in the blob's own

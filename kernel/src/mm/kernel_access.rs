@@ -43,7 +43,7 @@ impl TableAccess for KernelTables {
     #[inline(always)]
     fn with_table<R>(&mut self, pa: usize, f: impl FnOnce(&PageTable) -> R) -> R {
         if let Some(va) = image::pa_to_link(pa) {
-            // SAFETY: tables inside the image (the root and the boot pool) are mapped rw
+            // SAFETY: tables inside the image (the plan's boot tables) are mapped rw
             // at their link address.
             return f(unsafe { &*(va as *const PageTable) });
         }

@@ -1,7 +1,7 @@
 //! Memory management: PTEs, the generic walker, the image's addresses, the root
 //! table, boot tables, TLB flushes, the fixmap, PMAP, frames and the kernel's tables.
 
-/// Boot page tables, built with the MMU off (`boot_prepare`), and the boot pool.
+/// The boot: the load address checked and `satp` for the linker-built boot tables.
 pub mod boot;
 /// The fixmap's static level-0 tables: installed once, then one slot at a time.
 pub mod fixmap;
