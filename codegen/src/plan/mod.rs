@@ -601,3 +601,34 @@ impl Plan {
         self.regions.iter().find(|r| r.name == name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_addresses_are_the_first_plus_whole_steps() {
+        // A 6 MiB step from 2 MiB: 2, 8, 14 MiB, up to the last.
+        let (first, last, align) = (2 << 20, 14 << 20, 6 << 20);
+        let allowed: Vec<u64> = (0..=16u64)
+            .map(|mib| mib << 20)
+            .filter(|&load| is_load_address(load, first, last, align))
+            .collect();
+        assert_eq!(allowed, [2 << 20, 8 << 20, 14 << 20]);
+        assert!(
+            !is_load_address(20 << 20, first, last, align),
+            "past the last"
+        );
+    }
+
+    #[test]
+    fn permissions_print_as_their_letters() {
+        let rw = Perms {
+            read: true,
+            write: true,
+            ..Perms::default()
+        };
+        assert_eq!(rw.to_string(), rw.letters());
+        assert_eq!(rw.to_string(), "rw");
+    }
+}
