@@ -4,15 +4,11 @@
 
 #[test]
 fn the_fuzz_dictionary_is_fresh() {
-    let path = vmlayout_tests::repo().join("fuzz/layout.dict");
     let expected = vmlayout::fuzz_dictionary();
-    if std::env::var_os("VMLAYOUT_BLESS").is_some() {
-        std::fs::write(&path, &expected).unwrap();
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == expected,
-        "fuzz/layout.dict is stale: run `VMLAYOUT_BLESS=1 cargo test -p vmlayout-tests --test fuzz_dictionary` and commit it"
+    vmlayout_tests::assert_fresh(
+        "fuzz/layout.dict",
+        &expected,
+        "VMLAYOUT_BLESS=1 cargo test -p vmlayout-tests --test fuzz_dictionary",
     );
     for key in [
         "within = ",

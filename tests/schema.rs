@@ -15,15 +15,10 @@ fn as_json(toml_text: &str) -> Option<Value> {
 
 #[test]
 fn the_shipped_schema_is_fresh() {
-    let path = vmlayout_tests::repo().join("layout.schema.json");
-    let fresh = vmlayout::emit::schema::render();
-    if std::env::var_os("VMLAYOUT_BLESS").is_some() {
-        std::fs::write(&path, &fresh).unwrap();
-    }
-    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        shipped == fresh,
-        "layout.schema.json is stale: run `cargo run -p vmlayout -- schema > layout.schema.json` (or VMLAYOUT_BLESS=1 cargo test --test schema)"
+    vmlayout_tests::assert_fresh(
+        "layout.schema.json",
+        &vmlayout::emit::schema::render(),
+        "cargo run -p vmlayout -- schema > layout.schema.json",
     );
 }
 

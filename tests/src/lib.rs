@@ -139,3 +139,20 @@ pub fn toml_string(text: &str) -> String {
         .collect();
     format!("\"{escaped}\"")
 }
+
+/// The file `relative` (to the repository) holds `fresh`, a generated text kept in
+/// the repository; `VMLAYOUT_BLESS=1` rewrites it first.
+///
+/// # Panics
+/// When the file differs: the message says to run `how`.
+pub fn assert_fresh(relative: &str, fresh: &str, how: &str) {
+    let path = repo().join(relative);
+    if std::env::var_os("VMLAYOUT_BLESS").is_some() {
+        std::fs::write(&path, fresh).unwrap_or_else(|e| panic!("{relative}: {e}"));
+    }
+    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        shipped == fresh,
+        "{relative} is stale: run `{how}` and commit it"
+    );
+}
