@@ -405,17 +405,13 @@ fn check_image(
     // The image region holds image_max_size at least (validation refuses less).
     let room = platform.image_max_size;
     if u128::from(code) + u128::from(pool) > u128::from(room) {
-        let window = regions
-            .iter()
-            .filter(|r| r.purpose == Purpose::Window)
-            .min_by_key(|r| r.start)
-            .map_or(String::new(), |w| {
-                format!(
-                    " (the FDT window `{}`, {}, takes most of the pool)",
-                    w.name,
-                    human_size(w.size)
-                )
-            });
+        let window = crate::plan::boot_tables::fdt_window(regions).map_or(String::new(), |w| {
+            format!(
+                " (the FDT window `{}`, {}, takes most of the pool)",
+                w.name,
+                human_size(w.size)
+            )
+        });
         diags.push(
             Diagnostic::error(
                 format!(
