@@ -57,6 +57,7 @@
 #define VMLAYOUT_IDENTITY_SIZE          VMLAYOUT_UL(0x1000)
 #define VMLAYOUT_IMAGE_MAX_SIZE         VMLAYOUT_UL(0x200000)
 #define VMLAYOUT_BOOT_SUPERPAGE_SIZE    VMLAYOUT_UL(0x200000)
+#define VMLAYOUT_MAX_HARTS              8
 #define VMLAYOUT_BOOT_POOL_TABLES       6
 
 /* Regions: _LAST is inclusive (so is _ROOT_SLOT_LAST) */
@@ -120,19 +121,34 @@
 /* Fixmap: FIX_LAST is inclusive, FIXADDR_TOP exclusive */
 /* Slot groups: _LAST is inclusive */
 #define FIXADDR_START                   VMLAYOUT_UL(0xffffffffc0a00000)
-#define FIXADDR_TOP                     VMLAYOUT_UL(0xffffffffc0a09000)
+#define FIXADDR_TOP                     VMLAYOUT_UL(0xffffffffc0a42000)
 #define FIXMAP_TABLES_START             VMLAYOUT_UL(0xffffffffc0a00000)
-#define FIX_LAST                        8
-#define FIX_COUNT                       9
+#define FIX_LAST                        65
+#define FIX_COUNT                       66
 #define FIX_TABLES                      1
 #define FIXMAP_ADDR(n) \
         (FIXADDR_START + (n) * VMLAYOUT_PAGE_SIZE)
 #define FIX_PMAP_BEGIN                  0
-#define FIX_PMAP_LAST                   7
-#define FIX_PMAP_COUNT                  8
-#define FIX_MISC_BEGIN                  8
-#define FIX_MISC_LAST                   8
+#define FIX_PMAP_LAST                   63
+#define FIX_PMAP_COUNT                  64
+#define FIX_PMAP_HARTS                  8
+#define FIX_PMAP_PER_HART               8
+#define FIX_PMAP_HART_SLOT(h, i) \
+        (FIX_PMAP_BEGIN + (h) * FIX_PMAP_PER_HART + (i))
+#define FIX_MISC_BEGIN                  64
+#define FIX_MISC_LAST                   64
 #define FIX_MISC_COUNT                  1
+#define FIX_MISC_HARTS                  1
+#define FIX_MISC_PER_HART               1
+#define FIX_MISC_HART_SLOT(h, i) \
+        (FIX_MISC_BEGIN + (h) * FIX_MISC_PER_HART + (i))
+#define FIX_SHARED_BEGIN                65
+#define FIX_SHARED_LAST                 65
+#define FIX_SHARED_COUNT                1
+#define FIX_SHARED_HARTS                1
+#define FIX_SHARED_PER_HART             1
+#define FIX_SHARED_HART_SLOT(h, i) \
+        (FIX_SHARED_BEGIN + (h) * FIX_SHARED_PER_HART + (i))
 
 /* Checks, evaluated by the preprocessor wherever this header is included */
 #if FIXADDR_TOP != FIXMAP_ADDR(FIX_LAST + 1)

@@ -251,6 +251,9 @@ pub const IDENTITY_END: usize = 0x8040_0000;
 /// The most RAM the platform can have, in bytes, when the layout states it
 /// (`platform.max_ram`); every direct map holds it.
 pub const MAX_RAM: Option<usize> = None;
+/// The most harts the platform runs (`platform.max_harts`; 1 when the layout does
+/// not say): per-hart fixmap groups have slots for harts `0..MAX_HARTS`.
+pub const MAX_HARTS: usize = 8;
 /// The load addresses a loader may choose: `LOAD_FIRST`, `LOAD_FIRST + LOAD_ALIGN`,
 /// … up to `LOAD_LAST` (inclusive); `LOAD_ADDRESS` is one of them.
 pub const LOAD_FIRST: usize = 0x8020_0000;
@@ -615,11 +618,11 @@ const _: () = assert!(
 /// The lowest fixmap slot's address (slot 0 counting up, `FIX_LAST` counting down).
 pub const FIXADDR_START: usize = 0xffff_ffff_c0a0_0000;
 /// Exclusive end of the fixmap slots.
-pub const FIXADDR_TOP: usize = 0xffff_ffff_c0a0_9000;
+pub const FIXADDR_TOP: usize = 0xffff_ffff_c0a4_2000;
 /// Index of the last fixmap slot (inclusive).
-pub const FIX_LAST: usize = 8;
+pub const FIX_LAST: usize = 65;
 /// Number of fixmap slots, holes included.
-pub const FIX_COUNT: usize = 9;
+pub const FIX_COUNT: usize = 66;
 /// Level-0 tables the fixmap installs (one per 512 slots).
 pub const FIX_TABLES: usize = 1;
 /// The first address the fixmap's level-0 tables map; they cover
@@ -688,15 +691,19 @@ const _: () = assert!(
     "FIXADDR_TOP is one past the last slot"
 );
 
-/// Fixmap group `pmap`: PMAP: temporary mappings before the direct map exists. Slots 0..8 (LAST inclusive, END exclusive).
+/// Fixmap group `pmap`: PMAP: temporary mappings before the direct map exists. Slots 0..64 (LAST inclusive, END exclusive).
 pub const FIX_PMAP_BEGIN: usize = 0;
 /// The group's last slot (inclusive).
-pub const FIX_PMAP_LAST: usize = 7;
+pub const FIX_PMAP_LAST: usize = 63;
 /// One past the group's last slot.
-pub const FIX_PMAP_END: usize = 8;
-/// Slots in the group.
-pub const FIX_PMAP_COUNT: usize = 8;
-/// Slot `i` of group `pmap`, or `None` past its 8 slot(s).
+pub const FIX_PMAP_END: usize = 64;
+/// Slots in the group, every hart's together.
+pub const FIX_PMAP_COUNT: usize = 64;
+/// Harts the group has slots for: 1 when every hart shares its slots.
+pub const FIX_PMAP_HARTS: usize = 8;
+/// Slots each hart has: hart `h`'s are `BEGIN + h * PER_HART ..` (exclusive end `+ PER_HART`).
+pub const FIX_PMAP_PER_HART: usize = 8;
+/// Slot `i` of group `pmap`, or `None` past its 64 slot(s).
 pub const fn pmap_slot(i: usize) -> Option<FixSlot> {
     if i < FIX_PMAP_COUNT {
         FixSlot::from_index(FIX_PMAP_BEGIN + i)
@@ -704,15 +711,23 @@ pub const fn pmap_slot(i: usize) -> Option<FixSlot> {
         None
     }
 }
+/// Slot `i` of hart `hart`'s share of group `pmap`, or `None` past hart 7 or slot 7.
+pub const fn pmap_hart_slot(hart: usize, i: usize) -> Option<FixSlot> {
+    FIX_GROUPS[0].hart_slot(hart, i)
+}
 
-/// Fixmap group `misc`: ephemeral mappings of hardware, such as the UART. Slots 8..9 (LAST inclusive, END exclusive).
-pub const FIX_MISC_BEGIN: usize = 8;
+/// Fixmap group `misc`: ephemeral mappings of hardware, such as the UART. Slots 64..65 (LAST inclusive, END exclusive).
+pub const FIX_MISC_BEGIN: usize = 64;
 /// The group's last slot (inclusive).
-pub const FIX_MISC_LAST: usize = 8;
+pub const FIX_MISC_LAST: usize = 64;
 /// One past the group's last slot.
-pub const FIX_MISC_END: usize = 9;
-/// Slots in the group.
+pub const FIX_MISC_END: usize = 65;
+/// Slots in the group, every hart's together.
 pub const FIX_MISC_COUNT: usize = 1;
+/// Harts the group has slots for: 1 when every hart shares its slots.
+pub const FIX_MISC_HARTS: usize = 1;
+/// Slots each hart has: hart `h`'s are `BEGIN + h * PER_HART ..` (exclusive end `+ PER_HART`).
+pub const FIX_MISC_PER_HART: usize = 1;
 /// Slot `i` of group `misc`, or `None` past its 1 slot(s).
 pub const fn misc_slot(i: usize) -> Option<FixSlot> {
     if i < FIX_MISC_COUNT {
@@ -721,34 +736,177 @@ pub const fn misc_slot(i: usize) -> Option<FixSlot> {
         None
     }
 }
+/// Slot `i` of hart `hart`'s share of group `misc`, or `None` past hart 0 or slot 0 (the group is shared: hart 0's share is every hart's).
+pub const fn misc_hart_slot(hart: usize, i: usize) -> Option<FixSlot> {
+    FIX_GROUPS[1].hart_slot(hart, i)
+}
+
+/// Fixmap group `shared`: a page any hart maps under a lock, with a remote shootdown. Slots 65..66 (LAST inclusive, END exclusive).
+pub const FIX_SHARED_BEGIN: usize = 65;
+/// The group's last slot (inclusive).
+pub const FIX_SHARED_LAST: usize = 65;
+/// One past the group's last slot.
+pub const FIX_SHARED_END: usize = 66;
+/// Slots in the group, every hart's together.
+pub const FIX_SHARED_COUNT: usize = 1;
+/// Harts the group has slots for: 1 when every hart shares its slots.
+pub const FIX_SHARED_HARTS: usize = 1;
+/// Slots each hart has: hart `h`'s are `BEGIN + h * PER_HART ..` (exclusive end `+ PER_HART`).
+pub const FIX_SHARED_PER_HART: usize = 1;
+/// Slot `i` of group `shared`, or `None` past its 1 slot(s).
+pub const fn shared_slot(i: usize) -> Option<FixSlot> {
+    if i < FIX_SHARED_COUNT {
+        FixSlot::from_index(FIX_SHARED_BEGIN + i)
+    } else {
+        None
+    }
+}
+/// Slot `i` of hart `hart`'s share of group `shared`, or `None` past hart 0 or slot 0 (the group is shared: hart 0's share is every hart's).
+pub const fn shared_hart_slot(hart: usize, i: usize) -> Option<FixSlot> {
+    FIX_GROUPS[2].hart_slot(hart, i)
+}
 
 /// Fixmap slots that can be mapped (`FIX_COUNT` less the holes).
-pub const FIX_MAPPABLE: usize = 9;
+pub const FIX_MAPPABLE: usize = 66;
 /// The slots of hole groups: never mapped, so a load from one faults.
 pub const FIX_HOLES: &[usize] = &[];
 
-/// Every fixmap slot that can be mapped, by group: pmap × 8, misc × 1.
+/// Every fixmap slot that can be mapped, by group: pmap × 64, misc × 1, shared × 1.
 #[repr(u16)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FixSlot {
-    /// Slot `pmap[0]`.
+    /// Slot `pmap[0]`: hart 0's slot 0.
     Pmap0 = 0,
-    /// Slot `pmap[1]`.
+    /// Slot `pmap[1]`: hart 0's slot 1.
     Pmap1 = 1,
-    /// Slot `pmap[2]`.
+    /// Slot `pmap[2]`: hart 0's slot 2.
     Pmap2 = 2,
-    /// Slot `pmap[3]`.
+    /// Slot `pmap[3]`: hart 0's slot 3.
     Pmap3 = 3,
-    /// Slot `pmap[4]`.
+    /// Slot `pmap[4]`: hart 0's slot 4.
     Pmap4 = 4,
-    /// Slot `pmap[5]`.
+    /// Slot `pmap[5]`: hart 0's slot 5.
     Pmap5 = 5,
-    /// Slot `pmap[6]`.
+    /// Slot `pmap[6]`: hart 0's slot 6.
     Pmap6 = 6,
-    /// Slot `pmap[7]`.
+    /// Slot `pmap[7]`: hart 0's slot 7.
     Pmap7 = 7,
+    /// Slot `pmap[8]`: hart 1's slot 0.
+    Pmap8 = 8,
+    /// Slot `pmap[9]`: hart 1's slot 1.
+    Pmap9 = 9,
+    /// Slot `pmap[10]`: hart 1's slot 2.
+    Pmap10 = 10,
+    /// Slot `pmap[11]`: hart 1's slot 3.
+    Pmap11 = 11,
+    /// Slot `pmap[12]`: hart 1's slot 4.
+    Pmap12 = 12,
+    /// Slot `pmap[13]`: hart 1's slot 5.
+    Pmap13 = 13,
+    /// Slot `pmap[14]`: hart 1's slot 6.
+    Pmap14 = 14,
+    /// Slot `pmap[15]`: hart 1's slot 7.
+    Pmap15 = 15,
+    /// Slot `pmap[16]`: hart 2's slot 0.
+    Pmap16 = 16,
+    /// Slot `pmap[17]`: hart 2's slot 1.
+    Pmap17 = 17,
+    /// Slot `pmap[18]`: hart 2's slot 2.
+    Pmap18 = 18,
+    /// Slot `pmap[19]`: hart 2's slot 3.
+    Pmap19 = 19,
+    /// Slot `pmap[20]`: hart 2's slot 4.
+    Pmap20 = 20,
+    /// Slot `pmap[21]`: hart 2's slot 5.
+    Pmap21 = 21,
+    /// Slot `pmap[22]`: hart 2's slot 6.
+    Pmap22 = 22,
+    /// Slot `pmap[23]`: hart 2's slot 7.
+    Pmap23 = 23,
+    /// Slot `pmap[24]`: hart 3's slot 0.
+    Pmap24 = 24,
+    /// Slot `pmap[25]`: hart 3's slot 1.
+    Pmap25 = 25,
+    /// Slot `pmap[26]`: hart 3's slot 2.
+    Pmap26 = 26,
+    /// Slot `pmap[27]`: hart 3's slot 3.
+    Pmap27 = 27,
+    /// Slot `pmap[28]`: hart 3's slot 4.
+    Pmap28 = 28,
+    /// Slot `pmap[29]`: hart 3's slot 5.
+    Pmap29 = 29,
+    /// Slot `pmap[30]`: hart 3's slot 6.
+    Pmap30 = 30,
+    /// Slot `pmap[31]`: hart 3's slot 7.
+    Pmap31 = 31,
+    /// Slot `pmap[32]`: hart 4's slot 0.
+    Pmap32 = 32,
+    /// Slot `pmap[33]`: hart 4's slot 1.
+    Pmap33 = 33,
+    /// Slot `pmap[34]`: hart 4's slot 2.
+    Pmap34 = 34,
+    /// Slot `pmap[35]`: hart 4's slot 3.
+    Pmap35 = 35,
+    /// Slot `pmap[36]`: hart 4's slot 4.
+    Pmap36 = 36,
+    /// Slot `pmap[37]`: hart 4's slot 5.
+    Pmap37 = 37,
+    /// Slot `pmap[38]`: hart 4's slot 6.
+    Pmap38 = 38,
+    /// Slot `pmap[39]`: hart 4's slot 7.
+    Pmap39 = 39,
+    /// Slot `pmap[40]`: hart 5's slot 0.
+    Pmap40 = 40,
+    /// Slot `pmap[41]`: hart 5's slot 1.
+    Pmap41 = 41,
+    /// Slot `pmap[42]`: hart 5's slot 2.
+    Pmap42 = 42,
+    /// Slot `pmap[43]`: hart 5's slot 3.
+    Pmap43 = 43,
+    /// Slot `pmap[44]`: hart 5's slot 4.
+    Pmap44 = 44,
+    /// Slot `pmap[45]`: hart 5's slot 5.
+    Pmap45 = 45,
+    /// Slot `pmap[46]`: hart 5's slot 6.
+    Pmap46 = 46,
+    /// Slot `pmap[47]`: hart 5's slot 7.
+    Pmap47 = 47,
+    /// Slot `pmap[48]`: hart 6's slot 0.
+    Pmap48 = 48,
+    /// Slot `pmap[49]`: hart 6's slot 1.
+    Pmap49 = 49,
+    /// Slot `pmap[50]`: hart 6's slot 2.
+    Pmap50 = 50,
+    /// Slot `pmap[51]`: hart 6's slot 3.
+    Pmap51 = 51,
+    /// Slot `pmap[52]`: hart 6's slot 4.
+    Pmap52 = 52,
+    /// Slot `pmap[53]`: hart 6's slot 5.
+    Pmap53 = 53,
+    /// Slot `pmap[54]`: hart 6's slot 6.
+    Pmap54 = 54,
+    /// Slot `pmap[55]`: hart 6's slot 7.
+    Pmap55 = 55,
+    /// Slot `pmap[56]`: hart 7's slot 0.
+    Pmap56 = 56,
+    /// Slot `pmap[57]`: hart 7's slot 1.
+    Pmap57 = 57,
+    /// Slot `pmap[58]`: hart 7's slot 2.
+    Pmap58 = 58,
+    /// Slot `pmap[59]`: hart 7's slot 3.
+    Pmap59 = 59,
+    /// Slot `pmap[60]`: hart 7's slot 4.
+    Pmap60 = 60,
+    /// Slot `pmap[61]`: hart 7's slot 5.
+    Pmap61 = 61,
+    /// Slot `pmap[62]`: hart 7's slot 6.
+    Pmap62 = 62,
+    /// Slot `pmap[63]`: hart 7's slot 7.
+    Pmap63 = 63,
     /// Slot `misc[0]`.
-    Misc0 = 8,
+    Misc0 = 64,
+    /// Slot `shared[0]`.
+    Shared0 = 65,
 }
 
 impl FixSlot {
@@ -762,7 +920,64 @@ impl FixSlot {
         FixSlot::Pmap5,
         FixSlot::Pmap6,
         FixSlot::Pmap7,
+        FixSlot::Pmap8,
+        FixSlot::Pmap9,
+        FixSlot::Pmap10,
+        FixSlot::Pmap11,
+        FixSlot::Pmap12,
+        FixSlot::Pmap13,
+        FixSlot::Pmap14,
+        FixSlot::Pmap15,
+        FixSlot::Pmap16,
+        FixSlot::Pmap17,
+        FixSlot::Pmap18,
+        FixSlot::Pmap19,
+        FixSlot::Pmap20,
+        FixSlot::Pmap21,
+        FixSlot::Pmap22,
+        FixSlot::Pmap23,
+        FixSlot::Pmap24,
+        FixSlot::Pmap25,
+        FixSlot::Pmap26,
+        FixSlot::Pmap27,
+        FixSlot::Pmap28,
+        FixSlot::Pmap29,
+        FixSlot::Pmap30,
+        FixSlot::Pmap31,
+        FixSlot::Pmap32,
+        FixSlot::Pmap33,
+        FixSlot::Pmap34,
+        FixSlot::Pmap35,
+        FixSlot::Pmap36,
+        FixSlot::Pmap37,
+        FixSlot::Pmap38,
+        FixSlot::Pmap39,
+        FixSlot::Pmap40,
+        FixSlot::Pmap41,
+        FixSlot::Pmap42,
+        FixSlot::Pmap43,
+        FixSlot::Pmap44,
+        FixSlot::Pmap45,
+        FixSlot::Pmap46,
+        FixSlot::Pmap47,
+        FixSlot::Pmap48,
+        FixSlot::Pmap49,
+        FixSlot::Pmap50,
+        FixSlot::Pmap51,
+        FixSlot::Pmap52,
+        FixSlot::Pmap53,
+        FixSlot::Pmap54,
+        FixSlot::Pmap55,
+        FixSlot::Pmap56,
+        FixSlot::Pmap57,
+        FixSlot::Pmap58,
+        FixSlot::Pmap59,
+        FixSlot::Pmap60,
+        FixSlot::Pmap61,
+        FixSlot::Pmap62,
+        FixSlot::Pmap63,
         FixSlot::Misc0,
+        FixSlot::Shared0,
     ];
 
     /// Slot `index`, or `None` for a hole or past `FIX_LAST`.
@@ -776,7 +991,64 @@ impl FixSlot {
             Some(FixSlot::Pmap5),
             Some(FixSlot::Pmap6),
             Some(FixSlot::Pmap7),
+            Some(FixSlot::Pmap8),
+            Some(FixSlot::Pmap9),
+            Some(FixSlot::Pmap10),
+            Some(FixSlot::Pmap11),
+            Some(FixSlot::Pmap12),
+            Some(FixSlot::Pmap13),
+            Some(FixSlot::Pmap14),
+            Some(FixSlot::Pmap15),
+            Some(FixSlot::Pmap16),
+            Some(FixSlot::Pmap17),
+            Some(FixSlot::Pmap18),
+            Some(FixSlot::Pmap19),
+            Some(FixSlot::Pmap20),
+            Some(FixSlot::Pmap21),
+            Some(FixSlot::Pmap22),
+            Some(FixSlot::Pmap23),
+            Some(FixSlot::Pmap24),
+            Some(FixSlot::Pmap25),
+            Some(FixSlot::Pmap26),
+            Some(FixSlot::Pmap27),
+            Some(FixSlot::Pmap28),
+            Some(FixSlot::Pmap29),
+            Some(FixSlot::Pmap30),
+            Some(FixSlot::Pmap31),
+            Some(FixSlot::Pmap32),
+            Some(FixSlot::Pmap33),
+            Some(FixSlot::Pmap34),
+            Some(FixSlot::Pmap35),
+            Some(FixSlot::Pmap36),
+            Some(FixSlot::Pmap37),
+            Some(FixSlot::Pmap38),
+            Some(FixSlot::Pmap39),
+            Some(FixSlot::Pmap40),
+            Some(FixSlot::Pmap41),
+            Some(FixSlot::Pmap42),
+            Some(FixSlot::Pmap43),
+            Some(FixSlot::Pmap44),
+            Some(FixSlot::Pmap45),
+            Some(FixSlot::Pmap46),
+            Some(FixSlot::Pmap47),
+            Some(FixSlot::Pmap48),
+            Some(FixSlot::Pmap49),
+            Some(FixSlot::Pmap50),
+            Some(FixSlot::Pmap51),
+            Some(FixSlot::Pmap52),
+            Some(FixSlot::Pmap53),
+            Some(FixSlot::Pmap54),
+            Some(FixSlot::Pmap55),
+            Some(FixSlot::Pmap56),
+            Some(FixSlot::Pmap57),
+            Some(FixSlot::Pmap58),
+            Some(FixSlot::Pmap59),
+            Some(FixSlot::Pmap60),
+            Some(FixSlot::Pmap61),
+            Some(FixSlot::Pmap62),
+            Some(FixSlot::Pmap63),
             Some(FixSlot::Misc0),
+            Some(FixSlot::Shared0),
         ];
         if index < FIX_COUNT {
             BY_INDEX[index]
@@ -806,7 +1078,64 @@ impl FixSlot {
             FixSlot::Pmap5 => "pmap[5]",
             FixSlot::Pmap6 => "pmap[6]",
             FixSlot::Pmap7 => "pmap[7]",
+            FixSlot::Pmap8 => "pmap[8]",
+            FixSlot::Pmap9 => "pmap[9]",
+            FixSlot::Pmap10 => "pmap[10]",
+            FixSlot::Pmap11 => "pmap[11]",
+            FixSlot::Pmap12 => "pmap[12]",
+            FixSlot::Pmap13 => "pmap[13]",
+            FixSlot::Pmap14 => "pmap[14]",
+            FixSlot::Pmap15 => "pmap[15]",
+            FixSlot::Pmap16 => "pmap[16]",
+            FixSlot::Pmap17 => "pmap[17]",
+            FixSlot::Pmap18 => "pmap[18]",
+            FixSlot::Pmap19 => "pmap[19]",
+            FixSlot::Pmap20 => "pmap[20]",
+            FixSlot::Pmap21 => "pmap[21]",
+            FixSlot::Pmap22 => "pmap[22]",
+            FixSlot::Pmap23 => "pmap[23]",
+            FixSlot::Pmap24 => "pmap[24]",
+            FixSlot::Pmap25 => "pmap[25]",
+            FixSlot::Pmap26 => "pmap[26]",
+            FixSlot::Pmap27 => "pmap[27]",
+            FixSlot::Pmap28 => "pmap[28]",
+            FixSlot::Pmap29 => "pmap[29]",
+            FixSlot::Pmap30 => "pmap[30]",
+            FixSlot::Pmap31 => "pmap[31]",
+            FixSlot::Pmap32 => "pmap[32]",
+            FixSlot::Pmap33 => "pmap[33]",
+            FixSlot::Pmap34 => "pmap[34]",
+            FixSlot::Pmap35 => "pmap[35]",
+            FixSlot::Pmap36 => "pmap[36]",
+            FixSlot::Pmap37 => "pmap[37]",
+            FixSlot::Pmap38 => "pmap[38]",
+            FixSlot::Pmap39 => "pmap[39]",
+            FixSlot::Pmap40 => "pmap[40]",
+            FixSlot::Pmap41 => "pmap[41]",
+            FixSlot::Pmap42 => "pmap[42]",
+            FixSlot::Pmap43 => "pmap[43]",
+            FixSlot::Pmap44 => "pmap[44]",
+            FixSlot::Pmap45 => "pmap[45]",
+            FixSlot::Pmap46 => "pmap[46]",
+            FixSlot::Pmap47 => "pmap[47]",
+            FixSlot::Pmap48 => "pmap[48]",
+            FixSlot::Pmap49 => "pmap[49]",
+            FixSlot::Pmap50 => "pmap[50]",
+            FixSlot::Pmap51 => "pmap[51]",
+            FixSlot::Pmap52 => "pmap[52]",
+            FixSlot::Pmap53 => "pmap[53]",
+            FixSlot::Pmap54 => "pmap[54]",
+            FixSlot::Pmap55 => "pmap[55]",
+            FixSlot::Pmap56 => "pmap[56]",
+            FixSlot::Pmap57 => "pmap[57]",
+            FixSlot::Pmap58 => "pmap[58]",
+            FixSlot::Pmap59 => "pmap[59]",
+            FixSlot::Pmap60 => "pmap[60]",
+            FixSlot::Pmap61 => "pmap[61]",
+            FixSlot::Pmap62 => "pmap[62]",
+            FixSlot::Pmap63 => "pmap[63]",
             FixSlot::Misc0 => "misc[0]",
+            FixSlot::Shared0 => "shared[0]",
         }
     }
 }
@@ -820,11 +1149,30 @@ pub struct FixGroup {
     pub role: Option<&'static str>,
     /// Index of the first slot.
     pub first: usize,
-    /// Slots in the group, at least one.
+    /// Slots in the group, at least one: every hart's together.
     pub count: usize,
+    /// Harts the group has slots for: 1 when every hart shares its slots,
+    /// `MAX_HARTS` for a per-hart group. Hart `h` has
+    /// `first + h * per_hart() ..` (exclusive end `+ per_hart()`).
+    pub harts: usize,
 }
 
 impl FixGroup {
+    /// Slots each hart has: `count / harts`.
+    pub const fn per_hart(&self) -> usize {
+        self.count / self.harts
+    }
+
+    /// Slot `i` of hart `hart`'s share, or `None` past the last hart or the
+    /// hart's last slot. A shared group (`harts == 1`) has hart 0 only.
+    pub const fn hart_slot(&self, hart: usize, i: usize) -> Option<FixSlot> {
+        if hart < self.harts && i < self.per_hart() {
+            FixSlot::from_index(self.first + hart * self.per_hart() + i)
+        } else {
+            None
+        }
+    }
+
     /// Slot `i` of the group, or `None` past its end.
     pub const fn slot(&self, i: usize) -> Option<FixSlot> {
         if i < self.count {
@@ -847,13 +1195,22 @@ pub const FIX_GROUPS: &[FixGroup] = &[
         name: "pmap",
         role: Some("pmap"),
         first: 0,
-        count: 8,
+        count: 64,
+        harts: 8,
     },
     FixGroup {
         name: "misc",
         role: Some("console"),
-        first: 8,
+        first: 64,
         count: 1,
+        harts: 1,
+    },
+    FixGroup {
+        name: "shared",
+        role: Some("shared"),
+        first: 65,
+        count: 1,
+        harts: 1,
     },
 ];
 
@@ -863,6 +1220,8 @@ pub mod role {
     pub const PMAP: super::FixGroup = super::FIX_GROUPS[0];
     /// The group with role `console`: `misc`.
     pub const CONSOLE: super::FixGroup = super::FIX_GROUPS[1];
+    /// The group with role `shared`: `shared`.
+    pub const SHARED: super::FixGroup = super::FIX_GROUPS[2];
 }
 
 /// Every region, by ascending address.

@@ -163,7 +163,9 @@ fn ends_literals_prefix_and_aliases_do_what_they_say() {
         "no _END by default"
     );
     assert!(value(&default, "FIX_PMAP_END").is_none());
-    assert_eq!(value(&default, "FIX_PMAP_LAST"), Some("7"));
+    assert_eq!(value(&default, "FIX_PMAP_LAST"), Some("63"));
+    assert_eq!(value(&default, "FIX_PMAP_PER_HART"), Some("8"));
+    assert_eq!(value(&default, "FIX_PMAP_HARTS"), Some("8"));
     assert_eq!(
         value(&default, "FIXMAP_VIRT_LAST"),
         Some("VMLAYOUT_UL(0xffffffffc0bfffff)")
@@ -174,7 +176,7 @@ fn ends_literals_prefix_and_aliases_do_what_they_say() {
         value(&exclusive, "FIXMAP_VIRT_END"),
         Some("VMLAYOUT_UL(0xffffffffc0c00000)")
     );
-    assert_eq!(value(&exclusive, "FIX_PMAP_END"), Some("8"));
+    assert_eq!(value(&exclusive, "FIX_PMAP_END"), Some("64"));
 
     let inclusive = header_of("[c_header]\nends = \"inclusive\"\nliterals = \"plain\"\n");
     assert_eq!(
@@ -183,7 +185,7 @@ fn ends_literals_prefix_and_aliases_do_what_they_say() {
     );
     assert_eq!(
         value(&inclusive, "FIX_PMAP_END"),
-        Some("7"),
+        Some("63"),
         "Xen's FIX_PMAP_END is inclusive"
     );
     assert_eq!(value(&inclusive, "VMLAYOUT_PAGE_SIZE"), Some("0x1000"));

@@ -90,11 +90,11 @@ fn each_kind_of_change_is_reported() {
     let pmap = old.replacen("count = 8", "count = 12", 1);
     let d = diff(&old_plan, &plan(&pmap));
     assert!(
-        matches!(change(&d.fixmap, "pmap"), Change::Changed(w) if w == &["slots 8 → 12"]),
+        matches!(change(&d.fixmap, "pmap"), Change::Changed(w) if w == &["slots 8 × 8 harts → 12 × 8 harts"]),
         "{d:?}"
     );
     assert!(
-        matches!(change(&d.fixmap, "misc"), Change::Changed(w) if w == &["first slot 8 → 12"]),
+        matches!(change(&d.fixmap, "misc"), Change::Changed(w) if w == &["first slot 64 → 96"]),
         "{d:?}"
     );
     assert!(d.regions.is_empty(), "{d:?}");

@@ -28,10 +28,16 @@ fn default_plan_reproduces_the_seed_addresses() {
     assert_eq!(at("fixmap").start, 0xffff_ffff_c0a0_0000);
     assert_eq!(at("fixmap").size, 2 << 20);
     assert_eq!(plan.fixmap.base, 0xffff_ffff_c0a0_0000);
-    assert_eq!(plan.fixmap.last, 8, "FIX_LAST = 8: pmap 0-7, misc 8");
+    assert_eq!(
+        plan.fixmap.last, 65,
+        "FIX_LAST = 65: pmap 0-63 (8 per hart × 8 harts), misc 64, shared 65"
+    );
+    assert_eq!(plan.platform.max_harts, 8);
+    let pmap = &plan.fixmap.groups[0];
+    assert_eq!((pmap.count, pmap.harts, pmap.per_hart()), (64, 8, 8));
     assert_eq!(
         plan.fixmap.top,
-        0xffff_ffff_c0a0_0000 + 9 * 4096,
+        0xffff_ffff_c0a0_0000 + 66 * 4096,
         "FIXADDR_TOP = FIXMAP_ADDR(FIX_LAST + 1)"
     );
     let gaps: Vec<(u64, u64)> = plan.gaps.iter().map(|g| (g.start, g.size)).collect();
@@ -55,7 +61,8 @@ fn default_plan_reproduces_the_seed_addresses() {
 #[test]
 fn large_fixmap_spans_several_tables() {
     let plan = plan(&vmlayout_tests::repo().join("tests/layouts/sv39-replanned.toml"));
-    assert_eq!(plan.fixmap.slot_count(), 600);
+    // pmap 16 per hart × 8 harts, console 1, fdt 583, shared 1.
+    assert_eq!(plan.fixmap.slot_count(), 713);
     assert_eq!(plan.fixmap.tables, 2);
-    assert_eq!(plan.fixmap.last, 599);
+    assert_eq!(plan.fixmap.last, 712);
 }

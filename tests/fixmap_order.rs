@@ -70,10 +70,11 @@ fn a_hole_cannot_hold_a_role_and_not_every_slot_is_a_hole() {
         err.render()
     );
     let all_holes = base
-        .replace("count = 8\n", "count = 8\nhole = true\n")
+        .replace("count = 8\nper_hart = true\n", "count = 8\nhole = true\n")
         .replace("role = \"console\"\n", "");
     let all_holes = all_holes.replace("role = \"pmap\"\n", "");
     let all_holes = all_holes.replace("name = \"misc\"\n", "name = \"misc\"\nhole = true\n");
+    let all_holes = all_holes.replace("role = \"shared\"\n", "hole = true\n");
     let err = vmlayout::plan_from_str("x.toml", &all_holes).expect_err("refused");
     assert!(
         err.render().contains("every fixmap slot is a hole"),

@@ -34,14 +34,15 @@ fn default_export_matches_the_documented_shape() {
     assert_eq!(f["region"], "fixmap");
     assert_eq!(f["base"], "0xffffffffc0a00000");
     assert_eq!(f["tables"], 1);
-    assert_eq!(f["last"], 8);
+    assert_eq!(f["last"], 65);
     assert_eq!(f["order"], "up");
     assert_eq!(f["tables_start"], "0xffffffffc0a00000");
     assert_eq!(
         f["slots"],
         serde_json::json!([
-            {"name": "pmap", "first": 0, "count": 8, "role": "pmap", "hole": false, "description": "PMAP: temporary mappings before the direct map exists"},
-            {"name": "misc", "first": 8, "count": 1, "role": "console", "hole": false, "description": "ephemeral mappings of hardware, such as the UART"}
+            {"name": "pmap", "first": 0, "count": 64, "role": "pmap", "hole": false, "harts": 8, "per_hart": 8, "description": "PMAP: temporary mappings before the direct map exists"},
+            {"name": "misc", "first": 64, "count": 1, "role": "console", "hole": false, "harts": 1, "per_hart": 1, "description": "ephemeral mappings of hardware, such as the UART"},
+            {"name": "shared", "first": 65, "count": 1, "role": "shared", "hole": false, "harts": 1, "per_hart": 1, "description": "a page any hart maps under a lock, with a remote shootdown"}
         ])
     );
 }

@@ -12,19 +12,26 @@ fn expansion_matches_the_plan() {
     assert_eq!(FDT_VIRT_START, 0xffff_ffff_c040_0000);
     assert_eq!(FIXMAP_VIRT_START, 0xffff_ffff_c0a0_0000);
     assert_eq!(FIXADDR_START, FIXMAP_VIRT_START);
-    assert_eq!(FIX_LAST, 8);
-    assert_eq!(FIX_PMAP_BEGIN..FIX_PMAP_END, 0..8);
-    assert_eq!(FIX_MISC_BEGIN, 8);
+    assert_eq!(FIX_LAST, 65);
+    assert_eq!(FIX_PMAP_BEGIN..FIX_PMAP_END, 0..64);
+    assert_eq!((FIX_PMAP_HARTS, FIX_PMAP_PER_HART, MAX_HARTS), (8, 8, 8));
+    assert_eq!(pmap_hart_slot(3, 2), Some(FixSlot::Pmap26));
+    assert_eq!(pmap_hart_slot(8, 0), None);
+    assert_eq!(pmap_hart_slot(0, 8), None);
+    assert_eq!(role::PMAP.hart_slot(7, 7), Some(FixSlot::Pmap63));
+    assert_eq!(role::SHARED.hart_slot(0, 0), Some(FixSlot::Shared0));
+    assert_eq!(role::SHARED.hart_slot(1, 0), None);
+    assert_eq!(FIX_MISC_BEGIN, 64);
     assert_eq!(FIXADDR_TOP, fixmap_addr(FIX_LAST + 1));
-    assert_eq!(fix_to_virt(FixSlot::Misc0), FIXADDR_START + 8 * PAGE_SIZE);
+    assert_eq!(fix_to_virt(FixSlot::Misc0), FIXADDR_START + 64 * PAGE_SIZE);
     assert_eq!(
         virt_to_fix(FIXADDR_START + 3 * PAGE_SIZE + 17),
         Some(FixSlot::Pmap3)
     );
     assert_eq!(virt_to_fix(FIXADDR_START - 1), None);
     assert_eq!(virt_to_fix(FIXADDR_TOP), None);
-    assert_eq!(pmap_slot(7), Some(FixSlot::Pmap7));
-    assert_eq!(pmap_slot(8), None);
+    assert_eq!(pmap_slot(63), Some(FixSlot::Pmap63));
+    assert_eq!(pmap_slot(64), None);
     assert_eq!(FixSlot::Pmap2.name(), "pmap[2]");
     assert_eq!(REGIONS.len(), 6);
     assert_eq!(

@@ -86,6 +86,33 @@ fn each_missing_or_mis_sized_fixmap_role_is_a_diagnostic() {
 }
 
 #[test]
+fn a_group_needed_per_hart_must_be_per_hart_on_several_harts() {
+    let needs = needs();
+    let per_hart: Vec<_> = needs.fixmap_group.iter().filter(|n| n.per_hart).collect();
+    assert!(!per_hart.is_empty(), "the kernel needs PMAP per hart");
+    for need in per_hart {
+        let role_line = format!("role = \"{}\"\n", need.role);
+        let group_start = layout().find(&role_line).unwrap();
+        let flag = group_start + layout()[group_start..].find("per_hart = true\n").unwrap();
+        let mut shared = layout();
+        shared.replace_range(flag..flag + "per_hart = true\n".len(), "");
+        let rendered = refusal(&format!("shared-{}", need.role), &shared);
+        assert!(
+            rendered.contains(&format!(
+                "needs the `{}` group to be per-hart: the plan runs up to 8 harts",
+                need.role
+            )) && rendered.contains("add `per_hart = true`"),
+            "{rendered}"
+        );
+        // On one hart a shared group is every hart's own: accepted.
+        let one_hart = shared.replace("max_harts = 8 ", "max_harts = 1 ");
+        assert_ne!(one_hart, shared, "the layout states max_harts = 8");
+        vmlayout::plan_from_str_for("one-hart.toml", &one_hart, Some(&needs))
+            .unwrap_or_else(|e| panic!("one hart, a shared PMAP: {}", e.render()));
+    }
+}
+
+#[test]
 fn a_bad_requirements_file_is_refused() {
     assert!(Needs::parse("n.toml", "[[region]]\npurpose = \"heap\"\nwhy = \"x\"").is_err());
     assert!(

@@ -137,7 +137,7 @@ fn fixmap_facts(plan: &Plan) -> Vec<(String, Facts)> {
             g.name.clone(),
             vec![
                 ("first slot", g.first.to_string()),
-                ("slots", g.count.to_string()),
+                ("slots", g.slots_text()),
                 ("role", g.role.clone().unwrap_or_else(|| "-".into())),
                 ("hole", if g.hole { "yes" } else { "no" }.to_string()),
                 ("description", format!("{:?}", g.description)),

@@ -139,6 +139,11 @@ pub(crate) const PLATFORM: &[Key] = &[
         Kind::Size,
         "The most RAM the direct map must hold.",
     ),
+    key(
+        "max_harts",
+        Kind::Count,
+        "The most harts (CPUs) the platform runs; per-hart fixmap groups have slots for each.",
+    ),
 ];
 
 /// `load_range = { … }`.
@@ -239,6 +244,11 @@ pub(crate) const GROUP: &[Key] = &[
         "hole",
         Kind::Bool,
         "Slots never mapped (a hole, as Linux's FIX_HOLE).",
+    ),
+    key(
+        "per_hart",
+        Kind::Bool,
+        "count slots for each hart (platform.max_harts of them), as Linux's per-CPU kmap slots.",
     ),
     key("description", Kind::Text, "One line for the maps."),
 ];

@@ -94,8 +94,13 @@ pub struct GroupNeed {
     pub role: String,
     /// Fewest slots the consumer can work with (inclusive, at least 1).
     pub min_slots: u64,
-    /// Most slots the consumer can use (inclusive).
+    /// Most slots the consumer can use (inclusive). For a per-hart group both
+    /// bounds count one hart's slots (`count` as written).
     pub max_slots: u64,
+    /// `per_hart = true`: when the plan runs more than one hart
+    /// (`platform.max_harts`), each must have slots of its own (`per_hart = true`
+    /// on the group).
+    pub per_hart: bool,
     /// Why, for the diagnostic.
     pub why: String,
 }
@@ -248,6 +253,42 @@ fn check_group(needs: &Needs, need: &GroupNeed, spec: &LayoutSpec, diags: &mut D
             .with_help(format!("set `count` to {slots}: {}", need.why)),
         );
     }
+    check_per_hart(needs, need, spec, group, diags);
+}
+
+/// A group the consumer needs per hart is per-hart when the plan runs more than
+/// one hart.
+fn check_per_hart(
+    needs: &Needs,
+    need: &GroupNeed,
+    spec: &LayoutSpec,
+    group: &crate::spec::FixGroupSpec,
+    diags: &mut Diagnostics,
+) {
+    let harts = spec
+        .platform
+        .as_ref()
+        .and_then(|p| p.max_harts.as_ref())
+        .map_or(1, |h| h.value);
+    let per_hart = group.per_hart.as_ref().is_some_and(|p| p.value);
+    if !need.per_hart || harts <= 1 || per_hart {
+        return;
+    }
+    let Some(name) = &group.name else { return };
+    diags.push(
+        Diagnostic::error(
+            format!(
+                "{} needs the `{}` group to be per-hart: the plan runs up to {harts} harts",
+                needs.source, need.role
+            ),
+            name.span.clone(),
+            "shared by every hart",
+        )
+        .with_help(format!(
+            "add `per_hart = true` to group `{}` (it then has count × {harts} slots): {}",
+            name.value, need.why
+        )),
+    );
 }
 
 /// No region the consumer maps at boot lies within another it maps at boot.
@@ -555,6 +596,14 @@ mod read {
             }
         }
 
+        fn boolean(&self, key: &str) -> Result<Option<bool>, String> {
+            match self.value(key) {
+                None => Ok(None),
+                Some(DeValue::Boolean(b)) => Ok(Some(*b)),
+                Some(other) => Err(self.wrong(key, "true or false", other)),
+            }
+        }
+
         fn strings(&self, key: &str) -> Result<Vec<String>, String> {
             match self.value(key) {
                 Some(DeValue::Array(items)) => items
@@ -619,12 +668,13 @@ mod read {
                 let k = Keys::new(
                     "a [[fixmap_group]]",
                     t,
-                    &["role", "min_slots", "max_slots", "why"],
+                    &["role", "min_slots", "max_slots", "per_hart", "why"],
                 )?;
                 Ok(GroupNeed {
                     role: k.required("role")?,
                     min_slots: k.integer("min_slots")?,
                     max_slots: k.integer("max_slots")?,
+                    per_hart: k.boolean("per_hart")?.unwrap_or(false),
                     why: k.required("why")?,
                 })
             })

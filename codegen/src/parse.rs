@@ -398,10 +398,11 @@ fn help_for(key: &str) -> String {
         "slots" => "write `slots = [256, 447]` (first and last root slot, inclusive)".into(),
         "slot" => "write `slot = 511` (a root-slot index, 0 to 511)".into(),
         "count" => "write `count = 8` (a whole number of slots)".into(),
+        "max_harts" => "write `max_harts = 8` (a whole number of harts)".into(),
         "perms" => "write `perms = \"rw\"` (letters r, w, x)".into(),
         "region" => "write `[[region]]` tables (array of tables)".into(),
         "group" => "write `[[fixmap.group]]` tables (array of tables)".into(),
-        "allow_wx" => "write `allow_wx = true`".into(),
+        "allow_wx" | "hole" | "per_hart" => format!("write `{key} = true`"),
         _ => format!("see the schema reference for `{key}` in README.md"),
     }
 }
@@ -656,6 +657,7 @@ fn platform(t: Table<'_, '_>, diags: &mut Diagnostics) -> PlatformSpec {
             .required("image_max_size", diags)
             .and_then(|v| size(v, "image_max_size", diags)),
         max_ram: t.get("max_ram").and_then(|v| size(v, "max_ram", diags)),
+        max_harts: t.get("max_harts").and_then(|v| uint(v, "max_harts", diags)),
         load_range: t.get("load_range").and_then(|v| load_range(v, diags)),
     }
 }
@@ -1060,6 +1062,9 @@ fn fixmap(t: Table<'_, '_>, diags: &mut Diagnostics) -> FixmapSpec {
                             .and_then(|v| uint(v, "count", diags)),
                         role: g.get("role").and_then(|v| name(v, "role", diags)),
                         hole: g.get("hole").and_then(|v| boolean(v, "hole", diags)),
+                        per_hart: g
+                            .get("per_hart")
+                            .and_then(|v| boolean(v, "per_hart", diags)),
                         description: g
                             .get("description")
                             .and_then(|v| string(v, "description", diags)),

@@ -44,6 +44,8 @@ pub struct PlatformSpec {
     pub image_max_size: Option<Spanned<SizeExpr>>,
     /// The most RAM the platform can have (optional): every direct map must hold it.
     pub max_ram: Option<Spanned<SizeExpr>>,
+    /// `max_harts`: the most harts the platform runs (optional; 1 without).
+    pub max_harts: Option<Spanned<u64>>,
     /// The load addresses a loader may choose (optional; `load_address` only without).
     pub load_range: Option<LoadRangeSpec>,
 }
@@ -138,5 +140,7 @@ pub struct FixGroupSpec {
     pub role: Option<Spanned<String>>,
     /// `hole = true`: the group's slots are never mapped.
     pub hole: Option<Spanned<bool>>,
+    /// `per_hart = true`: `count` slots for each of `platform.max_harts` harts.
+    pub per_hart: Option<Spanned<bool>>,
     pub description: Option<Spanned<String>>,
 }

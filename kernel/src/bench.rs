@@ -5,14 +5,15 @@
 
 use crate::instret::{self, Phase};
 use crate::mm::fixmap::{clear_fixmap, clear_fixmap_inline, set_fixmap, set_fixmap_inline};
-use crate::mm::kernel_access;
 use crate::mm::pte::PteFlags;
 use crate::mm::pte::{LeafFlags, PhysPage};
 use crate::mm::table::level_size;
+use crate::mm::{kernel_access, pmap, shared};
 use crate::plan::{DIRECTMAP, FixSlot, PMAP};
 
-/// The constant slot the inlined calls are measured on: the last PMAP slot.
-const INLINE_SLOT: FixSlot = match PMAP.slot(PMAP.count - 1) {
+/// The constant slot the inlined calls are measured on: the boot hart's last PMAP
+/// slot.
+const INLINE_SLOT: FixSlot = match PMAP.hart_slot(0, PMAP.per_hart() - 1) {
     Some(slot) => slot,
     None => panic!("PMAP has a slot"),
 };
@@ -44,7 +45,7 @@ fn time_pairs<A: Copy>(
 
 /// Mean instructions per `set_fixmap` and per `clear_fixmap` call, in tenths of an
 /// instruction, over `calls` calls that map `frame` (a physical address) through
-/// the PMAP slots in turn.
+/// the boot hart's PMAP slots in turn.
 ///
 /// # Safety
 /// `frame` is a RAM frame the caller owns: it is mapped writable (and never written).
@@ -52,7 +53,10 @@ pub unsafe fn fixmap_calls(frame: usize, calls: u64) -> (u64, u64) {
     let page = PhysPage::containing(frame);
     time_pairs(
         calls,
-        |i| PMAP.slot(i as usize % PMAP.count).expect("in range"),
+        |i| {
+            PMAP.hart_slot(0, i as usize % PMAP.per_hart())
+                .expect("in range")
+        },
         // SAFETY: the caller owns `frame` (this function's contract).
         |slot| unsafe { set_fixmap(slot, page, LeafFlags::KERNEL_RW) },
         clear_fixmap,
@@ -73,6 +77,53 @@ pub unsafe fn fixmap_inline_calls(frame: usize, calls: u64) -> (u64, u64) {
         |slot| unsafe { set_fixmap_inline(slot, page, LeafFlags::KERNEL_RW) },
         clear_fixmap_inline,
     )
+}
+
+/// Mean instructions per PMAP map and unmap call (this hart's slots: the hart's
+/// index from `tp`, its bitmap, then `set_fixmap`/`clear_fixmap`), in tenths,
+/// over `calls` pairs of `frame`.
+///
+/// # Safety
+/// As [`fixmap_calls`]; no PMAP slot of this hart is in use.
+pub unsafe fn pmap_calls(frame: usize, calls: u64) -> (u64, u64) {
+    time_pairs(
+        calls,
+        |_| frame,
+        |pa| {
+            // SAFETY: the caller owns `frame` (this function's contract).
+            let va = unsafe { pmap::map(pa) };
+            LAST_PMAP.store(va, core::sync::atomic::Ordering::Relaxed);
+        },
+        |_| pmap::unmap(LAST_PMAP.load(core::sync::atomic::Ordering::Relaxed)),
+    )
+}
+
+/// The address the timed `pmap::map` returned, for the timed unmap.
+static LAST_PMAP: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// Mean instructions per shared-slot map (lock, PTE store, local fence) and per
+/// drop (clear, local fence, SBI remote fence of the page to every other online
+/// hart, unlock), in tenths, over `calls` pairs on this hart with shared slot 0.
+/// `rdinstret` counts this hart's instructions, the firmware's M-mode work for the
+/// call included, not what the other harts do to fence.
+///
+/// # Safety
+/// As [`fixmap_calls`]; no other hart uses the shared slots meanwhile.
+pub unsafe fn shared_calls(frame: usize, calls: u64) -> (u64, u64) {
+    let page = PhysPage::containing(frame);
+    let overhead = instret::overhead();
+    let (mut map_total, mut drop_total) = (0, 0);
+    for _ in 0..calls {
+        let t0 = instret::read();
+        // SAFETY: the caller owns `frame` (this function's contract).
+        let mapping = unsafe { shared::map(0, page, LeafFlags::KERNEL_RW) };
+        let t1 = instret::read();
+        drop(mapping);
+        let t2 = instret::read();
+        map_total += t1 - t0 - overhead;
+        drop_total += t2 - t1 - overhead;
+    }
+    (map_total * 10 / calls, drop_total * 10 / calls)
 }
 
 /// Print a figure given in tenths (of an instruction, or of a count) the way

@@ -6,6 +6,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use crate::mm::fixmap::set_fixmap_inline;
 use crate::mm::pte::{LeafFlags, PhysPage};
 use crate::plan::{CONSOLE_SLOT, FixSlot};
+use crate::smp::lock::{HartLock, HartLockGuard};
 
 /// The UART registers' virtual address; 0 until mapped.
 static UART: AtomicUsize = AtomicUsize::new(0);
@@ -97,9 +98,20 @@ impl Write for Console {
     }
 }
 
+/// One hart prints at a time, so lines do not interleave; the hart that holds it
+/// may print again (a panic while printing still prints).
+static LOCK: HartLock = HartLock::new();
+
+/// Hold the console: no other hart prints until the guard drops (`exit` holds it
+/// while the console's slot maps the test device).
+pub fn lock() -> HartLockGuard<'static> {
+    LOCK.lock()
+}
+
 /// Write `args` to the console (through the firmware until the UART is mapped).
 /// `print!` and `println!` expand to it.
 pub fn print(args: fmt::Arguments<'_>) {
+    let _held = LOCK.lock();
     let _ = Console.write_fmt(args);
 }
 

@@ -12,9 +12,25 @@ use crate::mm::boot::boot_prepare;
 /// DTB's physical address, and the instruction count at the first instruction.
 pub type KernelMain = extern "C" fn(hart: usize, dtb_pa: usize, entry_instret: u64) -> !;
 
+/// How `_secondary_start` calls the secondary harts' main function,
+/// `secondary_main`: the hart id and the hart's index (see `smp`).
+pub type SecondaryMain = extern "C" fn(hart_id: usize, index: usize) -> !;
+
 unsafe extern "C" {
     /// The kernel's main function, defined by the crate root as a [`KernelMain`].
     fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !;
+    /// The secondary harts' main function, defined by the crate root as a
+    /// [`SecondaryMain`].
+    fn secondary_main(hart_id: usize, index: usize) -> !;
+}
+
+/// `_secondary_start`'s link address; `smp::start` turns it into the physical
+/// address SBI HSM starts a hart at.
+pub fn secondary_start() -> usize {
+    unsafe extern "C" {
+        fn _secondary_start();
+    }
+    _secondary_start as *const () as usize
 }
 
 /// The boot stack: not zeroed (nothing reads it before writing it).
@@ -38,6 +54,7 @@ _start:
     lla     t0, .Learly_trap
     csrw    stvec, t0
     csrw    sie, zero
+    li      tp, 0                  # the boot hart's index (see smp)
     lla     sp, {stack}
     li      t0, {stack_size}
     add     sp, sp, t0
@@ -79,6 +96,38 @@ _start:
     mv      a2, s2
     jr      t0
 
+    # A secondary hart, started by SBI HSM with the MMU off: a0 = hart id, a1 = its
+    # index (the opaque value). It reads smp::start::SMP_START at its physical address.
+    .balign 4
+    .globl _secondary_start
+_secondary_start:
+    lla     t0, .Learly_trap
+    csrw    stvec, t0
+    csrw    sie, zero
+    mv      tp, a1                 # the hart's index
+    lla     t0, {start_block}
+    ld      t1, {image_offset}(t0) # link - load
+    slli    t2, a1, 3
+    add     t2, t2, t0
+    ld      sp, {stack_tops}(t2)   # its stack top, a direct-map address
+    ld      t2, {satp}(t0)
+    # Turn the MMU on. The identity map is gone by now, so fetching the next
+    # instruction at its physical address faults: stvec sends the fault to the same
+    # instruction at its link address (as Linux's relocate_enable_mmu does).
+    lla     t3, 7f
+    add     t3, t3, t1
+    csrw    stvec, t3
+    sfence.vma
+    csrw    satp, t2
+    .balign 4
+7:  sfence.vma
+    # At the link address whether or not the fetch faulted: jump through an
+    # absolute address.
+    lla     t0, .Lsecondary_main
+    ld      t0, 0(t0)
+    mv      a1, tp
+    jr      t0                     # secondary_main(a0 = hart id, a1 = index)
+
     # A trap before the real handler is installed: report failure through SBI SRST.
     .balign 4
 .Learly_trap:
@@ -98,6 +147,9 @@ _start:
 4:  wfi
     j       4b
     .section .rodata.early_trap, "a"
+    .balign 8
+.Lsecondary_main:
+    .quad   {secondary_main}
 .Learly_trap_message:
     .asciz "\nFAIL: stage boot_prepare: a trap before the kernel's trap handler\n"
     "#,
@@ -105,4 +157,9 @@ _start:
     stack_size = const STACK_SIZE,
     boot_prepare = sym boot_prepare,
     rust_main = sym rust_main,
+    secondary_main = sym secondary_main,
+    start_block = sym crate::smp::start::SMP_START,
+    satp = const crate::smp::start::SATP_OFFSET,
+    image_offset = const crate::smp::start::IMAGE_OFFSET_OFFSET,
+    stack_tops = const crate::smp::start::STACK_TOPS_OFFSET,
 );

@@ -39,6 +39,8 @@ mod plan;
 mod plant;
 mod platform;
 mod selftest;
+mod smp;
+mod stress;
 mod trap;
 
 use instret::Phase;
@@ -49,6 +51,8 @@ use plan::{DIRECTMAP, MapEntry, PT_ROOT_LEVEL};
 
 /// `_start` (entry.rs) calls it by this signature.
 const _: entry::KernelMain = rust_main;
+/// `_secondary_start` (entry.rs) calls it by this signature.
+const _: entry::SecondaryMain = secondary_main;
 
 /// Continues `_start` at the link address: sets everything up, then prints the
 /// memory map, runs the self-tests, reports the benchmarks and exits QEMU.
@@ -71,6 +75,7 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
     print_memory_map();
     plant::panic_at("after_boot");
     let passed = selftest::run();
+    let smp_passed = run_smp(hart, set_up.dtb);
     // Bytes from the direct map's start to the end of the highest RAM bank.
     let ram_mapped = ram
         .iter()
@@ -83,7 +88,56 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
         entry_instret,
         ram_mapped,
     );
-    finish(passed)
+    finish(passed && smp_passed)
+}
+
+/// Start the other harts, run the SMP stress test on all of them, and say
+/// whether it passed everywhere. The secondaries then stay online, idle.
+fn run_smp(boot_hart_id: usize, dtb: &'static [u8]) -> bool {
+    plant::panic_at("smp");
+    let entry = smp::start::entry_pa(entry::secondary_start());
+    let started = smp::start::start_secondaries(dtb, boot_hart_id, entry);
+    let harts = started.online;
+    println!(
+        "SMP: {harts} hart(s) online of {} in the DTB (the plan allows {})",
+        started.in_dtb,
+        plan::MAX_HARTS
+    );
+    if started.in_dtb > harts {
+        println!(
+            "  {} hart(s) left stopped: platform.max_harts in the layout is {}",
+            started.in_dtb - harts,
+            plan::MAX_HARTS
+        );
+    }
+    stress::prepare(harts);
+    stress::go();
+    stress::run_here();
+    let passed = stress::wait_all(harts);
+    if passed {
+        println!(
+            "PASS SMP stress: {harts} hart(s) × {} set/clear cycles on their own PMAP slots and {} on the shared slots, every read the page mapped",
+            stress::CYCLES,
+            stress::CYCLES
+        );
+    }
+    passed
+}
+
+/// A secondary hart's main function, at its link address with the MMU on and its
+/// own stack (entry.rs): install the trap handler, come online, run the stress
+/// test when told to, then idle (`wfi`: remote fences still reach it, through
+/// the firmware).
+#[unsafe(no_mangle)]
+pub extern "C" fn secondary_main(hart_id: usize, index: usize) -> ! {
+    trap::install();
+    smp::hart::set_online(index, hart_id);
+    smp::hart::wake(0);
+    stress::wait_for_go();
+    stress::run_here();
+    loop {
+        riscv::asm::wfi();
+    }
 }
 
 /// What [`set_up`] found and measured.
@@ -92,6 +146,8 @@ struct SetUp {
     directmap_pa_base: usize,
     /// The DTB's size in bytes.
     dtb_size: usize,
+    /// The DTB, mapped read-only in the FDT window.
+    dtb: &'static [u8],
     /// Instructions `setup_fixmap_mappings` took, the call included.
     setup_fixmap: u64,
 }
@@ -144,6 +200,7 @@ fn set_up(dtb_pa: usize, ram: &mut platform::RamBanks) -> SetUp {
     SetUp {
         directmap_pa_base: mapped.pa_base,
         dtb_size: dtb.len(),
+        dtb,
         setup_fixmap,
     }
 }
@@ -279,6 +336,21 @@ fn report_benchmarks(
     bench::report("set_fixmap_inline", set);
     bench::report("clear_fixmap_inline", clear);
     bench::report("setup_fixmap_mappings", setup_fixmap * 10);
+    let harts = smp::hart::online();
+    bench::report("smp_harts", harts as u64 * 10);
+    // SAFETY: as above.
+    let (map, unmap) = unsafe { bench::pmap_calls(frame, 1000) };
+    bench::report("pmap_map", map);
+    bench::report("pmap_unmap", unmap);
+    // With other harts online, every unmap of a shared slot waits in the firmware
+    // for their remote fences: under -icount that wait is a round-robin time slice,
+    // not a cost (see xtask's `Machine::exact`), so it is measured on one hart only.
+    if harts == 1 {
+        // SAFETY: as above; no other hart runs.
+        let (map, unmap) = unsafe { bench::shared_calls(frame, 1000) };
+        bench::report("shared_map", map);
+        bench::report("shared_unmap_shootdown", unmap);
+    }
     if let Some(cost) = bench::directmap_leaf_cost(ram_mapped) {
         bench::report("directmap_leaf", cost);
     }

@@ -21,9 +21,19 @@ pub const DIRECTMAP: Region = match first_region(Purpose::Directmap) {
     None => panic!("the kernel needs a region with purpose = \"directmap\""),
 };
 
-/// The PMAP slots: the fixmap group with role `pmap` (1 to 64 slots; see
-/// vmlayout-needs.toml, which the build checks before this code is compiled).
+/// The PMAP slots: the fixmap group with role `pmap` (1 to 64 slots per hart, and
+/// per-hart when the plan runs several harts; see vmlayout-needs.toml, which the
+/// build checks before this code is compiled).
 pub const PMAP: FixGroup = role::PMAP;
+
+/// The shared slots: the fixmap group with role `shared`, mapped by one hart at a
+/// time under a lock, with a remote shootdown when dropped (`mm::shared`).
+pub const SHARED: FixGroup = role::SHARED;
+
+const _: () = assert!(
+    PMAP.harts == MAX_HARTS,
+    "every hart has PMAP slots of its own (vmlayout-needs.toml asks for per_hart)"
+);
 
 /// The early console's one slot, the fixmap group with role `console`: the UART,
 /// and at the very end the test device.

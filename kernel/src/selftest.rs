@@ -320,7 +320,7 @@ fn pmap_errors(t: &mut Tally) {
     let frame = frames::alloc().expect("a frame for the PMAP test");
     let mut mapped = [0usize; 64];
     let mut all_mapped = true;
-    for m in mapped.iter_mut().take(PMAP.count) {
+    for m in mapped.iter_mut().take(PMAP.per_hart()) {
         // SAFETY: `frame` was allocated for this test and nothing else uses it.
         match unsafe { pmap::try_map(frame) } {
             Ok(va) => *m = va,
@@ -329,14 +329,14 @@ fn pmap_errors(t: &mut Tally) {
     }
     // SAFETY: as above.
     let exhausted = unsafe { pmap::try_map(frame) };
-    for &va in mapped.iter().take(PMAP.count) {
+    for &va in mapped.iter().take(PMAP.per_hart()) {
         let _ = pmap::try_unmap(va);
     }
     t.check(
         all_mapped && exhausted == Err(PmapError::Exhausted),
         format_args!(
             "PMAP exhaustion: {} maps succeed, the next is refused ({:?})",
-            PMAP.count,
+            PMAP.per_hart(),
             exhausted.err()
         ),
     );

@@ -84,6 +84,10 @@ pub fn build_kernel(
     // address comes or goes, and a user's environment does not leak in.
     cmd.env("VMLAYOUT_PLANT_FAILURE", "");
     cmd.env("VMLAYOUT_LOAD_AT", "");
+    // The SMP stress test's cycles per hart: bounded for the test suite unless the
+    // user asks for more (the full-size run: VMLAYOUT_STRESS_CYCLES=100000).
+    let cycles = std::env::var("VMLAYOUT_STRESS_CYCLES").unwrap_or_else(|_| STRESS_CYCLES.into());
+    cmd.env("VMLAYOUT_STRESS_CYCLES", cycles);
     cmd.envs(env.iter().copied());
     let output = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
     Ok(Build {
@@ -92,6 +96,11 @@ pub fn build_kernel(
         elf: reported_executable(&String::from_utf8_lossy(&output.stdout), "vmlayout-kernel"),
     })
 }
+
+/// The SMP stress test's cycles per hart in test boots: enough to interleave every
+/// hart's set/clear with the others' many times, few enough that an 8-hart boot
+/// on a 2-core machine stays within [`TIMEOUT`].
+pub const STRESS_CYCLES: &str = "200";
 
 pub struct Boot {
     /// QEMU's exit status (the kernel's, through the test device); None on timeout.
@@ -102,7 +111,40 @@ pub struct Boot {
 /// QEMU's RAM for a boot unless a test says otherwise.
 pub const MEMORY: &str = "128M";
 
-pub fn qemu_command(elf: &Path, memory: &str) -> Command {
+/// The machine QEMU emulates for a boot.
+#[derive(Clone, Copy)]
+pub struct Machine<'a> {
+    /// RAM, as QEMU's `-m` takes it.
+    pub memory: &'a str,
+    /// Harts (`-smp`, 1 to 8 on virt).
+    pub harts: u32,
+    /// `-icount shift=0`: one instruction per virtual nanosecond, so `rdinstret`
+    /// counts exactly. With several harts it makes QEMU run them round-robin, and a
+    /// hart that waits in the firmware for a remote fence's acknowledgement spins
+    /// through a whole time slice (10^8 instructions) before the others run: SMP
+    /// boots that fence run multi-threaded instead (exact counts are then lost).
+    pub exact: bool,
+}
+
+impl Machine<'_> {
+    /// One hart, [`MEMORY`], exact counts: every boot but the SMP ones.
+    pub const DEFAULT: Machine<'static> = Machine {
+        memory: MEMORY,
+        harts: 1,
+        exact: true,
+    };
+
+    /// `harts` harts, multi-threaded when there are several (see [`Machine::exact`]).
+    pub fn smp(harts: u32) -> Machine<'static> {
+        Machine {
+            harts,
+            exact: harts == 1,
+            ..Machine::DEFAULT
+        }
+    }
+}
+
+pub fn qemu_command(elf: &Path, machine: Machine<'_>) -> Command {
     let mut cmd = Command::new(QEMU);
     cmd.args([
         "-machine",
@@ -111,23 +153,37 @@ pub fn qemu_command(elf: &Path, memory: &str) -> Command {
         "-bios",
         "default",
         "-m",
-        memory,
+        machine.memory,
         "-smp",
-        "1",
-    ])
-    .args(["-icount", "shift=0", "-no-reboot", "-kernel"])
-    .arg(elf);
+        &machine.harts.to_string(),
+    ]);
+    if machine.exact {
+        cmd.args(["-icount", "shift=0"]);
+    }
+    cmd.args(["-no-reboot", "-kernel"]).arg(elf);
     cmd
 }
 
-/// Boot `elf` with [`MEMORY`] of RAM, echoing its output when `echo` is set.
+/// Boot `elf` on [`Machine::DEFAULT`], echoing its output when `echo` is set.
 pub fn boot(elf: &Path, echo: bool) -> Result<Boot, String> {
-    boot_with(elf, echo, MEMORY)
+    boot_on(elf, echo, Machine::DEFAULT)
 }
 
-/// Boot `elf` with `memory` of RAM (QEMU's `-m`).
+/// Boot `elf` with `memory` of RAM (QEMU's `-m`), one hart.
 pub fn boot_with(elf: &Path, echo: bool, memory: &str) -> Result<Boot, String> {
-    let mut child = qemu_command(elf, memory)
+    boot_on(
+        elf,
+        echo,
+        Machine {
+            memory,
+            ..Machine::DEFAULT
+        },
+    )
+}
+
+/// Boot `elf` on `machine`.
+pub fn boot_on(elf: &Path, echo: bool, machine: Machine<'_>) -> Result<Boot, String> {
+    let mut child = qemu_command(elf, machine)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -201,7 +257,7 @@ pub fn boot_example(elf: &Path, success: &str) -> Result<String, String> {
 
 /// `cargo xtask run`: build for `layout`, boot, and exit 0 only when the kernel
 /// reported success; otherwise 1, naming the boot stage that failed.
-pub fn run(layout: &Path) -> Result<u8, String> {
+pub fn run(layout: &Path, harts: u32) -> Result<u8, String> {
     setup::ensure_all()?;
     eprintln!("xtask: building the kernel for {}", layout.display());
     // Another allowed load address, if the user asks for one (see the README).
@@ -213,7 +269,7 @@ pub fn run(layout: &Path) -> Result<u8, String> {
     }
     let elf = build.elf()?;
     eprintln!("xtask: booting {}", elf.display());
-    let boot = boot(elf, true)?;
+    let boot = boot_on(elf, true, Machine::smp(harts))?;
     let status = boot
         .status
         .map_or("none (timed out)".to_string(), |c| c.to_string());
@@ -254,7 +310,7 @@ pub fn gdb(layout: &Path) -> Result<u8, String> {
         // Debian's plain `gdb` has no RISC-V target: it attaches but cannot read registers.
         println!("gdb-multiarch is not installed: `apt-get install -y gdb-multiarch` (as root).");
     }
-    let status = qemu_command(&elf, MEMORY)
+    let status = qemu_command(&elf, Machine::DEFAULT)
         .args(["-s", "-S"])
         .status()
         .map_err(|e| format!("cannot start {QEMU}: {e}"))?;

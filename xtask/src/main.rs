@@ -1,6 +1,6 @@
 //! `cargo xtask`: the project's workflows.
 //!
-//! - `run [--layout FILE] [--release|--debug]`: build the kernel for a plan and boot it in QEMU.
+//! - `run [--layout FILE] [--smp N]`: build the kernel for a plan and boot it in QEMU on N harts.
 //! - `test`: host tests, then boot every plan and the negative cases.
 //! - `bench [--check]`: boot every plan under `-icount shift=0`, print and record the figures.
 //! - `completions [--out DIR]`: shell completions and man pages of the `vmlayout` CLI.
@@ -34,7 +34,7 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-const USAGE: &str = "usage: cargo xtask <run [--layout FILE] | test | bench [--check] | completions [--out DIR] | fuzz [--seconds N] | mutants [--file PATH]… [--shard K/N] [--iterate] | gdb [--layout FILE] | random-plans [--count N] [--seed S] | c-kernel | rust-kernel>";
+const USAGE: &str = "usage: cargo xtask <run [--layout FILE] [--smp N] | test | bench [--check] | completions [--out DIR] | fuzz [--seconds N] | mutants [--file PATH]… [--shard K/N] [--iterate] | gdb [--layout FILE] | random-plans [--count N] [--seed S] | c-kernel | rust-kernel>";
 
 fn layout_arg(args: &[String]) -> Result<PathBuf, String> {
     match args.iter().position(|a| a == "--layout") {
@@ -49,6 +49,18 @@ fn layout_arg(args: &[String]) -> Result<PathBuf, String> {
             Ok(path)
         }
         None => Ok(repo().join("layout.toml")),
+    }
+}
+
+/// `--smp N` (1 to 8, QEMU virt's range), 1 without.
+fn smp_arg(args: &[String]) -> Result<u32, String> {
+    match args.iter().position(|a| a == "--smp") {
+        None => Ok(1),
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|n| n.parse().ok())
+            .filter(|n| (1..=8).contains(n))
+            .ok_or_else(|| "--smp needs a hart count, 1 to 8".to_string()),
     }
 }
 
@@ -75,7 +87,9 @@ fn random_plans_command(args: &[String]) -> Result<u8, String> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("run") => layout_arg(&args[1..]).and_then(|layout| boot::run(&layout)),
+        Some("run") => layout_arg(&args[1..])
+            .and_then(|layout| Ok((layout, smp_arg(&args[1..])?)))
+            .and_then(|(layout, harts)| boot::run(&layout, harts)),
         Some("test") => test::run(),
         Some("bench") => bench::run(&args[1..]),
         Some("completions") => completions::run(&args[1..]),

@@ -61,14 +61,13 @@ pub fn run() -> Result<u8, String> {
             .unwrap_or(&plan)
             .display()
             .to_string();
-        record(
-            name,
-            boot_plan(&plan, &[], &[]).and_then(|b| {
-                verdict(&b)
-                    .map(|(p, _)| format!("{p} self-tests passed"))
-                    .map_err(|f| f.to_string())
-            }),
-        );
+        let build = boot::build_kernel(&plan, &[], &[])?;
+        for harts in SMP {
+            record(
+                format!("{name} -smp {harts}"),
+                boot_smp(&build, &plan, harts),
+            );
+        }
     }
 
     for (i, variant) in crate::variants::VARIANTS.iter().enumerate() {
@@ -236,6 +235,26 @@ fn boot_variant(index: usize, variant: &crate::variants::Variant) -> Result<Stri
         return Err(format!("the output lacks {:?}", variant.expect));
     }
     Ok(format!("{passed} self-tests passed, -m {}", variant.memory))
+}
+
+/// The hart counts every plan boots with (QEMU virt's -smp).
+const SMP: [u32; 4] = [1, 2, 4, 8];
+
+/// Boot a built plan on `harts` harts: its self-tests and the SMP stress test pass,
+/// with as many harts online as QEMU has, up to the plan's `max_harts`.
+fn boot_smp(build: &boot::Build, plan: &std::path::Path, harts: u32) -> Result<String, String> {
+    let boot = boot::boot_on(build.elf()?, false, boot::Machine::smp(harts))?;
+    let (passed, _) = verdict(&boot).map_err(|f| f.to_string())?;
+    let plan = vmlayout::plan_from_file(plan).map_err(|e| e.to_string())?;
+    let online = u64::from(harts).min(plan.platform.max_harts);
+    let wanted = format!("PASS SMP stress: {online} hart(s)");
+    if !boot.output.contains(&wanted) {
+        return Err(format!("the output lacks {wanted:?}"));
+    }
+    Ok(format!(
+        "{passed} self-tests passed, {online} hart(s) online{}",
+        if harts > 1 { ", multi-threaded" } else { "" }
+    ))
 }
 
 fn boot_plan(

@@ -8,7 +8,9 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use crate::names::{FixGroupConstants, GapConstants, RegionConstants, fix_slot_fn};
+use crate::names::{
+    FixGroupConstants, GapConstants, RegionConstants, fix_hart_slot_fn, fix_slot_fn,
+};
 use crate::paging::{L0_TABLE_SPAN, Mode, PAGE_SIZE};
 use crate::plan::assemble::Parts;
 use crate::plan::{FixGroup, Fixmap, Gap, Perms, Plan, Platform, Purpose, Region, SlotOrder};
@@ -16,6 +18,20 @@ use crate::plan::{FixGroup, Fixmap, Gap, Perms, Plan, Platform, Purpose, Region,
 /// A small plan in `mode`, built directly (it depends on no other stage): an image
 /// and a fixmap region at the start of root slot 511 with a guard gap between
 /// them, and two slot groups, one with a role.
+/// A group of the reference plan: `unused` is a hole, `many` per-hart (on two
+/// harts), so every item a group can define is defined.
+fn reference_group(name: &str, first: u64, count: u64, role: Option<&str>) -> FixGroup {
+    FixGroup {
+        name: name.into(),
+        first,
+        count,
+        role: role.map(String::from),
+        hole: name == "unused",
+        harts: if name == "many" { 2 } else { 1 },
+        description: name.into(),
+    }
+}
+
 fn reference_plan(mode: Mode) -> Plan {
     let two_mib = L0_TABLE_SPAN;
     let image_start = mode.slot_address(511).expect("slot 511 exists");
@@ -33,14 +49,6 @@ fn reference_plan(mode: Mode) -> Plan {
         last_slot: 511,
     };
     let fixmap_start = image_start + 2 * two_mib;
-    let group = |name: &str, first, count, role: Option<&str>| FixGroup {
-        name: name.into(),
-        first,
-        count,
-        role: role.map(String::from),
-        hole: name == "unused",
-        description: name.into(),
-    };
     let rw = Perms {
         read: true,
         write: true,
@@ -57,6 +65,7 @@ fn reference_plan(mode: Mode) -> Plan {
             identity_start: 0x8020_0000,
             identity_end: 0x8040_0000,
             max_ram: Some(1 << 30),
+            max_harts: 2,
             load_first: 0x8020_0000,
             load_last: 0x8020_0000,
             load_align: two_mib,
@@ -85,9 +94,9 @@ fn reference_plan(mode: Mode) -> Plan {
             last: 3,
             top: fixmap_start + 4 * PAGE_SIZE,
             groups: vec![
-                group("one", 0, 1, Some("role")),
-                group("many", 1, 2, None),
-                group("unused", 3, 1, None),
+                reference_group("one", 0, 1, Some("role")),
+                reference_group("many", 1, 2, None),
+                reference_group("unused", 3, 1, None),
             ],
         },
         image: "image".into(),
@@ -149,6 +158,7 @@ fn item_names(plan: &Plan) -> Vec<String> {
             .map(String::from)
             .collect();
         names.push(fix_slot_fn(&g.name));
+        names.push(fix_hart_slot_fn(&g.name));
         names
     });
     regions.chain(gaps).chain(groups).collect()

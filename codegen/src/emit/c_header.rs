@@ -201,6 +201,7 @@ impl Header<'_> {
                 self.define(name, &value);
             }
         }
+        self.define("VMLAYOUT_MAX_HARTS", &p.max_harts.to_string());
         self.define(
             "VMLAYOUT_BOOT_POOL_TABLES",
             &plan.boot_tables.total().to_string(),
@@ -285,6 +286,14 @@ impl Header<'_> {
             self.define(&c.last, &(g.end() - 1).to_string());
             self.define_end(&c.end, g.end() - 1, |_, slot| slot.to_string());
             self.define(&c.count, &g.count.to_string());
+            self.define(&c.harts, &g.harts.to_string());
+            self.define(&c.per_hart, &g.per_hart().to_string());
+            let hart_slot = format!(
+                "({} + (h) * {} + (i))",
+                self.name(&c.begin),
+                self.name(&c.per_hart)
+            );
+            self.define(&format!("{}(h, i)", c.hart_slot), &hart_slot);
         }
     }
 

@@ -50,6 +50,7 @@ fn value(plan: &Plan) -> Json {
                     ]),
                 ),
                 ("max_ram", opt(pf.max_ram.map(hex_plain))),
+                ("max_harts", n(pf.max_harts)),
             ]),
         ),
         (
@@ -103,6 +104,8 @@ fn fixmap(plan: &Plan) -> Json {
             ("count", n(g.count)),
             ("role", opt(g.role.as_deref())),
             ("hole", Json::Bool(g.hole)),
+            ("harts", n(g.harts)),
+            ("per_hart", n(g.per_hart())),
             ("description", s(&g.description)),
         ])
     });

@@ -109,7 +109,7 @@ fn fixmap(s: &mut String, plan: &Plan) {
             s,
             "| **{}** | {slots} | {} | `{}` | `{}` | {} |",
             g.name,
-            g.count,
+            g.slots_text(),
             hex_plain(f.slot_address(g.first)),
             hex_plain(f.slot_address(g.last())),
             markdown_cell(&g.description)

@@ -316,7 +316,7 @@ fn fixmap_panel(s: &mut String, plan: &Plan, y: f64) {
             xml(&g.name),
             g.first,
             g.first + g.count - 1,
-            g.count,
+            g.slots_text(),
             xml(&role),
         );
     }

@@ -35,8 +35,14 @@ pub struct FixGroupConstants {
     /// `FIX_<G>_END`: one past the group's last slot (exclusive), except in a C
     /// header whose `[c_header] ends` says otherwise.
     pub end: String,
-    /// `FIX_<G>_COUNT`: slots in the group.
+    /// `FIX_<G>_COUNT`: slots in the group, every hart's together.
     pub count: String,
+    /// `FIX_<G>_HARTS`: harts the group has slots for (1 for a shared group).
+    pub harts: String,
+    /// `FIX_<G>_PER_HART`: slots each hart has (`COUNT / HARTS`).
+    pub per_hart: String,
+    /// `FIX_<G>_HART_SLOT(h, i)`: the C header's macro for hart `h`'s slot `i`.
+    pub hart_slot: String,
 }
 
 impl FixGroupConstants {
@@ -47,19 +53,36 @@ impl FixGroupConstants {
             last: format!("FIX_{g}_LAST"),
             end: format!("FIX_{g}_END"),
             count: format!("FIX_{g}_COUNT"),
+            harts: format!("FIX_{g}_HARTS"),
+            per_hart: format!("FIX_{g}_PER_HART"),
+            hart_slot: format!("FIX_{g}_HART_SLOT"),
         }
     }
 
     pub fn all(&self) -> impl Iterator<Item = &str> {
-        [&self.begin, &self.last, &self.end, &self.count]
-            .into_iter()
-            .map(String::as_str)
+        [
+            &self.begin,
+            &self.last,
+            &self.end,
+            &self.count,
+            &self.harts,
+            &self.per_hart,
+            &self.hart_slot,
+        ]
+        .into_iter()
+        .map(String::as_str)
     }
 }
 
 /// `pmap_slot`: the generated function that gives slot `i` of group `group`.
 pub fn fix_slot_fn(group: &str) -> String {
     format!("{group}_slot")
+}
+
+/// `pmap_hart_slot`: the generated function that gives hart `h`'s slot `i` of
+/// group `group`.
+pub fn fix_hart_slot_fn(group: &str) -> String {
+    format!("{group}_hart_slot")
 }
 
 /// The variant of the generated `FixSlot` enum for slot `index` of a group:

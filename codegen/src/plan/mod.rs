@@ -253,6 +253,9 @@ pub struct Platform {
     pub identity_end: u64,
     /// The most RAM the platform can have, in bytes, when the layout says.
     pub max_ram: Option<u64>,
+    /// The most harts the platform runs (`max_harts`; 1 when the layout does not
+    /// say), at least 1 and at most 4096.
+    pub max_harts: u64,
     /// The load addresses a loader may choose: `load_first`, `load_first +
     /// load_align`, … up to `load_last` (inclusive). Without `load_range` in the
     /// layout, `load_address` alone (and `load_align` the boot superpage).
@@ -369,11 +372,38 @@ pub struct FixGroup {
     pub role: Option<String>,
     /// Slots that are never mapped (a hole, as Linux's FIX_HOLE).
     pub hole: bool,
+    /// Harts the group has slots for: 1 for a group every hart shares, the
+    /// platform's `max_harts` for a per-hart group (`per_hart = true`). Hart `h`'s
+    /// slots are `first + h × per_hart() ..` (`per_hart()` of them); `count` is
+    /// `per_hart() × harts`.
+    pub harts: u64,
     /// Its description, as written.
     pub description: String,
 }
 
 impl FixGroup {
+    /// Slots each hart has (`count` as written in the layout): all of them for a
+    /// shared group.
+    pub fn per_hart(&self) -> u64 {
+        self.count / self.harts
+    }
+
+    /// The group's slot count as the maps show it: `8`, or `8 × 4 harts` for a
+    /// per-hart group.
+    pub fn slots_text(&self) -> String {
+        if self.is_per_hart() {
+            format!("{} × {} harts", self.per_hart(), self.harts)
+        } else {
+            self.count.to_string()
+        }
+    }
+
+    /// Whether harts have slots of their own: `per_hart = true` with `max_harts`
+    /// above 1 (with one hart, a per-hart group is a shared one).
+    pub fn is_per_hart(&self) -> bool {
+        self.harts > 1
+    }
+
     /// Index one past the group's last slot (exclusive).
     pub fn end(&self) -> u64 {
         self.first + self.count

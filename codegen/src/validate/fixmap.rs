@@ -30,7 +30,7 @@ pub(super) fn fixmap(
         return None; // `region` itself was malformed, and reported
     }
     let target = fixmap_region(region_name, &resolved.regions, diags)?;
-    let groups = groups(fx, diags)?;
+    let groups = groups(fx, super::platform::max_harts(spec), diags)?;
     let (name, extent) = target.placed()?;
     let order = fx.order.as_ref().map_or(SlotOrder::Up, |o| o.value);
     let placed = Placed {
@@ -268,20 +268,12 @@ struct Groups {
 }
 
 /// Slot groups get consecutive slots from 0: at least one group, none empty, the
-/// total within [`MAX_FIXMAP_SLOTS`], no two slots with one generated name.
-fn groups(fx: &FixmapSpec, diags: &mut Diagnostics) -> Option<Groups> {
-    if fx.groups.is_empty() && fx.groups_reported {
-        return None;
-    }
+/// total within [`MAX_FIXMAP_SLOTS`], no two slots with one generated name. A
+/// per-hart group takes `count × max_harts` slots (`max_harts` is `None` when the
+/// platform's is out of range, reported there: per-hart groups are then not sized).
+fn groups(fx: &FixmapSpec, max_harts: Option<u64>, diags: &mut Diagnostics) -> Option<Groups> {
     if fx.groups.is_empty() {
-        diags.push(
-            Diagnostic::error(
-                "[fixmap] has no slot groups",
-                fx.groups_span.clone(),
-                "no groups",
-            )
-            .with_help("add `[[fixmap.group]]` tables, e.g. name = \"pmap\", count = 8"),
-        );
+        no_groups(fx, diags);
         return None;
     }
     let mut groups = Groups {
@@ -308,29 +300,36 @@ fn groups(fx: &FixmapSpec, diags: &mut Diagnostics) -> Option<Groups> {
             groups.ok = false;
             continue;
         }
-        if next.saturating_add(count.value) > MAX_FIXMAP_SLOTS {
+        let Some(harts) = group_harts(g, max_harts, diags) else {
+            groups.ok = false;
+            continue;
+        };
+        let total = count.value.saturating_mul(harts);
+        if next.saturating_add(total) > MAX_FIXMAP_SLOTS {
             diags.push(too_many_slots(
                 &name.value,
-                next.saturating_add(count.value),
+                next.saturating_add(total),
+                harts,
                 count.span.clone(),
             ));
             return None;
         }
-        groups.ok &= unique_variants(name, count.value, &mut variants, diags);
+        groups.ok &= unique_variants(name, total, &mut variants, diags);
         groups.ok &= hole_without_role(g, diags);
         groups.ok &= unique_role(g.role.as_ref(), &mut roles, diags);
         groups.list.push(FixGroup {
             name: name.value.clone(),
             first: next,
-            count: count.value,
+            count: total,
             role: g.role.as_ref().map(|r| r.value.clone()),
             hole: g.hole.as_ref().is_some_and(|h| h.value),
+            harts,
             description: g
                 .description
                 .as_ref()
                 .map_or(String::new(), |d| d.value.clone()),
         });
-        next += count.value;
+        next += total;
     }
     if groups.ok && groups.list.iter().all(|g| g.hole) {
         diags.push(
@@ -346,18 +345,69 @@ fn groups(fx: &FixmapSpec, diags: &mut Diagnostics) -> Option<Groups> {
     Some(groups)
 }
 
-fn too_many_slots(group: &str, total: u64, span: Span) -> Diagnostic {
+/// `[fixmap]` without groups: an error, unless the parser reported the `group` key.
+fn no_groups(fx: &FixmapSpec, diags: &mut Diagnostics) {
+    if fx.groups_reported {
+        return;
+    }
+    diags.push(
+        Diagnostic::error(
+            "[fixmap] has no slot groups",
+            fx.groups_span.clone(),
+            "no groups",
+        )
+        .with_help("add `[[fixmap.group]]` tables, e.g. name = \"pmap\", count = 8"),
+    );
+}
+
+/// The harts a group has slots for: `max_harts` for a per-hart group, else 1.
+/// `None` when the group may not be per-hart (a hole), reported, or when
+/// `max_harts` is out of range (reported by the platform's rules).
+fn group_harts(
+    g: &crate::spec::FixGroupSpec,
+    max_harts: Option<u64>,
+    diags: &mut Diagnostics,
+) -> Option<u64> {
+    let Some(per_hart) = g.per_hart.as_ref().filter(|p| p.value) else {
+        return Some(1);
+    };
+    if let Some(hole) = g.hole.as_ref().filter(|h| h.value) {
+        diags.push(
+            Diagnostic::error(
+                "a hole cannot be per-hart",
+                per_hart.span.clone(),
+                "per-hart hole",
+            )
+            .with_related(hole.span.clone(), "declared a hole here")
+            .with_help("a hole's slots are never mapped, so no hart uses them: drop `per_hart = true` and give the hole the count you need"),
+        );
+        return None;
+    }
+    max_harts
+}
+
+fn too_many_slots(group: &str, total: u64, harts: u64, span: Span) -> Diagnostic {
+    let per_hart = if harts > 1 {
+        format!(" (count × {harts} harts)")
+    } else {
+        String::new()
+    };
     Diagnostic::error(
         format!(
-            "fixmap group `{group}` brings the fixmap to {total} slots; vmlayout supports at most {MAX_FIXMAP_SLOTS}"
+            "fixmap group `{group}` brings the fixmap to {total} slots{per_hart}; vmlayout supports at most {MAX_FIXMAP_SLOTS}"
         ),
         span,
         "too many slots",
     )
     .with_help(format!(
-        "{MAX_FIXMAP_SLOTS} slots are {} level-0 tables ({}); the fixmap is for a handful of fixed mappings",
+        "{MAX_FIXMAP_SLOTS} slots are {} level-0 tables ({}); the fixmap is for a handful of fixed mappings{}",
         MAX_FIXMAP_SLOTS / ENTRIES_PER_TABLE,
-        human_size(MAX_FIXMAP_SLOTS * PAGE_SIZE)
+        human_size(MAX_FIXMAP_SLOTS * PAGE_SIZE),
+        if harts > 1 {
+            ": lower the per-hart count or platform.max_harts"
+        } else {
+            ""
+        }
     ))
 }
 

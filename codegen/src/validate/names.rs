@@ -58,11 +58,10 @@ fn owners<'a>(spec: &'a LayoutSpec, resolved: &'a Resolved) -> Vec<(String, Owne
                 name: &n.value,
             };
             let constants = names::FixGroupConstants::of(&n.value);
-            for c in constants
-                .all()
-                .map(String::from)
-                .chain([names::fix_slot_fn(&n.value)])
-            {
+            for c in constants.all().map(String::from).chain([
+                names::fix_slot_fn(&n.value),
+                names::fix_hart_slot_fn(&n.value),
+            ]) {
                 owners.push((c, owner, &n.span));
             }
             // Variants live in `FixSlot`'s own namespace: only reserved words matter.

@@ -24,6 +24,7 @@ pub(super) fn platform(spec: &LayoutSpec, mode: Mode, diags: &mut Diagnostics) -
         .max_ram
         .as_ref()
         .map(|m| size_field(Some(m), "max_ram", mode, diags));
+    let max_harts = max_harts_checked(p, diags);
     let range = load_range(p, load_address, mode, diags)?;
     // The identity ranges of every allowed load address, from the lowest's start to
     // the highest's end: what the rules on the identity mapping judge.
@@ -37,10 +38,56 @@ pub(super) fn platform(spec: &LayoutSpec, mode: Mode, diags: &mut Diagnostics) -
         identity_start,
         identity_end,
         max_ram: max_ram.map(|m| m.ok_or(())).transpose().ok()?,
+        max_harts: max_harts?,
         load_first: range.first,
         load_last: range.last,
         load_align: range.align,
     })
+}
+
+/// The most harts a plan may state (`platform.max_harts`): a bound of vmlayout's
+/// own, far above today's RISC-V platforms (QEMU virt has at most 512), that keeps
+/// per-hart fixmap groups (count × harts slots) and the kernel's per-hart state
+/// small.
+pub const HART_LIMIT: u64 = 4096;
+
+/// `platform.max_harts`: 1 when the layout does not say; `None` when it is out of
+/// range (which [`platform`] reports).
+pub(super) fn max_harts(spec: &LayoutSpec) -> Option<u64> {
+    match spec.platform.as_ref().and_then(|p| p.max_harts.as_ref()) {
+        None => Some(1),
+        Some(h) if (1..=HART_LIMIT).contains(&h.value) => Some(h.value),
+        Some(_) => None,
+    }
+}
+
+/// [`max_harts`], reporting a count out of range at `max_harts`.
+fn max_harts_checked(p: &PlatformSpec, diags: &mut Diagnostics) -> Option<u64> {
+    let Some(h) = &p.max_harts else {
+        return Some(1);
+    };
+    if (1..=HART_LIMIT).contains(&h.value) {
+        return Some(h.value);
+    }
+    let (message, help) = if h.value == 0 {
+        (
+            "platform.max_harts is 0".to_string(),
+            "a platform runs at least one hart: write `max_harts = 1`, or leave the key out"
+                .to_string(),
+        )
+    } else {
+        (
+            format!(
+                "platform.max_harts is {}; vmlayout supports at most {HART_LIMIT}",
+                h.value
+            ),
+            format!(
+                "write the most harts the platform has (QEMU virt: up to 512); per-hart fixmap groups get count × max_harts slots, so {HART_LIMIT} is the limit"
+            ),
+        )
+    };
+    diags.push(Diagnostic::error(message, h.span.clone(), "out of range").with_help(help));
+    None
 }
 
 /// The load addresses a loader may choose.

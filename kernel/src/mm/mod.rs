@@ -1,5 +1,5 @@
 //! Memory management: PTEs, the generic walker, the image's addresses, the root
-//! table, boot tables, TLB flushes, the fixmap, PMAP, frames and the kernel's tables.
+//! table, boot tables, TLB flushes, the fixmap, PMAP, shared slots, frames and the kernel's tables.
 
 /// The boot: the load address checked and `satp` for the linker-built boot tables.
 pub mod boot;
@@ -11,13 +11,15 @@ pub mod frames;
 pub mod image;
 /// Table access with the MMU on, and mapping in the kernel's tables.
 pub mod kernel_access;
-/// Short-lived mappings of any physical page through the `pmap` fixmap slots.
+/// Short-lived mappings of any physical page through this hart's `pmap` slots.
 pub mod pmap;
 /// Page-table entries and single-access PTE reads and writes.
 pub mod pte;
 /// The kernel's root page table.
 pub mod root;
+/// Fixmap slots any hart may map, one at a time, with a remote shootdown.
+pub mod shared;
 /// Page tables and the level-generic walker.
 pub mod table;
-/// TLB flushes.
+/// TLB flushes on this hart and remote ones.
 pub mod tlb;

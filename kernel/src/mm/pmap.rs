@@ -2,28 +2,43 @@
 //! for early code that has no direct map yet (e.g. zeroing a new page table).
 //! An in-use bitmap hands out slots; running out, or unmapping a slot that is not
 //! in use, is an error (a panic through `map`/`unmap`).
+//!
+//! Each hart has slots and a bitmap of its own (the group is per-hart), so the fast
+//! path takes no lock and fences only locally: no other hart touches this hart's
+//! slots or bitmap. Another hart may still cache one of these slots' entries
+//! speculatively, but it never accesses the slot's address, so a stale entry there
+//! is never used (the argument Linux's per-CPU `kmap_local` rests on).
 
 use core::fmt;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use super::fixmap::{clear_fixmap, set_fixmap};
 use super::pte::{LeafFlags, PhysPage};
-use crate::plan::{PMAP, virt_to_fix};
+use crate::plan::{MAX_HARTS, PMAP, virt_to_fix};
+use crate::smp::hart;
 
-/// Slots in the PMAP group.
-const COUNT: usize = PMAP.count;
+/// PMAP slots each hart has.
+const COUNT: usize = PMAP.per_hart();
 
 const _: () = assert!(
     COUNT >= 1 && COUNT <= 64,
     "the PMAP bitmap is one 64-bit word"
 );
 
-static IN_USE: AtomicU64 = AtomicU64::new(0);
+/// Each hart's in-use bitmap, by hart index; only that hart reads or writes it
+/// (`Relaxed` is enough: program order on one hart).
+static IN_USE: [AtomicU64; MAX_HARTS] = [const { AtomicU64::new(0) }; MAX_HARTS];
+
+/// This hart's bitmap.
+#[inline(always)]
+fn in_use_here() -> &'static AtomicU64 {
+    &IN_USE[hart::current()]
+}
 
 /// Why a PMAP map or unmap was refused.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PmapError {
-    /// Every PMAP slot is in use.
+    /// Every PMAP slot of this hart is in use.
     Exhausted,
     /// The address is not inside a PMAP slot.
     NotPmap(usize),
@@ -41,7 +56,7 @@ impl fmt::Debug for PmapError {
 impl fmt::Display for PmapError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PmapError::Exhausted => write!(f, "all {COUNT} PMAP slots are in use"),
+            PmapError::Exhausted => write!(f, "all {COUNT} of this hart's PMAP slots are in use"),
             PmapError::NotPmap(va) => write!(f, "{va:#x} is not a PMAP address"),
             PmapError::NotInUse(va) => write!(f, "the PMAP slot at {va:#x} is not in use"),
         }
@@ -56,7 +71,8 @@ impl fmt::Display for PmapError {
 /// the kernel's text through a writable alias (W^X), nor memory another owner
 /// relies on not changing.
 pub unsafe fn try_map(pa: usize) -> Result<usize, PmapError> {
-    let used = IN_USE.load(Ordering::Relaxed);
+    let in_use = in_use_here();
+    let used = in_use.load(Ordering::Relaxed);
     let all = if COUNT == 64 {
         u64::MAX
     } else {
@@ -67,24 +83,30 @@ pub unsafe fn try_map(pa: usize) -> Result<usize, PmapError> {
         return Err(PmapError::Exhausted);
     }
     let i = free.trailing_zeros() as usize;
-    IN_USE.store(used | (1 << i), Ordering::Relaxed);
-    let slot = PMAP.slot(i).expect("i < COUNT");
+    in_use.store(used | (1 << i), Ordering::Relaxed);
+    let slot = PMAP.hart_slot(hart::current(), i).expect("i < COUNT");
     let page = PhysPage::containing(pa);
     // SAFETY: the caller vouches for `pa` (this function's contract).
     unsafe { set_fixmap(slot, page, LeafFlags::KERNEL_RW) };
     Ok(slot.addr() + (pa - page.addr()))
 }
 
-/// Unmap the PMAP slot that holds `va`.
+/// Unmap this hart's PMAP slot that holds `va` (another hart's slot is
+/// [`PmapError::NotPmap`]).
 pub fn try_unmap(va: usize) -> Result<(), PmapError> {
     let slot = virt_to_fix(va).ok_or(PmapError::NotPmap(va))?;
-    let i = PMAP.position(slot).ok_or(PmapError::NotPmap(va))?;
-    let used = IN_USE.load(Ordering::Relaxed);
+    let i = PMAP
+        .position(slot)
+        .and_then(|n| n.checked_sub(hart::current() * COUNT))
+        .filter(|&i| i < COUNT)
+        .ok_or(PmapError::NotPmap(va))?;
+    let in_use = in_use_here();
+    let used = in_use.load(Ordering::Relaxed);
     if used & (1 << i) == 0 {
         return Err(PmapError::NotInUse(va));
     }
     clear_fixmap(slot);
-    IN_USE.store(used & !(1 << i), Ordering::Relaxed);
+    in_use.store(used & !(1 << i), Ordering::Relaxed);
     Ok(())
 }
 
@@ -102,7 +124,7 @@ pub fn unmap(va: usize) {
     try_unmap(va).unwrap_or_else(|e| panic!("pmap_unmap({va:#x}): {e}"))
 }
 
-/// PMAP slots mapped right now.
+/// This hart's PMAP slots mapped right now.
 pub fn in_use() -> u32 {
-    IN_USE.load(Ordering::Relaxed).count_ones()
+    in_use_here().load(Ordering::Relaxed).count_ones()
 }

@@ -1,8 +1,10 @@
 //! What the boot loader tells us: the DTB, mapped into the plan's FDT window
 //! (here) and read in one pass for RAM, the UART and the test device (`scan`).
 
+mod cpus;
 mod scan;
 
+pub use cpus::hart_ids;
 pub use scan::{RamBanks, parse};
 
 use crate::mm::kernel_access;

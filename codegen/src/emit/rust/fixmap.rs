@@ -7,7 +7,8 @@ use super::source::{Expr, binary};
 use super::{Source, dec, lit};
 use crate::emit::escape::visible;
 use crate::names::{
-    FixGroupConstants, RegionConstants, fix_slot_fn, fix_slot_variant, role_constant,
+    FixGroupConstants, RegionConstants, fix_hart_slot_fn, fix_slot_fn, fix_slot_variant,
+    role_constant,
 };
 use crate::plan::{FixGroup, Fixmap, Plan, SlotOrder};
 
@@ -58,8 +59,8 @@ pub(super) fn fixmap(out: &mut Source, plan: &Plan) {
     bounds(out, f);
     out.blank();
     slot_addresses(out, f);
-    for g in &f.groups {
-        group(out, g);
+    for (index, g) in f.groups.iter().enumerate() {
+        group(out, g, index);
     }
     slot_enum(out, f);
     groups_by_role(out, f);
@@ -183,7 +184,7 @@ fn slot_addresses(out: &mut Source, f: &Fixmap) {
 
 /// One group's `FIX_<G>_BEGIN/_LAST/_END/_COUNT` and `<g>_slot(i)`: the same items for
 /// every count.
-fn group(out: &mut Source, g: &FixGroup) {
+fn group(out: &mut Source, g: &FixGroup, index: usize) {
     let c = FixGroupConstants::of(&g.name);
     let doc = format!(
         "Fixmap group `{}`: {}. Slots {}..{} (LAST inclusive, END exclusive).",
@@ -204,9 +205,19 @@ fn group(out: &mut Source, g: &FixGroup) {
         &dec(g.end()),
     );
     out.constant(
-        &["Slots in the group."],
+        &["Slots in the group, every hart's together."],
         &format!("{}: usize", c.count),
         &dec(g.count),
+    );
+    out.constant(
+        &["Harts the group has slots for: 1 when every hart shares its slots."],
+        &format!("{}: usize", c.harts),
+        &dec(g.harts),
+    );
+    out.constant(
+        &["Slots each hart has: hart `h`'s are `BEGIN + h * PER_HART ..` (exclusive end `+ PER_HART`)."],
+        &format!("{}: usize", c.per_hart),
+        &dec(g.per_hart()),
     );
     out.doc(&format!(
         "Slot `i` of group `{}`, or `None` past its {} slot(s).",
@@ -225,6 +236,34 @@ fn group(out: &mut Source, g: &FixGroup) {
         count = c.count,
         begin = c.begin,
     });
+    out.doc(&format!(
+        "Slot `i` of hart `hart`'s share of group `{}`, or `None` past hart {} or slot {}{}.",
+        g.name,
+        g.harts - 1,
+        g.per_hart() - 1,
+        if g.is_per_hart() {
+            ""
+        } else {
+            " (the group is shared: hart 0's share is every hart's)"
+        }
+    ));
+    // The signature as rustfmt lays it out: on one line when it fits.
+    let accessor = fix_hart_slot_fn(&g.name);
+    let signature = format!("pub const fn {accessor}(hart: usize, i: usize) -> Option<FixSlot> {{");
+    if signature.len() <= 100 {
+        out.line(&signature);
+    } else {
+        out.fixed(&formatdoc! {"
+            pub const fn {accessor}(
+                hart: usize,
+                i: usize,
+            ) -> Option<FixSlot> {{"
+        });
+    }
+    out.fixed(&formatdoc! {"
+            FIX_GROUPS[{index}].hart_slot(hart, i)
+        }}
+    "});
     out.blank();
 }
 
@@ -241,11 +280,30 @@ fn groups_by_role(out: &mut Source, f: &Fixmap) {
             pub role: Option<&'static str>,
             /// Index of the first slot.
             pub first: usize,
-            /// Slots in the group, at least one.
+            /// Slots in the group, at least one: every hart's together.
             pub count: usize,
+            /// Harts the group has slots for: 1 when every hart shares its slots,
+            /// `MAX_HARTS` for a per-hart group. Hart `h` has
+            /// `first + h * per_hart() ..` (exclusive end `+ per_hart()`).
+            pub harts: usize,
         }
 
         impl FixGroup {
+            /// Slots each hart has: `count / harts`.
+            pub const fn per_hart(&self) -> usize {
+                self.count / self.harts
+            }
+
+            /// Slot `i` of hart `hart`'s share, or `None` past the last hart or the
+            /// hart's last slot. A shared group (`harts == 1`) has hart 0 only.
+            pub const fn hart_slot(&self, hart: usize, i: usize) -> Option<FixSlot> {
+                if hart < self.harts && i < self.per_hart() {
+                    FixSlot::from_index(self.first + hart * self.per_hart() + i)
+                } else {
+                    None
+                }
+            }
+
             /// Slot `i` of the group, or `None` past its end.
             pub const fn slot(&self, i: usize) -> Option<FixSlot> {
                 if i < self.count {
@@ -278,6 +336,7 @@ fn groups_by_role(out: &mut Source, f: &Fixmap) {
                     ("role", role),
                     ("first", dec(g.first)),
                     ("count", dec(g.count)),
+                    ("harts", dec(g.harts)),
                 ],
             )
         })
@@ -308,6 +367,7 @@ fn slot_enum(out: &mut Source, f: &Fixmap) {
     let mut slots = Vec::new();
     let mut by_index = Vec::new();
     let mut holes = Vec::new();
+    let mut docs = Vec::new();
     for g in &f.groups {
         for i in 0..g.count {
             if g.hole {
@@ -317,6 +377,12 @@ fn slot_enum(out: &mut Source, f: &Fixmap) {
                 let variant = fix_slot_variant(&g.name, i);
                 by_index.push(Expr::atom(format!("Some(FixSlot::{variant})")));
                 slots.push((variant, g.first + i, format!("{}[{i}]", g.name)));
+                docs.push(if g.is_per_hart() {
+                    let (hart, slot) = (i / g.per_hart(), i % g.per_hart());
+                    format!("Slot `{}[{i}]`: hart {hart}'s slot {slot}.", g.name)
+                } else {
+                    format!("Slot `{}[{i}]`.", g.name)
+                });
             }
         }
     }
@@ -350,8 +416,8 @@ fn slot_enum(out: &mut Source, f: &Fixmap) {
     out.line("#[repr(u16)]");
     out.line("#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]");
     out.open("pub enum FixSlot {");
-    for (variant, index, name) in &slots {
-        out.doc(&format!("Slot `{name}`."));
+    for ((variant, index, _), doc) in slots.iter().zip(&docs) {
+        out.doc(doc);
         out.line(&format!("{variant} = {index},"));
     }
     out.close("}");

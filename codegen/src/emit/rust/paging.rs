@@ -224,6 +224,14 @@ fn load(out: &mut Source, plan: &Plan) {
     );
     out.constant(
         &[
+            "The most harts the platform runs (`platform.max_harts`; 1 when the layout does",
+            "not say): per-hart fixmap groups have slots for harts `0..MAX_HARTS`.",
+        ],
+        "MAX_HARTS: usize",
+        &dec(p.max_harts),
+    );
+    out.constant(
+        &[
             "The load addresses a loader may choose: `LOAD_FIRST`, `LOAD_FIRST + LOAD_ALIGN`,",
             "… up to `LOAD_LAST` (inclusive); `LOAD_ADDRESS` is one of them.",
         ],

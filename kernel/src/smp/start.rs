@@ -1,0 +1,97 @@
+//! Starting the secondary harts through SBI HSM (SBI v2.0, chapter 9). A hart
+//! starts at `_secondary_start` (entry.rs) at its physical address with the MMU
+//! off, `a0` its hart id and `a1` the opaque value: here its index. It reads what
+//! it needs from [`SMP_START`] at its physical address, turns the MMU on with the
+//! boot hart's `satp`, and continues at `secondary_main`'s link address on a stack
+//! of its own.
+
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use super::hart;
+use crate::mm::{frames, image, kernel_access};
+use crate::plan::{MAX_HARTS, PAGE_SIZE};
+
+/// A secondary hart's stack: 16 KiB from RAM, through the direct map. The hart
+/// runs its self-test and stress test on it, nothing deeper.
+pub const STACK_PAGES: usize = 4;
+
+/// What `_secondary_start` reads with the MMU off. `repr(C)`: entry.rs reads the
+/// fields at fixed offsets ([`SATP_OFFSET`], [`IMAGE_OFFSET_OFFSET`],
+/// [`STACK_TOPS_OFFSET`]).
+#[repr(C)]
+pub struct StartBlock {
+    /// The `satp` every hart runs with: the boot hart's.
+    satp: AtomicUsize,
+    /// Link address − load address: where the entry code continues.
+    image_offset: AtomicUsize,
+    /// Each index's stack top: the exclusive end of its stack, a direct-map address.
+    stack_tops: [AtomicUsize; MAX_HARTS],
+}
+
+/// Byte offsets of [`StartBlock`]'s fields, for entry.rs.
+pub const SATP_OFFSET: usize = core::mem::offset_of!(StartBlock, satp);
+pub const IMAGE_OFFSET_OFFSET: usize = core::mem::offset_of!(StartBlock, image_offset);
+pub const STACK_TOPS_OFFSET: usize = core::mem::offset_of!(StartBlock, stack_tops);
+
+/// Written by the boot hart before each `hart_start`, read by the started hart.
+pub static SMP_START: StartBlock = StartBlock {
+    satp: AtomicUsize::new(0),
+    image_offset: AtomicUsize::new(0),
+    stack_tops: [const { AtomicUsize::new(0) }; MAX_HARTS],
+};
+
+/// What [`start_secondaries`] did.
+pub struct Started {
+    /// Harts online now, the boot hart included.
+    pub online: usize,
+    /// Harts the DTB names.
+    pub in_dtb: usize,
+}
+
+/// Start every hart the DTB names other than this one (the boot hart, index 0,
+/// SBI id `boot_hart_id`), up to `MAX_HARTS` in all, one at a time: each gets the
+/// next index and a stack, and is waited for until it is online. `entry_pa` is
+/// `_secondary_start`'s physical address. Panics when RAM for a stack runs out,
+/// or when SBI refuses to start a hart the DTB names; a hart that never comes up
+/// hangs the boot (the test harness's timeout reports it).
+pub fn start_secondaries(dtb: &[u8], boot_hart_id: usize, entry_pa: usize) -> Started {
+    let mut ids = [0usize; MAX_HARTS];
+    let (listed, in_dtb) = crate::platform::hart_ids(dtb, &mut ids);
+    hart::set_online(0, boot_hart_id);
+    SMP_START
+        .satp
+        .store(riscv::register::satp::read().bits(), Ordering::Relaxed);
+    SMP_START
+        .image_offset
+        .store(image::offset(), Ordering::Relaxed);
+    let others = ids[..listed].iter().filter(|&&id| id != boot_hart_id);
+    for (index, &id) in (1..MAX_HARTS).zip(others) {
+        start_one(index, id, entry_pa);
+    }
+    Started {
+        online: hart::online(),
+        in_dtb,
+    }
+}
+
+/// Start hart `hart_id` at index `index` and wait until it is online.
+fn start_one(index: usize, hart_id: usize, entry_pa: usize) {
+    let stack = frames::alloc_run(STACK_PAGES)
+        .unwrap_or_else(|| panic!("no RAM for hart {hart_id}'s stack"));
+    let top = kernel_access::phys_to_virt(stack) + STACK_PAGES * PAGE_SIZE;
+    SMP_START.stack_tops[index].store(top, Ordering::Relaxed);
+    // The block's stores before the hart can run: it reads them with the MMU off,
+    // from memory (caches are coherent; the fence orders them before the ecall).
+    riscv::asm::fence();
+    let ret = sbi_rt::hart_start(hart_id, entry_pa, index);
+    if let Some(error) = ret.err() {
+        panic!("SBI HSM refused to start hart {hart_id}: {error:?}");
+    }
+    // The hart wakes this one once it is online (`secondary_main`).
+    hart::wait_until(|| hart::hart_id(index).is_some());
+}
+
+/// `_secondary_start`'s physical address, from its link address.
+pub fn entry_pa(link: usize) -> usize {
+    image::link_to_pa(link)
+}

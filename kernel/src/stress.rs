@@ -1,0 +1,204 @@
+//! The SMP stress self-test: every online hart maps pages through its own PMAP
+//! slots and through a shared slot, cycle after cycle, and checks through each
+//! mapping that it reads the page it mapped. Each hart has pages of its own, each
+//! page distinct contents, and each slot alternates between two pages, so a torn
+//! PTE, a missing local fence (a stale translation of the slot's previous page) or
+//! a missing remote fence reads the wrong words and fails the test.
+//!
+//! Cycles per hart: `VMLAYOUT_STRESS_CYCLES` at build time (default 1,000) for its
+//! own slots and as many for the shared slot; `cargo xtask test` builds with a
+//! bounded count, the full-size run uses 100,000.
+
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use crate::mm::fixmap::{clear_fixmap, fixmap_pte, set_fixmap};
+use crate::mm::kernel_access::phys_to_virt;
+use crate::mm::pte::{LeafFlags, PhysPage};
+use crate::mm::{frames, shared};
+use crate::plan::{MAX_HARTS, PAGE_SIZE, PMAP, SHARED};
+use crate::smp::hart;
+
+/// Set/clear cycles per hart on its own slots, and again on the shared slot.
+pub const CYCLES: u64 = match option_env!("VMLAYOUT_STRESS_CYCLES") {
+    Some(text) => parse(text),
+    None => 1_000,
+};
+
+/// A decimal count, at compile time.
+const fn parse(text: &str) -> u64 {
+    let bytes = text.as_bytes();
+    assert!(!bytes.is_empty(), "VMLAYOUT_STRESS_CYCLES is a count");
+    let mut value = 0u64;
+    let mut i = 0;
+    while i < bytes.len() {
+        assert!(
+            bytes[i].is_ascii_digit(),
+            "VMLAYOUT_STRESS_CYCLES is a count"
+        );
+        value = value * 10 + (bytes[i] - b'0') as u64;
+        i += 1;
+    }
+    value
+}
+
+/// Pages per hart: two for its own slots, two for the shared slot.
+const PAGES: usize = 4;
+
+/// Each hart's pages (physical addresses), allocated by the boot hart.
+static HART_PAGES: [[AtomicUsize; PAGES]; MAX_HARTS] =
+    [const { [const { AtomicUsize::new(0) }; PAGES] }; MAX_HARTS];
+
+/// Whether each hart's stress failed.
+static FAILED: [AtomicBool; MAX_HARTS] = [const { AtomicBool::new(false) }; MAX_HARTS];
+/// Harts that have finished (passed or failed).
+static FINISHED: AtomicUsize = AtomicUsize::new(0);
+/// Set once every hart's pages are ready: the secondaries wait for it.
+static GO: AtomicBool = AtomicBool::new(false);
+
+/// Let the waiting secondaries start their stress (after [`prepare`]). `Release`:
+/// the pages' contents happen before a hart that sees it reads them.
+pub fn go() {
+    GO.store(true, Ordering::Release);
+    hart::wake_others();
+}
+
+/// Wait for [`go`].
+pub fn wait_for_go() {
+    hart::wait_until(|| GO.load(Ordering::Acquire));
+}
+
+/// The word at `word` of page `pa`: distinct for every page and word.
+fn pattern(pa: usize, word: usize) -> u64 {
+    (pa as u64).rotate_left(17) ^ (word as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// Allocate and fill every hart's pages (up to `harts`), before any stress runs.
+/// Panics when RAM runs out.
+pub fn prepare(harts: usize) {
+    for pages in HART_PAGES.iter().take(harts) {
+        for page in pages {
+            let pa = frames::alloc().expect("a frame for the stress test");
+            let va = phys_to_virt(pa);
+            for word in 0..PAGE_SIZE / 8 {
+                let at = (va + word * 8) as *mut u64;
+                // SAFETY: `pa` is a fresh frame, mapped rw through the direct map.
+                unsafe { at.write_volatile(pattern(pa, word)) };
+            }
+            page.store(pa, Ordering::Relaxed);
+        }
+    }
+}
+
+/// What went wrong at a check: which kind of slot, the cycle, and the word read.
+#[derive(Clone, Copy)]
+pub enum Failure {
+    /// Through the hart's own PMAP slot.
+    Own { cycle: u64, read: u64, want: u64 },
+    /// Through the shared slot.
+    Shared { cycle: u64, read: u64, want: u64 },
+    /// The PTE read back is not the one stored.
+    Torn { cycle: u64 },
+}
+
+impl core::fmt::Display for Failure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            Failure::Own { cycle, read, want } => write!(
+                f,
+                "cycle {cycle}: its own PMAP slot read {read:#x}, the page mapped holds {want:#x}"
+            ),
+            Failure::Shared { cycle, read, want } => write!(
+                f,
+                "cycle {cycle}: the shared slot read {read:#x}, the page mapped holds {want:#x}"
+            ),
+            Failure::Torn { cycle } => {
+                write!(f, "cycle {cycle}: the PTE read back is not the one stored")
+            }
+        }
+    }
+}
+
+/// Run the stress on this hart; record the outcome for [`wait_all`].
+pub fn run_here() {
+    let me = hart::current();
+    let outcome = stress(me);
+    if let Err(failure) = outcome {
+        crate::println!("FAIL SMP stress on hart index {me}: {failure}");
+        FAILED[me].store(true, Ordering::Relaxed);
+    }
+    FINISHED.fetch_add(1, Ordering::Release);
+    if me != 0 {
+        hart::wake(0);
+    }
+}
+
+fn stress(me: usize) -> Result<(), Failure> {
+    let page = |i: usize| HART_PAGES[me][i].load(Ordering::Relaxed);
+    let per_hart = PMAP.per_hart();
+    for cycle in 0..CYCLES {
+        let n = cycle as usize;
+        // Slot n mod per_hart, alternating pages on each use of a slot.
+        let slot = PMAP
+            .hart_slot(me, n % per_hart)
+            .expect("this hart's PMAP slot");
+        let pa = page((n / per_hart) % 2);
+        let want_pte =
+            crate::mm::pte::Pte::leaf_page(PhysPage::containing(pa), LeafFlags::KERNEL_RW);
+        // SAFETY: `pa` is this hart's stress page; the slot is this hart's own and
+        // unused while the stress runs.
+        unsafe { set_fixmap(slot, PhysPage::containing(pa), LeafFlags::KERNEL_RW) };
+        if fixmap_pte(slot) != want_pte {
+            return Err(Failure::Torn { cycle });
+        }
+        let word = (n * 7) % (PAGE_SIZE / 8);
+        // SAFETY: the slot maps `pa` rw just now.
+        let read = unsafe { ((slot.addr() + word * 8) as *const u64).read_volatile() };
+        clear_fixmap(slot);
+        if read != pattern(pa, word) {
+            return Err(Failure::Own {
+                cycle,
+                read,
+                want: pattern(pa, word),
+            });
+        }
+    }
+    for cycle in 0..CYCLES {
+        let n = cycle as usize;
+        let pa = page(2 + n % 2);
+        let word = (n * 13) % (PAGE_SIZE / 8);
+        // SAFETY: `pa` is this hart's stress page.
+        let mapping = unsafe {
+            shared::map(
+                shared_slot(n),
+                PhysPage::containing(pa),
+                LeafFlags::KERNEL_RW,
+            )
+        };
+        // SAFETY: the shared slot maps `pa` while `mapping` lives.
+        let read = unsafe { ((mapping.addr() + word * 8) as *const u64).read_volatile() };
+        drop(mapping);
+        if read != pattern(pa, word) {
+            return Err(Failure::Shared {
+                cycle,
+                read,
+                want: pattern(pa, word),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The shared slot cycle `n` uses: every one in turn.
+fn shared_slot(n: usize) -> usize {
+    let count = SHARED.count;
+    if count == 1 { 0 } else { n % count }
+}
+
+/// Wait until `harts` harts have finished; whether all passed.
+pub fn wait_all(harts: usize) -> bool {
+    hart::wait_until(|| FINISHED.load(Ordering::Acquire) >= harts);
+    FAILED
+        .iter()
+        .take(harts)
+        .all(|f| !f.load(Ordering::Relaxed))
+}
