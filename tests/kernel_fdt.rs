@@ -3,6 +3,8 @@
 //! virt's DTB and against random trees written by a small DTB writer here. Cut or
 //! corrupted blobs give an error, never a panic or a read outside the blob.
 
+#[path = "../kernel/src/platform/cpus.rs"]
+mod cpus;
 #[path = "../kernel/src/fdt.rs"]
 #[allow(dead_code)]
 mod fdt;
@@ -15,6 +17,24 @@ use proptest::prelude::*;
 
 /// QEMU 7.2 virt's DTB (`-M virt,dumpdtb=…`, 128 MiB), cut to its total size.
 const QEMU_VIRT: &[u8] = include_bytes!("fdt/qemu-virt-7.2.dtb");
+
+/// QEMU 7.2 virt's DTB with four harts (`-smp 4`), cut to its total size.
+const QEMU_VIRT_SMP4: &[u8] = include_bytes!("fdt/qemu-virt-7.2-smp4.dtb");
+
+#[test]
+fn the_harts_are_the_cpu_nodes() {
+    for (dtb, harts) in [(QEMU_VIRT, 1), (QEMU_VIRT_SMP4, 4)] {
+        let words = aligned(dtb);
+        let blob = as_bytes(&words, dtb.len());
+        let mut ids = [usize::MAX; 8];
+        assert_eq!(cpus::hart_ids(blob, &mut ids), (harts, harts));
+        assert_eq!(ids[..harts], (0..harts).collect::<Vec<_>>()[..]);
+        // Fewer places than harts: the first ones, and the count of all.
+        let mut two = [usize::MAX; 2];
+        assert_eq!(cpus::hart_ids(blob, &mut two), (harts.min(2), harts));
+        assert_eq!(two[..harts.min(2)], [0, 1][..harts.min(2)]);
+    }
+}
 
 /// `bytes` copied to a 4-byte aligned buffer, as the kernel maps a DTB (8-aligned).
 fn aligned(bytes: &[u8]) -> Vec<u32> {

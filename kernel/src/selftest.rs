@@ -34,9 +34,10 @@ impl Tally {
     }
 }
 
-/// Run every self-test, print a PASS or FAIL line for each and a summary; true if
-/// all passed.
-pub fn run() -> bool {
+/// Run every self-test, then `smp` (the SMP stress test, which says whether it
+/// passed and on how many harts), print a PASS or FAIL line for each and a
+/// summary; true if all passed.
+pub fn run(smp: &mut dyn FnMut() -> (bool, usize)) -> bool {
     let mut t = Tally {
         passed: 0,
         failed: 0,
@@ -50,6 +51,15 @@ pub fn run() -> bool {
     virt_to_fix_bounds(&mut t);
     fixmap_holes(&mut t);
     pmap_errors(&mut t);
+    let (ok, harts) = smp();
+    t.check(
+        ok,
+        format_args!(
+            "SMP stress: {harts} hart(s) × {} set/clear cycles on their own PMAP slots and {} on the shared slots, every read the page mapped",
+            crate::stress::CYCLES,
+            crate::stress::CYCLES
+        ),
+    );
     println!("self-tests: {} passed, {} failed", t.passed, t.failed);
     t.failed == 0
 }

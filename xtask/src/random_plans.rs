@@ -51,14 +51,15 @@ fn plan_text(rng: &mut Rng) -> String {
         t,
         "# A random plan (cargo xtask random-plans).\n[paging]\nmode = \"{mode}\"\n"
     );
-    platform(rng, &mut t);
+    let harts = platform(rng, &mut t);
     image_fixmap_window(rng, &mut t);
     other_regions(rng, &mut t);
-    fixmap_groups(rng, &mut t);
+    fixmap_groups(rng, &mut t, harts);
     t
 }
 
-fn platform(rng: &mut Rng, t: &mut String) {
+/// `[platform]`; returns its `max_harts`.
+fn platform(rng: &mut Rng, t: &mut String) -> u64 {
     // The kernel's identity code needs 1 KiB (kernel/vmlayout-needs.toml).
     let identity = ["1K", "2K", "4K", "16K"][rng.range(0, 3) as usize];
     let _ = writeln!(
@@ -66,6 +67,8 @@ fn platform(rng: &mut Rng, t: &mut String) {
         "[platform]\nload_address = \"0x8020_0000\"\nidentity_size = \"{identity}\""
     );
     let _ = writeln!(t, "image_max_size = \"{}M\"", 2 * rng.range(1, 2));
+    let harts = [1, 2, 4, 8][rng.range(0, 3) as usize];
+    let _ = writeln!(t, "max_harts = {harts}");
     if rng.chance(30) {
         let steps = rng.range(1, 4);
         let _ = writeln!(
@@ -75,6 +78,7 @@ fn platform(rng: &mut Rng, t: &mut String) {
         );
     }
     t.push('\n');
+    harts
 }
 
 fn region(t: &mut String, name: &str, purpose: &str, placement: &str, size: &str, extra: &str) {
@@ -242,17 +246,28 @@ fn nested_pool(rng: &mut Rng, t: &mut String, slot: u64) {
     }
 }
 
-/// PMAP and console groups with roles, other groups, maybe a hole, up or down;
-/// at most as many slots as the fixmap region holds (one table: 512).
-fn fixmap_groups(rng: &mut Rng, t: &mut String) {
+/// PMAP (per hart when `harts` > 1), console and shared groups with roles, other
+/// groups, maybe a hole, up or down; at most as many slots as the fixmap region
+/// holds (one table: 512).
+fn fixmap_groups(rng: &mut Rng, t: &mut String, harts: u64) {
     let order = if rng.chance(40) { "down" } else { "up" };
     let _ = writeln!(t, "[fixmap]\nregion = \"fixmap\"\norder = \"{order}\"\n");
     let mut groups = Vec::new();
     if rng.chance(30) {
         groups.push(("hole".to_string(), 1, "hole = true\n".to_string()));
     }
-    groups.push(("pmap".into(), rng.range(1, 64), "role = \"pmap\"\n".into()));
+    let pmap = if harts > 1 {
+        "role = \"pmap\"\nper_hart = true\n"
+    } else {
+        "role = \"pmap\"\n"
+    };
+    groups.push(("pmap".into(), rng.range(1, 64 / harts), pmap.into()));
     groups.push(("console".into(), 1, "role = \"console\"\n".into()));
+    groups.push((
+        "shared".into(),
+        rng.range(1, 4),
+        "role = \"shared\"\n".into(),
+    ));
     for i in 0..rng.range(0, 2) {
         groups.push((format!("group{i}"), rng.range(1, 200), String::new()));
     }
