@@ -126,6 +126,35 @@ pub unsafe fn shared_calls(frame: usize, calls: u64) -> (u64, u64) {
     (map_total * 10 / calls, drop_total * 10 / calls)
 }
 
+/// Whether this kernel times the shared slots' remote shootdown with several harts
+/// online (built with `VMLAYOUT_BENCH_SHOOTDOWN=1`, booted multi-threaded).
+pub const SHOOTDOWN_TIMED: bool = match option_env!("VMLAYOUT_BENCH_SHOOTDOWN") {
+    Some(value) => matches!(value.as_bytes(), b"1"),
+    None => false,
+};
+
+/// As [`shared_calls`], in `time` ticks (the platform's timebase; 10 MHz on QEMU
+/// virt, so a tick is 0.1 µs) rather than instructions, in tenths of a tick:
+/// wall-clock time, which the targets' response sets, on whatever host runs QEMU.
+///
+/// # Safety
+/// As [`shared_calls`].
+pub unsafe fn shared_ticks(frame: usize, calls: u64) -> (u64, u64) {
+    let page = PhysPage::containing(frame);
+    let (mut map_total, mut drop_total) = (0, 0);
+    for _ in 0..calls {
+        let t0 = riscv::register::time::read64();
+        // SAFETY: the caller owns `frame` (this function's contract).
+        let mapping = unsafe { shared::map(0, page, LeafFlags::KERNEL_RW) };
+        let t1 = riscv::register::time::read64();
+        drop(mapping);
+        let t2 = riscv::register::time::read64();
+        map_total += t1 - t0;
+        drop_total += t2 - t1;
+    }
+    (map_total * 10 / calls, drop_total * 10 / calls)
+}
+
 /// Print a figure given in tenths (of an instruction, or of a count) the way
 /// `cargo xtask bench` reads it.
 pub fn report(name: &str, tenths: u64) {

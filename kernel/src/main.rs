@@ -94,7 +94,6 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
 /// passed everywhere, and on how many harts. The secondaries then stay online,
 /// idle.
 fn run_smp(boot_hart_id: usize, dtb: &'static [u8]) -> (bool, usize) {
-    plant::panic_at("smp");
     let entry = smp::start::entry_pa(entry::secondary_start());
     let started = smp::start::start_secondaries(dtb, boot_hart_id, entry);
     let harts = started.online;
@@ -336,12 +335,19 @@ fn report_benchmarks(
     bench::report("pmap_unmap", unmap);
     // With other harts online, every unmap of a shared slot waits in the firmware
     // for their remote fences: under -icount that wait is a round-robin time slice,
-    // not a cost (see xtask's `Machine::exact`), so it is measured on one hart only.
+    // not a cost (see xtask's `Machine::exact`). So instructions are counted on one
+    // hart, and with several the time is measured, in a kernel built for it and
+    // booted multi-threaded (`VMLAYOUT_BENCH_SHOOTDOWN=1`).
     if harts == 1 {
         // SAFETY: as above; no other hart runs.
         let (map, unmap) = unsafe { bench::shared_calls(frame, 1000) };
         bench::report("shared_map", map);
         bench::report("shared_unmap_shootdown", unmap);
+    } else if bench::SHOOTDOWN_TIMED {
+        // SAFETY: as above; the other harts are idle after the stress test.
+        let (map, unmap) = unsafe { bench::shared_ticks(frame, 200) };
+        bench::report("shared_map_ticks", map);
+        bench::report("shared_unmap_shootdown_ticks", unmap);
     }
     if let Some(cost) = bench::directmap_leaf_cost(ram_mapped) {
         bench::report("directmap_leaf", cost);

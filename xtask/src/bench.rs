@@ -434,6 +434,45 @@ fn smp_section(md: &mut String) -> Result<(), String> {
         };
         let _ = writeln!(md, " {xen} |");
     }
+    shootdown_times(md, &columns)
+}
+
+/// The shared slots' map and unmap with several harts online, in wall-clock time
+/// (multi-threaded QEMU; `time` ticks of QEMU virt's 10 MHz timebase, 0.1 µs).
+fn shootdown_times(md: &mut String, exact: &[(u32, Vec<(String, f64)>)]) -> Result<(), String> {
+    let build = boot::build_kernel(
+        &repo().join("layout.toml"),
+        &[],
+        &[
+            ("VMLAYOUT_STRESS_CYCLES", "0"),
+            ("VMLAYOUT_BENCH_SHOOTDOWN", "1"),
+        ],
+    )?;
+    let _ = write!(md, "| shared slot map, time (µs, multi-threaded QEMU) |");
+    let mut unmap_row = String::from(
+        "| shared slot unmap with the remote shootdown, time (µs, multi-threaded QEMU) |",
+    );
+    for (harts, _) in exact {
+        if *harts == 1 {
+            let _ = write!(md, " (no wait: counted above) |");
+            unmap_row.push_str(" (no remote fence: counted above) |");
+            continue;
+        }
+        let b = boot::boot_on(build.elf()?, false, boot::Machine::smp(*harts))?;
+        verdict(&b).map_err(|why| format!("the timed {harts}-hart boot failed ({why})"))?;
+        let f = figures(&b.output);
+        let micros = |key: &str| {
+            f.iter()
+                .find(|(k, _)| k == key)
+                .map_or("–".to_string(), |(_, ticks)| {
+                    format!("{:.1}", ticks / 10.0)
+                })
+        };
+        let _ = write!(md, " {} |", micros("shared_map_ticks"));
+        let _ = write!(unmap_row, " {} |", micros("shared_unmap_shootdown_ticks"));
+    }
+    let _ = writeln!(md, " – |");
+    let _ = writeln!(md, "{unmap_row} – |");
     Ok(())
 }
 
@@ -444,13 +483,17 @@ any hart retired in it (the other harts sit in `wfi` here, retiring nothing).
 Per-hart PMAP slots need no lock and no remote fence: their figures do not change
 with the number of harts. A shared slot's unmap fences the page on every other
 online hart through SBI RFENCE (`remote_sfence_vma` of that one page); with other
-harts online it is **not counted**: the calling hart waits in the firmware
-(OpenSBI 1.1's `tlb_sync` spins) until every target has fenced, and round-robin
-QEMU runs no target before the caller's time slice (10^8 instructions) ends, so the
-count would measure QEMU's scheduler. Multi-threaded QEMU has no instruction count
-(`rdinstret` reads host ticks). The SMP stress test (`cargo xtask test`, every plan
-with `-smp` 1, 2, 4, 8) exercises the remote fences; its correctness, not its
-speed, is what it shows.
+harts online its instructions are **not counted**: the calling hart waits in the
+firmware (OpenSBI 1.1's `tlb_sync` spins) until every target has fenced, and
+round-robin QEMU runs no target before the caller's time slice (10^8
+instructions) ends, so the count would measure QEMU's scheduler. Multi-threaded
+QEMU has no instruction count (`rdinstret` reads host ticks), so the last two rows
+are wall-clock time, mean of 200 calls read from the `time` CSR: what a remote
+shootdown costs when each target hart is a host thread of QEMU on this 2-core
+machine (the targets idle in `wfi`), host scheduling included. They compare
+hart counts with each other, not with hardware. The SMP stress test (`cargo xtask
+test`, every plan with `-smp` 1, 2, 4, 8) exercises the remote fences for
+correctness.
 
 ";
 
