@@ -111,7 +111,8 @@ fn generate_writes_eight_files_and_check_detects_staleness() {
                 "run `vmlayout generate layout.toml --out {out_s}`"
             ))
             && err.contains("(from the layout)")
-            && err.contains("-/* edited by hand */"),
+            && err.contains("-/* edited by hand */")
+            && err.contains("+#define FIXADDR_START"),
         "{err}"
     );
     assert_eq!(
@@ -645,4 +646,43 @@ fn usage_needs_an_elf() {
     let missing = vmlayout(&["usage", "--elf", "no-such-kernel"], &repo);
     assert_eq!(code(&missing), 2);
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read no-such-kernel"));
+}
+
+#[test]
+fn a_full_disk_on_stdout_is_an_error_not_a_closed_pipe() {
+    let Ok(full) = std::fs::File::create("/dev/full") else {
+        return; // no /dev/full on this system
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_vmlayout"))
+        .args(["map", "layout.toml"])
+        .current_dir(repo())
+        .stdout(full)
+        .output()
+        .expect("vmlayout runs");
+    assert_eq!(code(&o), 2);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("error: writing to standard output"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn an_unreadable_needs_file_is_reported_in_the_message_format() {
+    let args = ["check", "layout.toml", "--needs", "/nonexistent/needs.toml"];
+    let human = vmlayout(&args, &repo());
+    assert_eq!(code(&human), 2);
+    assert!(human.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&human.stderr).contains("/nonexistent/needs.toml"));
+    let mut json_args = args.to_vec();
+    json_args.extend(["--message-format", "json"]);
+    let json = vmlayout(&json_args, &repo());
+    assert_eq!(code(&json), 2);
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["file"], "/nonexistent/needs.toml");
+    assert_eq!(lines[1]["reason"], "finished");
 }

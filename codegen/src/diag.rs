@@ -417,6 +417,72 @@ mod tests {
     use super::*;
 
     #[test]
+    fn did_you_mean_allows_a_third_of_the_word_and_stray_suffixes() {
+        // `directmap` (9 letters) allows 3 edits: `drctmp` is 3 away.
+        assert_eq!(did_you_mean("directmap", ["drctmp"]), Some("drctmp"));
+        assert_eq!(did_you_mean("directmap", ["drctm"]), None, "4 edits");
+        // A word that starts with a candidate of 3+ letters, however far.
+        assert_eq!(did_you_mean("size_of_it_all", ["size"]), Some("size"));
+        // Not with a shorter one: `at` is no stray suffix of `atlantis`.
+        assert_eq!(did_you_mean("atlantis", ["at"]), None);
+    }
+
+    #[test]
+    fn spans_are_clamped_to_char_boundaries_outward() {
+        // `é` is bytes 1..3: a span inside it widens to the whole character.
+        assert_eq!(clamp(&(2..2), "aé"), 1..3);
+        assert_eq!(clamp(&(0..2), "aé"), 0..3);
+        assert_eq!(clamp(&(7..9), "aé"), 3..3, "past the end: the end");
+        assert_eq!(floor_char_boundary("aé", 2), 1);
+        assert_eq!(floor_char_boundary("aé", 3), 3);
+    }
+
+    #[test]
+    fn json_spans_give_one_based_lines_and_columns() {
+        let span = json_span("ab\ncdé", &(3..6));
+        let get = |key: &str| {
+            span.iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| {
+                    let mut text = String::new();
+                    v.write_compact(&mut text);
+                    text
+                })
+                .unwrap_or_else(|| panic!("no {key}"))
+        };
+        assert_eq!(get("line"), "2");
+        assert_eq!(get("column"), "1");
+        assert_eq!(get("end_line"), "2");
+        assert_eq!(get("end_column"), "3");
+        assert_eq!(get("byte_start"), "3");
+        assert_eq!(get("byte_end"), "6");
+    }
+
+    #[test]
+    fn exactly_max_rendered_diagnostics_need_no_note() {
+        let source = "x = 1\n";
+        let mut diags = Diagnostics::default();
+        for _ in 0..MAX_RENDERED {
+            diags.push(Diagnostic::error("bad", 0..1, "here"));
+        }
+        assert!(
+            !diags
+                .render("l.toml", source)
+                .contains("more errors not shown")
+        );
+        diags.push(Diagnostic::error("bad", 0..1, "here"));
+        assert!(
+            diags
+                .render("l.toml", source)
+                .contains("note: 1 more errors not shown")
+        );
+        assert_eq!(
+            Diagnostic::error("the message", 0..1, "x").to_string(),
+            "the message"
+        );
+    }
+
+    #[test]
     fn suggestions_are_close_matches_only() {
         assert_eq!(
             did_you_mean("szie", ["size", "name", "align"]),
