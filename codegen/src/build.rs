@@ -318,6 +318,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn load_address_overrides_parse_hex_decimal_and_underscores() {
+        assert_eq!(load_address_override(None), Ok(None));
+        assert_eq!(load_address_override(Some("")), Ok(None));
+        assert_eq!(
+            load_address_override(Some("0x8060_0000")),
+            Ok(Some(0x8060_0000))
+        );
+        assert_eq!(
+            load_address_override(Some("2151677952")),
+            Ok(Some(0x8040_0000))
+        );
+        let err = load_address_override(Some("0xfoo")).expect_err("not a number");
+        assert!(err.starts_with("error: VMLAYOUT_LOAD_AT=0xfoo: "), "{err}");
+        assert_eq!(build_error("why").to_string(), "why");
+    }
+
+    #[test]
     fn env_overrides_and_relative_paths_follow_the_manifest() {
         let dir = Path::new("/k");
         assert_eq!(
