@@ -45,10 +45,16 @@ const fn parse(text: &str) -> u64 {
 const PAGES: usize = 4;
 
 /// Each hart's pages (physical addresses), allocated by the boot hart.
+// Per-hart state, sized by MAX_HARTS: in `.data`, so the image ships it zeroed and
+// boot does not clear it with .bss (as the fixmap's tables).
+#[unsafe(link_section = ".data.per_hart")]
 static HART_PAGES: [[AtomicUsize; PAGES]; MAX_HARTS] =
     [const { [const { AtomicUsize::new(0) }; PAGES] }; MAX_HARTS];
 
 /// Whether each hart's stress failed.
+// Per-hart state, sized by MAX_HARTS: in `.data`, so the image ships it zeroed and
+// boot does not clear it with .bss (as the fixmap's tables).
+#[unsafe(link_section = ".data.per_hart")]
 static FAILED: [AtomicBool; MAX_HARTS] = [const { AtomicBool::new(false) }; MAX_HARTS];
 /// Harts that have finished (passed or failed).
 static FINISHED: AtomicUsize = AtomicUsize::new(0);

@@ -27,6 +27,9 @@ const _: () = assert!(
 
 /// Each hart's in-use bitmap, by hart index; only that hart reads or writes it
 /// (`Relaxed` is enough: program order on one hart).
+// Per-hart state, sized by MAX_HARTS: in `.data`, so the image ships it zeroed and
+// boot does not clear it with .bss (as the fixmap's tables).
+#[unsafe(link_section = ".data.per_hart")]
 static IN_USE: [AtomicU64; MAX_HARTS] = [const { AtomicU64::new(0) }; MAX_HARTS];
 
 /// This hart's bitmap.

@@ -29,6 +29,9 @@ use crate::plan::{FixSlot, SHARED};
 use crate::smp::lock::{TicketGuard, TicketLock};
 
 /// One lock per shared slot.
+// Per-hart state, sized by MAX_HARTS: in `.data`, so the image ships it zeroed and
+// boot does not clear it with .bss (as the fixmap's tables).
+#[unsafe(link_section = ".data.per_hart")]
 static LOCKS: [TicketLock; SHARED.count] = [const { TicketLock::new() }; SHARED.count];
 
 /// A shared slot mapped by this hart: the slot stays this hart's until dropped.

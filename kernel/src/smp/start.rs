@@ -34,6 +34,9 @@ pub const IMAGE_OFFSET_OFFSET: usize = core::mem::offset_of!(StartBlock, image_o
 pub const STACK_TOPS_OFFSET: usize = core::mem::offset_of!(StartBlock, stack_tops);
 
 /// Written by the boot hart before each `hart_start`, read by the started hart.
+// Per-hart state, sized by MAX_HARTS: in `.data`, so the image ships it zeroed and
+// boot does not clear it with .bss (as the fixmap's tables).
+#[unsafe(link_section = ".data.per_hart")]
 pub static SMP_START: StartBlock = StartBlock {
     satp: AtomicUsize::new(0),
     image_offset: AtomicUsize::new(0),
