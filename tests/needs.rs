@@ -88,7 +88,11 @@ fn each_missing_or_mis_sized_fixmap_role_is_a_diagnostic() {
 #[test]
 fn a_group_needed_per_hart_must_be_per_hart_on_several_harts() {
     let needs = needs();
-    let per_hart: Vec<_> = needs.fixmap_group.iter().filter(|n| n.per_hart).collect();
+    let per_hart: Vec<_> = needs
+        .fixmap_group
+        .iter()
+        .filter(|n| n.per_hart == Some(true))
+        .collect();
     assert!(!per_hart.is_empty(), "the kernel needs PMAP per hart");
     for need in per_hart {
         let role_line = format!("role = \"{}\"\n", need.role);
@@ -110,6 +114,45 @@ fn a_group_needed_per_hart_must_be_per_hart_on_several_harts() {
         vmlayout::plan_from_str_for("one-hart.toml", &one_hart, Some(&needs))
             .unwrap_or_else(|e| panic!("one hart, a shared PMAP: {}", e.render()));
     }
+}
+
+#[test]
+fn the_shared_group_may_not_be_per_hart() {
+    let text = layout().replace(
+        "name = \"shared\"\nrole = \"shared\"\n",
+        "name = \"shared\"\nrole = \"shared\"\nper_hart = true\n",
+    );
+    let rendered = refusal("shared-per-hart", &text);
+    assert!(
+        rendered.contains("needs the `shared` group to be shared by every hart, not per-hart")
+            && rendered.contains("drop `per_hart = true`"),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn the_image_grows_with_the_harts() {
+    // 3,000 harts of one PMAP slot each, in a fixmap of 6 tables: the kernel's
+    // per-hart state (256 bytes a hart) no longer fits a 1 MiB image.
+    let text = layout()
+        .replace("max_harts = 8 ", "max_harts = 3000 ")
+        .replace("count = 8\nper_hart = true", "count = 1\nper_hart = true")
+        .replacen(
+            "size = \"2M\"\nalign = \"2M\"\nperms = \"rw\"",
+            "size = \"12M\"\nalign = \"2M\"\nperms = \"rw\"",
+            1,
+        )
+        .replace("image_max_size = \"2M\"", "image_max_size = \"1M\"");
+    let rendered = refusal("image-per-hart", &text);
+    assert!(
+        rendered.contains("(256K and 256 B per hart for 3000 harts)")
+            && rendered.contains("image_max_size leaves 1 MiB"),
+        "{rendered}"
+    );
+    // With 8 harts the same plan fits.
+    let eight = text.replace("max_harts = 3000 ", "max_harts = 8 ");
+    vmlayout::plan_from_str_for("eight.toml", &eight, Some(&needs()))
+        .unwrap_or_else(|e| panic!("{}", e.render()));
 }
 
 #[test]

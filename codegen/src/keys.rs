@@ -22,6 +22,8 @@ pub(crate) enum Kind {
     Bool,
     /// A whole number, not negative.
     Count,
+    /// A whole number from the first to the second (inclusive).
+    Range(u64, u64),
     /// Permission letters: r, w, x (and `-`).
     Perms,
     /// One of the region purposes.
@@ -141,7 +143,7 @@ pub(crate) const PLATFORM: &[Key] = &[
     ),
     key(
         "max_harts",
-        Kind::Count,
+        Kind::Range(1, crate::plan::HART_LIMIT),
         "The most harts (CPUs) the platform runs; per-hart fixmap groups have slots for each.",
     ),
 ];

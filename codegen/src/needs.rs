@@ -50,6 +50,10 @@ pub struct ImageNeed {
     pub size: String,
     /// Bytes of its identity-mapped boot code (a size string): `identity_size` must hold them.
     pub identity_code: String,
+    /// Bytes its image grows by per hart the plan allows (`per_hart`, a size
+    /// string; none when absent): state sized by `MAX_HARTS`. The image needs
+    /// `size + per_hart × platform.max_harts`.
+    pub per_hart: Option<String>,
     /// Why, for the diagnostic.
     pub why: String,
 }
@@ -99,8 +103,9 @@ pub struct GroupNeed {
     pub max_slots: u64,
     /// `per_hart = true`: when the plan runs more than one hart
     /// (`platform.max_harts`), each must have slots of its own (`per_hart = true`
-    /// on the group).
-    pub per_hart: bool,
+    /// on the group). `per_hart = false`: the group must be shared by every hart
+    /// (no `per_hart = true`). `None`: either.
+    pub per_hart: Option<bool>,
     /// Why, for the diagnostic.
     pub why: String,
 }
@@ -140,12 +145,11 @@ impl Needs {
             .region
             .iter()
             .filter_map(|r| r.min_size.as_deref())
-            .chain(
-                needs
-                    .image
-                    .iter()
-                    .flat_map(|i| [i.size.as_str(), i.identity_code.as_str()]),
-            )
+            .chain(needs.image.iter().flat_map(|i| {
+                [i.size.as_str(), i.identity_code.as_str()]
+                    .into_iter()
+                    .chain(i.per_hart.as_deref())
+            }))
             .chain(needs.directmap.iter().map(|d| d.frames.as_str()));
         for size in sizes {
             bytes(size).map_err(|why| format!("error: {source}: `{size}` is not a size: {why}"))?;
@@ -270,25 +274,36 @@ fn check_per_hart(
         .as_ref()
         .and_then(|p| p.max_harts.as_ref())
         .map_or(1, |h| h.value);
-    let per_hart = group.per_hart.as_ref().is_some_and(|p| p.value);
-    if !need.per_hart || harts <= 1 || per_hart {
-        return;
-    }
+    let flag = group.per_hart.as_ref().filter(|p| p.value);
     let Some(name) = &group.name else { return };
-    diags.push(
-        Diagnostic::error(
-            format!(
-                "{} needs the `{}` group to be per-hart: the plan runs up to {harts} harts",
-                needs.source, need.role
-            ),
-            name.span.clone(),
-            "shared by every hart",
-        )
-        .with_help(format!(
-            "add `per_hart = true` to group `{}` (it then has count × {harts} slots): {}",
-            name.value, need.why
-        )),
-    );
+    match (need.per_hart, flag) {
+        (Some(true), None) if harts > 1 => diags.push(
+            Diagnostic::error(
+                format!(
+                    "{} needs the `{}` group to be per-hart: the plan runs up to {harts} harts",
+                    needs.source, need.role
+                ),
+                name.span.clone(),
+                "shared by every hart",
+            )
+            .with_help(format!(
+                "add `per_hart = true` to group `{}` (it then has count × {harts} slots): {}",
+                name.value, need.why
+            )),
+        ),
+        (Some(false), Some(flag)) => diags.push(
+            Diagnostic::error(
+                format!(
+                    "{} needs the `{}` group to be shared by every hart, not per-hart",
+                    needs.source, need.role
+                ),
+                flag.span.clone(),
+                "per-hart",
+            )
+            .with_help(format!("drop `per_hart = true`: {}", need.why)),
+        ),
+        _ => {}
+    }
 }
 
 /// No region the consumer maps at boot lies within another it maps at boot.
@@ -441,7 +456,13 @@ fn check_image(
         regions,
         pool_tables,
     } = *pieces;
-    let code = bytes(&image.size).expect("checked when parsed");
+    let per_hart = image
+        .per_hart
+        .as_deref()
+        .map_or(0, |b| bytes(b).expect("checked when parsed"));
+    let code = bytes(&image.size)
+        .expect("checked when parsed")
+        .saturating_add(per_hart.saturating_mul(platform.max_harts));
     let pool = pool_tables * crate::paging::PAGE_SIZE;
     // The image region holds image_max_size at least (validation refuses less).
     let room = platform.image_max_size;
@@ -456,9 +477,19 @@ fn check_image(
         diags.push(
             Diagnostic::error(
                 format!(
-                    "{} needs {} for its image besides the {} boot table pool ({pool_tables} tables); image_max_size leaves {}",
+                    "{} needs {}{} for its image besides the {} boot table pool ({pool_tables} tables); image_max_size leaves {}",
                     needs.source,
                     human_size(code),
+                    if per_hart > 0 {
+                        format!(
+                            " ({} and {} per hart for {} harts)",
+                            image.size,
+                            human_size(per_hart),
+                            platform.max_harts
+                        )
+                    } else {
+                        String::new()
+                    },
                     human_size(pool),
                     human_size(room)
                 ),
@@ -674,7 +705,7 @@ mod read {
                     role: k.required("role")?,
                     min_slots: k.integer("min_slots")?,
                     max_slots: k.integer("max_slots")?,
-                    per_hart: k.boolean("per_hart")?.unwrap_or(false),
+                    per_hart: k.boolean("per_hart")?,
                     why: k.required("why")?,
                 })
             })
@@ -692,10 +723,11 @@ mod read {
         let image = match top.table("image")? {
             None => None,
             Some(t) => {
-                let k = Keys::new("[image]", t, &["size", "identity_code", "why"])?;
+                let k = Keys::new("[image]", t, &["size", "identity_code", "per_hart", "why"])?;
                 Some(ImageNeed {
                     size: k.required("size")?,
                     identity_code: k.required("identity_code")?,
+                    per_hart: k.string("per_hart")?,
                     why: k.required("why")?,
                 })
             }

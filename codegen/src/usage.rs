@@ -196,11 +196,14 @@ fn fixmap_fills(plan: &Plan) -> Vec<Fill> {
         unit: "slots",
     };
     let mut fills = vec![slots(format!("fixmap `{}`", f.region), f.slot_count())];
-    fills.extend(
-        f.groups
-            .iter()
-            .map(|g| slots(format!("  group `{}`", g.name), g.count)),
-    );
+    fills.extend(f.groups.iter().map(|g| {
+        let what = if g.is_per_hart() {
+            format!("  group `{}` ({})", g.name, g.slots_text())
+        } else {
+            format!("  group `{}`", g.name)
+        };
+        slots(what, g.count)
+    }));
     fills
 }
 

@@ -34,6 +34,31 @@ pub fn overhead() -> u64 {
     after - before
 }
 
+/// Whether `instret` counts instructions here: 64 `nop`s between two reads, three
+/// times, must each read as 64 plus the reading's own one. Under QEMU's
+/// `-icount shift=0` it does; multi-threaded QEMU returns host ticks instead,
+/// and figures from it would mean nothing (the benchmarks are then not printed).
+pub fn counts_instructions() -> bool {
+    let once = || {
+        let (before, after): (u64, u64);
+        // SAFETY: reading the retired-instruction counter around 64 nops.
+        unsafe {
+            core::arch::asm!(
+                "csrr {}, instret",
+                ".rept 64",
+                "nop",
+                ".endr",
+                "csrr {}, instret",
+                out(reg) before,
+                out(reg) after,
+                options(nomem, nostack)
+            )
+        };
+        after.wrapping_sub(before)
+    };
+    (0..3).all(|_| once() == 65)
+}
+
 /// Run `f` and count the instructions it retires, the call included. Measured in
 /// a function of its own, so what the compiler keeps live around the caller (a
 /// register spilled between the reads) never counts.

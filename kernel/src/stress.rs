@@ -11,11 +11,11 @@
 
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use crate::mm::fixmap::{clear_fixmap, fixmap_pte, set_fixmap};
+use crate::mm::fixmap::fixmap_pte;
 use crate::mm::kernel_access::phys_to_virt;
-use crate::mm::pte::{LeafFlags, PhysPage};
-use crate::mm::{frames, shared};
-use crate::plan::{MAX_HARTS, PAGE_SIZE, PMAP, SHARED};
+use crate::mm::pte::{LeafFlags, PhysPage, Pte};
+use crate::mm::{frames, pmap, shared};
+use crate::plan::{MAX_HARTS, PAGE_SIZE, PMAP, virt_to_fix};
 use crate::smp::hart;
 
 /// Set/clear cycles per hart on its own slots, and again on the shared slot.
@@ -139,27 +139,37 @@ pub fn run_here() {
 }
 
 fn stress(me: usize) -> Result<(), Failure> {
+    own_slots(me)?;
+    shared_slot(me)
+}
+
+/// Through this hart's PMAP (`pmap::map`/`unmap`, the lock-free per-hart path):
+/// the hart's slots held as a ring, the oldest mapping dropped for each new one,
+/// so every slot is used in turn and gets the other page on each reuse.
+fn own_slots(me: usize) -> Result<(), Failure> {
     let page = |i: usize| HART_PAGES[me][i].load(Ordering::Relaxed);
     let per_hart = PMAP.per_hart();
+    // The mappings held: `(va, pa)`, oldest at `cycle % per_hart` once full.
+    let mut ring = [(0usize, 0usize); 64];
     for cycle in 0..CYCLES {
         let n = cycle as usize;
-        // Slot n mod per_hart, alternating pages on each use of a slot.
-        let slot = PMAP
-            .hart_slot(me, n % per_hart)
-            .expect("this hart's PMAP slot");
+        let at = n % per_hart;
+        if n >= per_hart {
+            pmap::unmap(ring[at].0);
+        }
         let pa = page((n / per_hart) % 2);
-        let want_pte =
-            crate::mm::pte::Pte::leaf_page(PhysPage::containing(pa), LeafFlags::KERNEL_RW);
-        // SAFETY: `pa` is this hart's stress page; the slot is this hart's own and
-        // unused while the stress runs.
-        unsafe { set_fixmap(slot, PhysPage::containing(pa), LeafFlags::KERNEL_RW) };
-        if fixmap_pte(slot) != want_pte {
+        // SAFETY: `pa` is this hart's stress page.
+        let va = unsafe { pmap::map(pa) };
+        ring[at] = (va, pa);
+        let slot = virt_to_fix(va).expect("a PMAP address is a fixmap slot");
+        let mine = PMAP.position(slot).is_some_and(|i| i / per_hart == me);
+        let want = Pte::leaf_page(PhysPage::containing(pa), LeafFlags::KERNEL_RW);
+        if !mine || fixmap_pte(slot) != want {
             return Err(Failure::Torn { cycle });
         }
         let word = (n * 7) % (PAGE_SIZE / 8);
-        // SAFETY: the slot maps `pa` rw just now.
-        let read = unsafe { ((slot.addr() + word * 8) as *const u64).read_volatile() };
-        clear_fixmap(slot);
+        // SAFETY: the slot maps `pa` rw until its unmap.
+        let read = unsafe { ((va + word * 8) as *const u64).read_volatile() };
         if read != pattern(pa, word) {
             return Err(Failure::Own {
                 cycle,
@@ -168,18 +178,22 @@ fn stress(me: usize) -> Result<(), Failure> {
             });
         }
     }
+    for &(va, _) in ring.iter().take((CYCLES as usize).min(per_hart)) {
+        pmap::unmap(va);
+    }
+    Ok(())
+}
+
+/// Through shared slot 0 (one lock for every hart: the most contention, and the
+/// remote shootdown on every unmap).
+fn shared_slot(me: usize) -> Result<(), Failure> {
+    let page = |i: usize| HART_PAGES[me][i].load(Ordering::Relaxed);
     for cycle in 0..CYCLES {
         let n = cycle as usize;
         let pa = page(2 + n % 2);
         let word = (n * 13) % (PAGE_SIZE / 8);
         // SAFETY: `pa` is this hart's stress page.
-        let mapping = unsafe {
-            shared::map(
-                shared_slot(n),
-                PhysPage::containing(pa),
-                LeafFlags::KERNEL_RW,
-            )
-        };
+        let mapping = unsafe { shared::map(0, PhysPage::containing(pa), LeafFlags::KERNEL_RW) };
         // SAFETY: the shared slot maps `pa` while `mapping` lives.
         let read = unsafe { ((mapping.addr() + word * 8) as *const u64).read_volatile() };
         drop(mapping);
@@ -192,12 +206,6 @@ fn stress(me: usize) -> Result<(), Failure> {
         }
     }
     Ok(())
-}
-
-/// The shared slot cycle `n` uses: every one in turn.
-fn shared_slot(n: usize) -> usize {
-    let count = SHARED.count;
-    if count == 1 { 0 } else { n % count }
 }
 
 /// Wait until `harts` harts have finished; whether all passed.

@@ -183,8 +183,18 @@ pub fn boot_with(elf: &Path, echo: bool, memory: &str) -> Result<Boot, String> {
     )
 }
 
-/// Boot `elf` on `machine`.
+/// Boot `elf` on `machine`, stopped after [`TIMEOUT`].
 pub fn boot_on(elf: &Path, echo: bool, machine: Machine<'_>) -> Result<Boot, String> {
+    boot_within(elf, echo, machine, TIMEOUT)
+}
+
+/// Boot `elf` on `machine`, stopped after `timeout` (then `status` is `None`).
+pub fn boot_within(
+    elf: &Path,
+    echo: bool,
+    machine: Machine<'_>,
+    timeout: Duration,
+) -> Result<Boot, String> {
     let mut child = qemu_command(elf, machine)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -221,7 +231,7 @@ pub fn boot_on(elf: &Path, echo: bool, machine: Machine<'_>) -> Result<Boot, Str
         if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
             break status.code();
         }
-        if start.elapsed() > TIMEOUT {
+        if start.elapsed() > timeout {
             let _ = child.kill();
             let _ = child.wait();
             break None;
@@ -259,7 +269,7 @@ pub fn boot_example(elf: &Path, success: &str) -> Result<String, String> {
 
 /// `cargo xtask run`: build for `layout`, boot, and exit 0 only when the kernel
 /// reported success; otherwise 1, naming the boot stage that failed.
-pub fn run(layout: &Path, harts: u32) -> Result<u8, String> {
+pub fn run(layout: &Path, harts: u32, timeout: Duration) -> Result<u8, String> {
     setup::ensure_all()?;
     eprintln!("xtask: building the kernel for {}", layout.display());
     // Another allowed load address, if the user asks for one (see the README).
@@ -271,7 +281,7 @@ pub fn run(layout: &Path, harts: u32) -> Result<u8, String> {
     }
     let elf = build.elf()?;
     eprintln!("xtask: booting {}", elf.display());
-    let boot = boot_on(elf, true, Machine::smp(harts))?;
+    let boot = boot_within(elf, true, Machine::smp(harts), timeout)?;
     let status = boot
         .status
         .map_or("none (timed out)".to_string(), |c| c.to_string());

@@ -1,6 +1,6 @@
 //! `cargo xtask`: the project's workflows.
 //!
-//! - `run [--layout FILE] [--smp N]`: build the kernel for a plan and boot it in QEMU on N harts.
+//! - `run [--layout FILE] [--smp N] [--timeout S]`: build the kernel for a plan and boot it in QEMU on N harts.
 //! - `test`: host tests, then boot every plan and the negative cases.
 //! - `bench [--check]`: boot every plan under `-icount shift=0`, print and record the figures.
 //! - `completions [--out DIR]`: shell completions and man pages of the `vmlayout` CLI.
@@ -34,7 +34,7 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-const USAGE: &str = "usage: cargo xtask <run [--layout FILE] [--smp N] | test | bench [--check] | completions [--out DIR] | fuzz [--seconds N] | mutants [--file PATH]… [--shard K/N] [--iterate] | gdb [--layout FILE] | random-plans [--count N] [--seed S] | c-kernel | rust-kernel>";
+const USAGE: &str = "usage: cargo xtask <run [--layout FILE] [--smp N] [--timeout S] | test | bench [--check] | completions [--out DIR] | fuzz [--seconds N] | mutants [--file PATH]… [--shard K/N] [--iterate] | gdb [--layout FILE] | random-plans [--count N] [--seed S] | c-kernel | rust-kernel>";
 
 fn layout_arg(args: &[String]) -> Result<PathBuf, String> {
     match args.iter().position(|a| a == "--layout") {
@@ -64,6 +64,19 @@ fn smp_arg(args: &[String]) -> Result<u32, String> {
     }
 }
 
+/// `--timeout SECONDS` (the boot is stopped then), [`boot::TIMEOUT`] without.
+fn timeout_arg(args: &[String]) -> Result<std::time::Duration, String> {
+    match args.iter().position(|a| a == "--timeout") {
+        None => Ok(boot::TIMEOUT),
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|n| n.parse().ok())
+            .filter(|&n: &u64| n > 0)
+            .map(std::time::Duration::from_secs)
+            .ok_or_else(|| "--timeout needs a number of seconds".to_string()),
+    }
+}
+
 /// `cargo xtask random-plans [--count N] [--seed S]`.
 fn random_plans_command(args: &[String]) -> Result<u8, String> {
     let value = |flag: &str| -> Result<Option<u64>, String> {
@@ -88,8 +101,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => layout_arg(&args[1..])
-            .and_then(|layout| Ok((layout, smp_arg(&args[1..])?)))
-            .and_then(|(layout, harts)| boot::run(&layout, harts)),
+            .and_then(|layout| boot::run(&layout, smp_arg(&args[1..])?, timeout_arg(&args[1..])?)),
         Some("test") => test::run(),
         Some("bench") => bench::run(&args[1..]),
         Some("completions") => completions::run(&args[1..]),

@@ -99,6 +99,11 @@ fn value(kind: Kind) -> Json {
         Kind::Text => vec![("type", json::s("string"))],
         Kind::Bool => vec![("type", json::s("boolean"))],
         Kind::Count => vec![("type", json::s("integer")), ("minimum", json::n(0u64))],
+        Kind::Range(min, max) => vec![
+            ("type", json::s("integer")),
+            ("minimum", json::n(min)),
+            ("maximum", json::n(max)),
+        ],
         Kind::Perms => string_matching("^[rwx-]*$"),
         Kind::Prefix => string_matching("^([A-Za-z_][A-Za-z0-9_]*)?$"),
         Kind::Slots => vec![

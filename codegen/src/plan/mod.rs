@@ -266,6 +266,12 @@ pub struct Platform {
     pub load_align: u64,
 }
 
+/// The most harts a plan may state (`platform.max_harts`): a bound of vmlayout's
+/// own, far above today's RISC-V platforms (QEMU virt has at most 512), that keeps
+/// per-hart fixmap groups (count × harts slots) and a kernel's per-hart state
+/// small.
+pub const HART_LIMIT: u64 = 4096;
+
 /// Whether `load` is `first + k·align` for some k, at most `last`: one of the load
 /// addresses `[platform] load_range` allows.
 pub fn is_load_address(load: u64, first: u64, last: u64, align: u64) -> bool {

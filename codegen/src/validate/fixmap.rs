@@ -311,6 +311,7 @@ fn groups(fx: &FixmapSpec, max_harts: Option<u64>, diags: &mut Diagnostics) -> O
                 next.saturating_add(total),
                 harts,
                 count.span.clone(),
+                &groups.list,
             ));
             return None;
         }
@@ -386,11 +387,38 @@ fn group_harts(
     max_harts
 }
 
-fn too_many_slots(group: &str, total: u64, harts: u64, span: Span) -> Diagnostic {
+/// The slot limit passed at `group`; `earlier` are the groups before it, so the
+/// help can name the per-hart ones that took the slots.
+fn too_many_slots(
+    group: &str,
+    total: u64,
+    harts: u64,
+    span: Span,
+    earlier: &[FixGroup],
+) -> Diagnostic {
     let per_hart = if harts > 1 {
         format!(" (count × {harts} harts)")
     } else {
         String::new()
+    };
+    let mut takers: Vec<String> = earlier
+        .iter()
+        .filter(|g| g.is_per_hart())
+        .map(|g| format!("`{}` takes {} ({})", g.name, g.count, g.slots_text()))
+        .collect();
+    if harts > 1 {
+        takers.push(format!(
+            "`{group}` would take {}",
+            total - earlier.iter().map(|g| g.count).sum::<u64>()
+        ));
+    }
+    let fix = if takers.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; per-hart groups multiply by platform.max_harts: {}. Lower their per-hart count or max_harts",
+            takers.join(", ")
+        )
     };
     Diagnostic::error(
         format!(
@@ -400,14 +428,9 @@ fn too_many_slots(group: &str, total: u64, harts: u64, span: Span) -> Diagnostic
         "too many slots",
     )
     .with_help(format!(
-        "{MAX_FIXMAP_SLOTS} slots are {} level-0 tables ({}); the fixmap is for a handful of fixed mappings{}",
+        "{MAX_FIXMAP_SLOTS} slots are {} level-0 tables ({}); the fixmap is for a handful of fixed mappings{fix}",
         MAX_FIXMAP_SLOTS / ENTRIES_PER_TABLE,
         human_size(MAX_FIXMAP_SLOTS * PAGE_SIZE),
-        if harts > 1 {
-            ": lower the per-hart count or platform.max_harts"
-        } else {
-            ""
-        }
     ))
 }
 

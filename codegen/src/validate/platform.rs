@@ -5,7 +5,7 @@ use super::BOOT_SUPERPAGE;
 use crate::diag::{Diagnostic, Diagnostics, Spanned};
 use crate::fmt::{hex, human_size};
 use crate::paging::{Mode, PAGE_SIZE};
-use crate::plan::{Platform, Purpose, is_load_address};
+use crate::plan::{HART_LIMIT, Platform, Purpose, is_load_address};
 use crate::resolve::size_bytes;
 use crate::spec::{LayoutSpec, PlatformSpec};
 use crate::units::{AddrExpr, SizeExpr};
@@ -44,12 +44,6 @@ pub(super) fn platform(spec: &LayoutSpec, mode: Mode, diags: &mut Diagnostics) -
         load_align: range.align,
     })
 }
-
-/// The most harts a plan may state (`platform.max_harts`): a bound of vmlayout's
-/// own, far above today's RISC-V platforms (QEMU virt has at most 512), that keeps
-/// per-hart fixmap groups (count × harts slots) and the kernel's per-hart state
-/// small.
-pub const HART_LIMIT: u64 = 4096;
 
 /// `platform.max_harts`: 1 when the layout does not say; `None` when it is out of
 /// range (which [`platform`] reports).

@@ -2,10 +2,11 @@
 //! installed once by `setup_fixmap_mappings`, then filled and cleared one slot at a
 //! time by `set_fixmap`/`clear_fixmap`.
 //!
-//! SMP: these functions assume one hart. With several, `set_fixmap` of a shared
-//! slot would need a lock (or per-hart slots), `Release` ordering on the PTE store,
-//! and a remote TLB shootdown (SBI RFENCE `remote_sfence_vma` of that one page to
-//! every hart that may have cached the old entry) after both set and clear.
+//! SMP: `set_fixmap` and `clear_fixmap` fence the slot's page on this hart only.
+//! That is all a slot only one hart uses needs (each hart's PMAP slots,
+//! `mm::pmap`); a slot several harts use takes a lock and a remote shootdown on
+//! unmap (`mm::shared`, which explains the ordering). The tables are installed by
+//! the boot hart before any other hart starts.
 
 use core::sync::atomic::AtomicU64;
 
