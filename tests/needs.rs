@@ -145,7 +145,7 @@ fn the_image_grows_with_the_harts() {
         .replace("image_max_size = \"2M\"", "image_max_size = \"1M\"");
     let rendered = refusal("image-per-hart", &text);
     assert!(
-        rendered.contains("(256K and 256 B per hart for 3000 harts)")
+        rendered.contains("(256K and 256 B per hart × 3000 harts)")
             && rendered.contains("image_max_size leaves 1 MiB"),
         "{rendered}"
     );

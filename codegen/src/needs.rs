@@ -482,10 +482,11 @@ fn check_image(
                     human_size(code),
                     if per_hart > 0 {
                         format!(
-                            " ({} and {} per hart for {} harts)",
+                            " ({} and {} per hart × {} hart{})",
                             image.size,
                             human_size(per_hart),
-                            platform.max_harts
+                            platform.max_harts,
+                            if platform.max_harts == 1 { "" } else { "s" }
                         )
                     } else {
                         String::new()

@@ -98,7 +98,7 @@ pub fn run() -> Result<u8, String> {
     let tiny = repo().join("tests/negative/image-region-too-small.toml");
     record("negative: image region smaller than the image".into(), {
         let build = boot::build_kernel(&tiny, &[], &[])?;
-        let wanted = "vmlayout-needs.toml needs 256 KiB for its image besides the";
+        let wanted = "(256K and 256 B per hart × 1 hart) for its image besides the";
         if build.ok {
             Err("the kernel linked".into())
         } else if build.stderr.contains(wanted)
