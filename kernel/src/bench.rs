@@ -110,18 +110,33 @@ static LAST_PMAP: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUs
 /// # Safety
 /// As [`fixmap_calls`]; no other hart uses the shared slots meanwhile.
 pub unsafe fn shared_calls(frame: usize, calls: u64) -> (u64, u64) {
+    // SAFETY: the caller's contract.
+    unsafe { shared_pairs(frame, calls, instret::read, instret::overhead()) }
+}
+
+/// Mean `clock` ticks per shared-slot map and per drop over `calls` pairs, in
+/// tenths, `overhead` (the cost of reading `clock`) taken off each.
+///
+/// # Safety
+/// As [`shared_calls`].
+#[inline(always)]
+unsafe fn shared_pairs(
+    frame: usize,
+    calls: u64,
+    clock: impl Fn() -> u64,
+    overhead: u64,
+) -> (u64, u64) {
     let page = PhysPage::containing(frame);
-    let overhead = instret::overhead();
     let (mut map_total, mut drop_total) = (0, 0);
     for _ in 0..calls {
-        let t0 = instret::read();
+        let t0 = clock();
         // SAFETY: the caller owns `frame` (this function's contract).
         let mapping = unsafe { shared::map(0, page, LeafFlags::KERNEL_RW) };
-        let t1 = instret::read();
+        let t1 = clock();
         drop(mapping);
-        let t2 = instret::read();
-        map_total += t1 - t0 - overhead;
-        drop_total += t2 - t1 - overhead;
+        let t2 = clock();
+        map_total += (t1 - t0).saturating_sub(overhead);
+        drop_total += (t2 - t1).saturating_sub(overhead);
     }
     (map_total * 10 / calls, drop_total * 10 / calls)
 }
@@ -140,19 +155,8 @@ pub const SHOOTDOWN_TIMED: bool = match option_env!("VMLAYOUT_BENCH_SHOOTDOWN") 
 /// # Safety
 /// As [`shared_calls`].
 pub unsafe fn shared_ticks(frame: usize, calls: u64) -> (u64, u64) {
-    let page = PhysPage::containing(frame);
-    let (mut map_total, mut drop_total) = (0, 0);
-    for _ in 0..calls {
-        let t0 = riscv::register::time::read64();
-        // SAFETY: the caller owns `frame` (this function's contract).
-        let mapping = unsafe { shared::map(0, page, LeafFlags::KERNEL_RW) };
-        let t1 = riscv::register::time::read64();
-        drop(mapping);
-        let t2 = riscv::register::time::read64();
-        map_total += t1 - t0;
-        drop_total += t2 - t1;
-    }
-    (map_total * 10 / calls, drop_total * 10 / calls)
+    // SAFETY: the caller's contract.
+    unsafe { shared_pairs(frame, calls, riscv::register::time::read64, 0) }
 }
 
 /// Print a figure given in tenths (of an instruction, or of a count) the way
