@@ -47,7 +47,9 @@ impl TicketLock {
     /// wakes it, or this hart sees its turn before it halts. `SeqCst` includes
     /// `Acquire`: the previous holder's work happens before this one's.
     pub fn lock(&self) -> TicketGuard<'_> {
-        let ticket = self.next.fetch_add(1, Ordering::Relaxed);
+        // SeqCst, so the unlock's read of `next` (SeqCst) is ordered with it: an
+        // unlock that does not see this ticket is one this hart sees served.
+        let ticket = self.next.fetch_add(1, Ordering::SeqCst);
         self.waiters[ticket % MAX_HARTS].store(hart::current(), Ordering::SeqCst);
         hart::wait_until(|| self.serving.load(Ordering::SeqCst) == ticket);
         TicketGuard { lock: self }
