@@ -240,10 +240,23 @@ fn boot_variant(index: usize, variant: &crate::variants::Variant) -> Result<Stri
 /// The hart counts every plan boots with (QEMU virt's -smp).
 const SMP: [u32; 4] = [1, 2, 4, 8];
 
+/// How long a multi-threaded SMP boot may take before it counts as hung.
+const SMP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(180);
+
 /// Boot a built plan on `harts` harts: its self-tests and the SMP stress test pass,
 /// with as many harts online as QEMU has, up to the plan's `max_harts`.
 fn boot_smp(build: &boot::Build, plan: &std::path::Path, harts: u32) -> Result<String, String> {
-    let boot = boot::boot_on(build.elf()?, false, boot::Machine::smp(harts))?;
+    // Multi-threaded boots run as fast as the host schedules 8 vCPU threads on
+    // its cores: a quiet 2-core machine boots 8 harts in about 12 s, a loaded one
+    // took over 60 s. The limit is for hangs, so it leaves room.
+    let timeout = if harts > 1 {
+        SMP_TIMEOUT
+    } else {
+        boot::TIMEOUT
+    };
+    let started = std::time::Instant::now();
+    let boot = boot::boot_within(build.elf()?, false, boot::Machine::smp(harts), timeout)?;
+    let took = started.elapsed().as_secs();
     let (passed, _) = verdict(&boot).map_err(|f| f.to_string())?;
     let plan = vmlayout::plan_from_file(plan).map_err(|e| e.to_string())?;
     let online = u64::from(harts).min(plan.platform.max_harts);
@@ -252,7 +265,7 @@ fn boot_smp(build: &boot::Build, plan: &std::path::Path, harts: u32) -> Result<S
         return Err(format!("the output lacks {wanted:?}"));
     }
     Ok(format!(
-        "{passed} self-tests passed, {online} hart(s) online{}",
+        "{passed} self-tests passed, {online} hart(s) online{}, {took} s",
         if harts > 1 { ", multi-threaded" } else { "" }
     ))
 }
