@@ -94,7 +94,7 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
 /// passed everywhere, and on how many harts. The secondaries then stay online,
 /// idle.
 fn run_smp(boot_hart_id: usize, dtb: &'static [u8]) -> (bool, usize) {
-    let entry = smp::start::entry_pa(entry::secondary_start());
+    let entry = mm::image::link_to_pa(entry::secondary_start());
     let started = smp::start::start_secondaries(dtb, boot_hart_id, entry);
     let harts = started.online;
     println!(

@@ -93,8 +93,3 @@ fn start_one(index: usize, hart_id: usize, entry_pa: usize) {
     // The hart wakes this one once it is online (`secondary_main`).
     hart::wait_until(|| hart::hart_id(index).is_some());
 }
-
-/// `_secondary_start`'s physical address, from its link address.
-pub fn entry_pa(link: usize) -> usize {
-    image::link_to_pa(link)
-}
