@@ -22,16 +22,26 @@ const QEMU_VIRT: &[u8] = include_bytes!("fdt/qemu-virt-7.2.dtb");
 const QEMU_VIRT_SMP4: &[u8] = include_bytes!("fdt/qemu-virt-7.2-smp4.dtb");
 
 #[test]
-fn the_harts_are_the_cpu_nodes() {
+fn the_harts_are_the_cpu_nodes_and_the_timebase_is_read() {
     for (dtb, harts) in [(QEMU_VIRT, 1), (QEMU_VIRT_SMP4, 4)] {
         let words = aligned(dtb);
         let blob = as_bytes(&words, dtb.len());
         let mut ids = [usize::MAX; 8];
-        assert_eq!(cpus::hart_ids(blob, &mut ids), (harts, harts));
+        let found = cpus::scan(blob, &mut ids);
+        let timebase_hz = Some(10_000_000);
+        assert_eq!(
+            found,
+            cpus::Cpus {
+                listed: harts,
+                in_dtb: harts,
+                timebase_hz
+            }
+        );
         assert_eq!(ids[..harts], (0..harts).collect::<Vec<_>>()[..]);
         // Fewer places than harts: the first ones, and the count of all.
         let mut two = [usize::MAX; 2];
-        assert_eq!(cpus::hart_ids(blob, &mut two), (harts.min(2), harts));
+        let found = cpus::scan(blob, &mut two);
+        assert_eq!((found.listed, found.in_dtb), (harts.min(2), harts));
         assert_eq!(two[..harts.min(2)], [0, 1][..harts.min(2)]);
     }
 }

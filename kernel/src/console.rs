@@ -100,7 +100,7 @@ impl Write for Console {
 
 /// One hart prints at a time, so lines do not interleave; the hart that holds it
 /// may print again (a panic while printing still prints).
-static LOCK: HartLock = HartLock::new();
+static LOCK: HartLock = HartLock::new("the console");
 
 /// Hold the console: no other hart prints until the guard drops (`exit` holds it
 /// while the console's slot maps the test device).

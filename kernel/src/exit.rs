@@ -26,6 +26,8 @@ pub mod code {
     pub const UNEXPECTED_TRAP: u8 = 2;
     /// A self-test failed.
     pub const SELFTEST: u8 = 3;
+    /// A hart waited for another without progress past the deadline (`smp::wait`).
+    pub const HUNG: u8 = 4;
 }
 
 /// Leave QEMU: status 0 for `code` 0, otherwise a failure carrying `code`.

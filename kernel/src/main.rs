@@ -29,6 +29,7 @@
 )]
 
 mod bench;
+mod build_env;
 mod console;
 mod entry;
 mod exit;
@@ -102,6 +103,13 @@ fn run_smp(boot_hart_id: usize, dtb: &'static [u8]) -> (bool, usize) {
         started.in_dtb,
         plan::MAX_HARTS
     );
+    match started.timebase_hz {
+        Some(hz) => println!(
+            "  a wait without progress for {} s fails the boot (timebase {hz} Hz)",
+            smp::wait::LIMIT_SECONDS
+        ),
+        None => println!("  no timebase-frequency in the DTB: waits have no deadline"),
+    }
     if started.in_dtb > harts {
         println!(
             "  {} hart(s) left stopped: platform.max_harts in the layout is {}",
@@ -123,12 +131,10 @@ fn run_smp(boot_hart_id: usize, dtb: &'static [u8]) -> (bool, usize) {
 pub extern "C" fn secondary_main(hart_id: usize, index: usize) -> ! {
     trap::install();
     smp::hart::set_online(index, hart_id);
-    smp::hart::wake(0);
+    smp::wait::wake(0);
     stress::wait_for_go();
     stress::run_here();
-    loop {
-        riscv::asm::wfi();
-    }
+    smp::wait::idle()
 }
 
 /// What [`set_up`] found and measured.

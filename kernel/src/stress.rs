@@ -9,7 +9,7 @@
 //! own slots and as many for the shared slot; `cargo xtask test` builds with a
 //! bounded count, the full-size run uses 100,000.
 
-use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use crate::mm::fixmap::fixmap_pte;
 use crate::mm::kernel_access::phys_to_virt;
@@ -17,29 +17,13 @@ use crate::mm::pte::{LeafFlags, PhysPage, Pte};
 use crate::mm::{frames, pmap, shared};
 use crate::plan::{MAX_HARTS, PAGE_SIZE, PMAP, virt_to_fix};
 use crate::smp::hart;
+use crate::smp::wait::{self, Waiting};
 
 /// Set/clear cycles per hart on its own slots, and again on the shared slot.
 pub const CYCLES: u64 = match option_env!("VMLAYOUT_STRESS_CYCLES") {
-    Some(text) => parse(text),
+    Some(text) => crate::build_env::decimal(text, "VMLAYOUT_STRESS_CYCLES is a count"),
     None => 1_000,
 };
-
-/// A decimal count, at compile time.
-const fn parse(text: &str) -> u64 {
-    let bytes = text.as_bytes();
-    assert!(!bytes.is_empty(), "VMLAYOUT_STRESS_CYCLES is a count");
-    let mut value = 0u64;
-    let mut i = 0;
-    while i < bytes.len() {
-        assert!(
-            bytes[i].is_ascii_digit(),
-            "VMLAYOUT_STRESS_CYCLES is a count"
-        );
-        value = value * 10 + (bytes[i] - b'0') as u64;
-        i += 1;
-    }
-    value
-}
 
 /// Pages per hart: two for its own slots, two for the shared slot.
 const PAGES: usize = 4;
@@ -56,6 +40,12 @@ static HART_PAGES: [[AtomicUsize; PAGES]; MAX_HARTS] =
 // boot does not clear it with .bss (as the fixmap's tables).
 #[unsafe(link_section = ".data.per_hart")]
 static FAILED: [AtomicBool; MAX_HARTS] = [const { AtomicBool::new(false) }; MAX_HARTS];
+/// Cycles each hart has done, own and shared: the progress a hang report and the
+/// boot hart's wait for the others go by.
+// Per-hart state, sized by MAX_HARTS: in `.data`, so the image ships it zeroed and
+// boot does not clear it with .bss (as the fixmap's tables).
+#[unsafe(link_section = ".data.per_hart")]
+static DONE: [AtomicU64; MAX_HARTS] = [const { AtomicU64::new(0) }; MAX_HARTS];
 /// Harts that have finished (passed or failed).
 static FINISHED: AtomicUsize = AtomicUsize::new(0);
 /// Set once every hart's pages are ready: the secondaries wait for it.
@@ -65,12 +55,23 @@ static GO: AtomicBool = AtomicBool::new(false);
 /// the pages' contents happen before a hart that sees it reads them.
 pub fn go() {
     GO.store(true, Ordering::Release);
-    hart::wake_others();
+    wait::wake_others();
 }
 
-/// Wait for [`go`].
+/// Wait for [`go`]. Progress: harts coming online (the boot hart starts them
+/// all before the go).
 pub fn wait_for_go() {
-    hart::wait_until(|| GO.load(Ordering::Acquire));
+    let waiting = Waiting {
+        describe: &|f| {
+            write!(
+                f,
+                "the go of the SMP stress test ({} hart(s) online)",
+                hart::online()
+            )
+        },
+        progress: &|| hart::online() as u64,
+    };
+    wait::wait_until(&waiting, || GO.load(Ordering::Acquire));
 }
 
 /// The word at `word` of page `pa`: distinct for every page and word.
@@ -134,13 +135,15 @@ pub fn run_here() {
     }
     FINISHED.fetch_add(1, Ordering::Release);
     if me != 0 {
-        hart::wake(0);
+        wait::wake(0);
     }
 }
 
 fn stress(me: usize) -> Result<(), Failure> {
     own_slots(me)?;
-    shared_slot(me)
+    shared_slot(me)?;
+    DONE[me].store(2 * CYCLES, Ordering::Relaxed);
+    Ok(())
 }
 
 /// Through this hart's PMAP (`pmap::map`/`unmap`, the lock-free per-hart path):
@@ -152,6 +155,7 @@ fn own_slots(me: usize) -> Result<(), Failure> {
     // The mappings held: `(va, pa)`, oldest at `cycle % per_hart` once full.
     let mut ring = [(0usize, 0usize); 64];
     for cycle in 0..CYCLES {
+        DONE[me].store(cycle, Ordering::Relaxed);
         let n = cycle as usize;
         let at = n % per_hart;
         if n >= per_hart {
@@ -188,7 +192,17 @@ fn own_slots(me: usize) -> Result<(), Failure> {
 /// remote shootdown on every unmap).
 fn shared_slot(me: usize) -> Result<(), Failure> {
     let page = |i: usize| HART_PAGES[me][i].load(Ordering::Relaxed);
+    if me == 1 && crate::plant::at("smp_hold_lock") {
+        // A planted deadlock: hart index 1 keeps shared slot 0 (and its lock) for
+        // good, so every other hart's wait for it must end in a hang report.
+        // SAFETY: `page(2)` is this hart's stress page.
+        let mapping =
+            unsafe { shared::map(0, PhysPage::containing(page(2)), LeafFlags::KERNEL_RW) };
+        core::mem::forget(mapping);
+        wait::idle();
+    }
     for cycle in 0..CYCLES {
+        DONE[me].store(CYCLES + cycle, Ordering::Relaxed);
         let n = cycle as usize;
         let pa = page(2 + n % 2);
         let word = (n * 13) % (PAGE_SIZE / 8);
@@ -209,8 +223,24 @@ fn shared_slot(me: usize) -> Result<(), Failure> {
 }
 
 /// Wait until `harts` harts have finished; whether all passed.
+/// Progress: cycles done on every hart.
 pub fn wait_all(harts: usize) -> bool {
-    hart::wait_until(|| FINISHED.load(Ordering::Acquire) >= harts);
+    let done = || DONE.iter().map(|d| d.load(Ordering::Relaxed)).sum::<u64>();
+    let waiting = Waiting {
+        describe: &|f| {
+            write!(
+                f,
+                "every hart to finish the SMP stress test: {} of {harts} finished, cycles done:",
+                FINISHED.load(Ordering::Relaxed)
+            )?;
+            for (index, d) in DONE.iter().take(harts).enumerate() {
+                write!(f, " {index}:{}", d.load(Ordering::Relaxed))?;
+            }
+            write!(f, " of {} each", 2 * CYCLES)
+        },
+        progress: &done,
+    };
+    wait::wait_until(&waiting, || FINISHED.load(Ordering::Acquire) >= harts);
     FAILED
         .iter()
         .take(harts)

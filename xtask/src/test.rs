@@ -144,6 +144,11 @@ pub fn run() -> Result<u8, String> {
     }
 
     record(
+        "negative: a hart that keeps a shared slot's lock is reported as a hang".into(),
+        planted_deadlock(),
+    );
+
+    record(
         "environment: `xtask run` from tests/ with the target directory moved".into(),
         run_elsewhere(),
     );
@@ -203,6 +208,46 @@ fn run_elsewhere() -> Result<String, String> {
     }
     Ok(format!("booted {booted}"))
 }
+
+/// A kernel whose hart index 1 keeps shared slot 0's lock for good (a planted
+/// deadlock) ends its own boot within its wait deadline: a FAIL line names a hart
+/// waiting for that lock, every other hart says what it does, and QEMU's status
+/// is the kernel's hang code, well before the harness would time out.
+fn planted_deadlock() -> Result<String, String> {
+    let env = [
+        ("VMLAYOUT_PLANT_FAILURE", "smp_hold_lock"),
+        ("VMLAYOUT_WAIT_LIMIT_S", "3"),
+    ];
+    let build = boot::build_kernel(&repo().join("layout.toml"), &[], &env)?;
+    let boot = boot::boot_within(build.elf()?, false, boot::Machine::smp(4), SMP_TIMEOUT)?;
+    let out = &boot.output;
+    let fail = out
+        .lines()
+        .find(|l| l.starts_with("FAIL: SMP: hart index "))
+        .ok_or_else(|| format!("no hang report (QEMU status {:?})", boot.status))?;
+    let answers = out
+        .lines()
+        .filter(|l| l.starts_with("  hart index "))
+        .count();
+    if !fail.contains("waited 3 s without progress for its turn at a shared fixmap slot's lock") {
+        Err(format!("the report names another wait: {fail}"))
+    } else if !out.contains("  hart index 1 is idle") || answers != 3 {
+        Err(format!(
+            "{answers} of the 3 other harts answered, hart index 1 idle among them:\n{out}"
+        ))
+    } else if boot.status != Some(HUNG_STATUS) {
+        Err(format!(
+            "QEMU status {:?}, not the hang code {HUNG_STATUS}",
+            boot.status
+        ))
+    } else {
+        Ok(format!("reported: {}", fail.trim_start_matches("FAIL: ")))
+    }
+}
+
+/// QEMU's status when the kernel ends a boot on a hung wait (kernel/src/exit.rs,
+/// `code::HUNG`, through the test device).
+const HUNG_STATUS: i32 = 4;
 
 /// Random plans `cargo xtask test` boots per run (`cargo xtask random-plans` runs more).
 const RANDOM_PLANS: usize = 20;

@@ -50,7 +50,10 @@ pub fn verdict(boot: &Boot) -> Result<(usize, usize), Failure> {
 fn checks(boot: &Boot) -> Result<(usize, usize), String> {
     let out = &boot.output;
     let Some(status) = boot.status else {
-        return Err("timed out".into());
+        return Err(format!(
+            "timed out; the console's last lines:\n{}",
+            last_lines(out, 8)
+        ));
     };
     if !out.contains("All set up") {
         return Err("never printed \"All set up\"".into());
@@ -80,4 +83,14 @@ fn checks(boot: &Boot) -> Result<(usize, usize), String> {
         return Err(format!("status {status}, {passed} passed, {failed} failed"));
     }
     Ok((passed, failed))
+}
+
+/// The last `n` lines of `out`, indented, for a report.
+fn last_lines(out: &str, n: usize) -> String {
+    let lines: Vec<&str> = out.lines().collect();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| format!("    | {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

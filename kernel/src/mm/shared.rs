@@ -32,7 +32,8 @@ use crate::smp::lock::{TicketGuard, TicketLock};
 // Per-hart state, sized by MAX_HARTS: in `.data`, so the image ships it zeroed and
 // boot does not clear it with .bss (as the fixmap's tables).
 #[unsafe(link_section = ".data.per_hart")]
-static LOCKS: [TicketLock; SHARED.count] = [const { TicketLock::new() }; SHARED.count];
+static LOCKS: [TicketLock; SHARED.count] =
+    [const { TicketLock::new("a shared fixmap slot's lock") }; SHARED.count];
 
 /// A shared slot mapped by this hart: the slot stays this hart's until dropped.
 pub struct SharedMapping {

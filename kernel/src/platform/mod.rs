@@ -4,7 +4,7 @@
 mod cpus;
 mod scan;
 
-pub use cpus::hart_ids;
+pub use cpus::scan as scan_cpus;
 pub use scan::{RamBanks, parse};
 
 use crate::mm::kernel_access;

@@ -1,5 +1,5 @@
 //! Which hart this is (`tp`), which harts are online, and SBI hart masks of the
-//! others for remote fences.
+//! others for remote fences and IPIs.
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
@@ -72,41 +72,4 @@ pub fn for_other_harts(mut f: impl FnMut(HartMask)) {
             None => break,
         }
     }
-}
-
-/// Wait until `ready()` holds, halted in `wfi` between checks; a hart that makes
-/// it hold wakes this one with [`wake`] or [`wake_others`] (an SBI IPI). Halting
-/// rather than spinning matters under QEMU's round-robin TCG (`-icount`): a
-/// spinning hart keeps the others from running until its time slice ends, a
-/// halted one hands over at once.
-///
-/// The software interrupt is enabled in `sie` while `sstatus.SIE` stays clear: a
-/// pending one ends `wfi` (privileged spec 3.3.3: "regardless of the global
-/// interrupt enable") and is never taken.
-pub fn wait_until(mut ready: impl FnMut() -> bool) {
-    // SAFETY: enables only the wake-up of `wfi`; interrupts stay globally off.
-    unsafe { riscv::register::sie::set_ssoft() };
-    loop {
-        // Cleared before the check, so a wake-up after it is not lost.
-        // SAFETY: clears this hart's pending software interrupt, which nothing else uses.
-        unsafe { riscv::register::sip::clear_ssoft() };
-        if ready() {
-            return;
-        }
-        riscv::asm::wfi();
-    }
-}
-
-/// Wake the hart at `index` (if online) from [`wait_until`].
-pub fn wake(index: usize) {
-    if let Some(id) = hart_id(index) {
-        let _ = sbi_rt::send_ipi(HartMask::from_mask_base(1, id));
-    }
-}
-
-/// Wake every other online hart from [`wait_until`].
-pub fn wake_others() {
-    for_other_harts(|mask| {
-        let _ = sbi_rt::send_ipi(mask);
-    });
 }

@@ -12,11 +12,14 @@
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use super::hart;
+use super::wait::{self, Waiting};
 use crate::plan::MAX_HARTS;
 
 /// A ticket lock: harts take it in the order they asked. A waiter halts until its
 /// turn; the unlock wakes the next ticket's hart.
 pub struct TicketLock {
+    /// What the lock guards, for a hang report.
+    name: &'static str,
     /// The next ticket to hand out.
     next: AtomicUsize,
     /// The ticket that holds the lock.
@@ -32,9 +35,10 @@ pub struct TicketGuard<'a> {
 }
 
 impl TicketLock {
-    /// A free lock.
-    pub const fn new() -> TicketLock {
+    /// A free lock guarding what `name` says (for a hang report).
+    pub const fn new(name: &'static str) -> TicketLock {
         TicketLock {
+            name,
             next: AtomicUsize::new(0),
             serving: AtomicUsize::new(0),
             waiters: [const { AtomicUsize::new(0) }; MAX_HARTS],
@@ -51,7 +55,20 @@ impl TicketLock {
         // unlock that does not see this ticket is one this hart sees served.
         let ticket = self.next.fetch_add(1, Ordering::SeqCst);
         self.waiters[ticket % MAX_HARTS].store(hart::current(), Ordering::SeqCst);
-        hart::wait_until(|| self.serving.load(Ordering::SeqCst) == ticket);
+        let waiting = Waiting {
+            describe: &|f| {
+                write!(
+                    f,
+                    "its turn at {} ({:p}): its ticket {ticket}, ticket {} served, {} handed out",
+                    self.name,
+                    self,
+                    self.serving.load(Ordering::Relaxed),
+                    self.next.load(Ordering::Relaxed)
+                )
+            },
+            progress: &|| self.serving.load(Ordering::Relaxed) as u64,
+        };
+        wait::wait_until(&waiting, || self.serving.load(Ordering::SeqCst) == ticket);
         TicketGuard { lock: self }
     }
 }
@@ -64,13 +81,15 @@ impl Drop for TicketGuard<'_> {
         let next = lock.serving.load(Ordering::Relaxed).wrapping_add(1);
         lock.serving.store(next, Ordering::SeqCst);
         if lock.next.load(Ordering::SeqCst) != next {
-            hart::wake(lock.waiters[next % MAX_HARTS].load(Ordering::SeqCst));
+            wait::wake(lock.waiters[next % MAX_HARTS].load(Ordering::SeqCst));
         }
     }
 }
 
 /// A lock the hart holding it may take again.
 pub struct HartLock {
+    /// What the lock guards, for a hang report.
+    name: &'static str,
     /// Free (0), or the holder's index + 1.
     holder: AtomicUsize,
     /// Harts waiting for it: the unlock wakes them when there are any.
@@ -84,9 +103,10 @@ pub struct HartLockGuard<'a> {
 }
 
 impl HartLock {
-    /// A free lock.
-    pub const fn new() -> HartLock {
+    /// A free lock guarding what `name` says (for a hang report).
+    pub const fn new(name: &'static str) -> HartLock {
         HartLock {
+            name,
             holder: AtomicUsize::new(0),
             waiting: AtomicUsize::new(0),
         }
@@ -111,7 +131,18 @@ impl HartLock {
         };
         if !take() {
             self.waiting.fetch_add(1, Ordering::SeqCst);
-            hart::wait_until(take);
+            let waiting = Waiting {
+                describe: &|f| {
+                    let holder = self.holder.load(Ordering::Relaxed);
+                    write!(f, "{}: ", self.name)?;
+                    match holder.checked_sub(1) {
+                        Some(index) => write!(f, "held by hart index {index}"),
+                        None => f.write_str("free"),
+                    }
+                },
+                progress: &wait::no_progress,
+            };
+            wait::wait_until(&waiting, take);
             self.waiting.fetch_sub(1, Ordering::Relaxed);
         }
         HartLockGuard {
@@ -128,7 +159,7 @@ impl Drop for HartLockGuard<'_> {
         if self.taken {
             self.lock.holder.store(0, Ordering::SeqCst);
             if self.lock.waiting.load(Ordering::SeqCst) != 0 {
-                hart::wake_others();
+                wait::wake_others();
             }
         }
     }

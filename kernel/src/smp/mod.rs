@@ -6,9 +6,12 @@
 //!
 //! - `hart`: the current index, the online harts, SBI hart masks of the others;
 //! - `lock`: a lock a hart may take again while it holds it (the console's);
+//! - `wait`: waiting for another hart (halted, woken by an IPI, with a deadline
+//!   that turns a hang into a report);
 //! - `start`: what a secondary hart needs before its MMU is on, and starting them
 //!   through SBI HSM (the entry code is `_secondary_start` in entry.rs).
 
 pub mod hart;
 pub mod lock;
 pub mod start;
+pub mod wait;

@@ -8,6 +8,7 @@
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use super::hart;
+use super::wait::{self, Waiting};
 use crate::mm::{frames, image, kernel_access};
 use crate::plan::{MAX_HARTS, PAGE_SIZE};
 
@@ -49,6 +50,9 @@ pub struct Started {
     pub online: usize,
     /// Harts the DTB names.
     pub in_dtb: usize,
+    /// The DTB's timebase (`time` ticks per second), which waits' deadlines use;
+    /// `None`: waits have no deadline.
+    pub timebase_hz: Option<u64>,
 }
 
 /// Start every hart the DTB names other than this one (the boot hart, index 0,
@@ -56,10 +60,13 @@ pub struct Started {
 /// next index and a stack, and is waited for until it is online. `entry_pa` is
 /// `_secondary_start`'s physical address. Panics when RAM for a stack runs out,
 /// or when SBI refuses to start a hart the DTB names; a hart that never comes up
-/// hangs the boot (the test harness's timeout reports it).
+/// ends the boot when the wait for it passes its deadline (`wait`).
 pub fn start_secondaries(dtb: &[u8], boot_hart_id: usize, entry_pa: usize) -> Started {
     let mut ids = [0usize; MAX_HARTS];
-    let (listed, in_dtb) = crate::platform::hart_ids(dtb, &mut ids);
+    let cpus = crate::platform::scan_cpus(dtb, &mut ids);
+    if let Some(hz) = cpus.timebase_hz {
+        wait::set_timebase(hz);
+    }
     hart::set_online(0, boot_hart_id);
     SMP_START
         .satp
@@ -67,13 +74,14 @@ pub fn start_secondaries(dtb: &[u8], boot_hart_id: usize, entry_pa: usize) -> St
     SMP_START
         .image_offset
         .store(image::offset(), Ordering::Relaxed);
-    let others = ids[..listed].iter().filter(|&&id| id != boot_hart_id);
+    let others = ids[..cpus.listed].iter().filter(|&&id| id != boot_hart_id);
     for (index, &id) in (1..MAX_HARTS).zip(others) {
         start_one(index, id, entry_pa);
     }
     Started {
         online: hart::online(),
-        in_dtb,
+        in_dtb: cpus.in_dtb,
+        timebase_hz: cpus.timebase_hz,
     }
 }
 
@@ -91,5 +99,14 @@ fn start_one(index: usize, hart_id: usize, entry_pa: usize) {
         panic!("SBI HSM refused to start hart {hart_id}: {error:?}");
     }
     // The hart wakes this one once it is online (`secondary_main`).
-    hart::wait_until(|| hart::hart_id(index).is_some());
+    let waiting = Waiting {
+        describe: &|f| {
+            write!(
+                f,
+                "hart id {hart_id} to come online at index {index} (started at {entry_pa:#x})"
+            )
+        },
+        progress: &wait::no_progress,
+    };
+    wait::wait_until(&waiting, || hart::hart_id(index).is_some());
 }
