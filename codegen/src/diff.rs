@@ -342,3 +342,44 @@ pub fn render_json(d: &PlanDiff) -> String {
     out.push('\n');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Change, PlanDiff};
+
+    /// A difference in any one list alone makes the diff non-empty.
+    #[test]
+    fn any_one_difference_is_a_difference() {
+        let entry = || vec![("x".to_string(), Change::Added("4 KiB".into()))];
+        let alone: [PlanDiff; 6] = [
+            PlanDiff {
+                mode: Some(("sv39".into(), "sv48".into())),
+                ..PlanDiff::default()
+            },
+            PlanDiff {
+                regions: entry(),
+                ..PlanDiff::default()
+            },
+            PlanDiff {
+                gaps: entry(),
+                ..PlanDiff::default()
+            },
+            PlanDiff {
+                fixmap: entry(),
+                ..PlanDiff::default()
+            },
+            PlanDiff {
+                c_header: entry(),
+                ..PlanDiff::default()
+            },
+            PlanDiff {
+                constants: vec![("VMLAYOUT_X".into(), None, Some("1".into()))],
+                ..PlanDiff::default()
+            },
+        ];
+        assert!(PlanDiff::default().is_empty());
+        for (i, diff) in alone.iter().enumerate() {
+            assert!(!diff.is_empty(), "difference {i} alone reads as none");
+        }
+    }
+}
