@@ -82,22 +82,38 @@ pub const MAX_NAME_LEN: usize = 48;
 /// Parse `source`; problems go to `diags`, and whatever could be read is returned.
 pub fn parse(source: &str, diags: &mut Diagnostics) -> LayoutSpec {
     let (doc, errors) = DeTable::parse_recoverable(source);
-    for error in &errors {
-        let span = error.span().unwrap_or(0..0);
+    // The first syntax error only, as cargo reports a manifest's: after one, the
+    // parser's recovery misreads what follows (an unclosed string makes every later
+    // line "missing comma between key-value pairs"), so the rest are counted, not
+    // shown.
+    let span_of = |e: &toml::de::Error| e.span().unwrap_or(0..0);
+    if let Some(first) = errors
+        .iter()
+        .min_by_key(|e| (span_of(e).start, span_of(e).end))
+    {
+        let help = match errors.len() - 1 {
+            0 => {
+                "layout.toml must be valid TOML; see the schema reference in README.md".to_string()
+            }
+            more => format!(
+                "layout.toml must be valid TOML; see the schema reference in README.md. The parser \
+                 reports {more} more problem{} after this one, often caused by it: fix this one and \
+                 check again",
+                if more == 1 { "" } else { "s" }
+            ),
+        };
         diags.push(
             Diagnostic::error(
-                format!("invalid TOML: {}", error.message().trim_end()),
-                span,
+                format!("invalid TOML: {}", first.message().trim_end()),
+                span_of(first),
                 "the TOML parser stopped understanding the file here",
             )
-            .with_help("layout.toml must be valid TOML; see the schema reference in README.md"),
+            .with_help(help),
         );
+        // A half-parsed tree yields confusing "missing key" errors: report syntax only.
+        return LayoutSpec::default();
     }
     let mut spec = LayoutSpec::default();
-    if !errors.is_empty() {
-        // A half-parsed tree yields confusing "missing key" errors: report syntax only.
-        return spec;
-    }
     let root = Table::new(
         doc.get_ref(),
         doc.span(),

@@ -33,6 +33,14 @@ pub fn secondary_start() -> usize {
     _secondary_start as *const () as usize
 }
 
+/// `_start`'s link address: where the firmware enters the kernel.
+pub fn start() -> usize {
+    unsafe extern "C" {
+        fn _start();
+    }
+    _start as *const () as usize
+}
+
 /// The boot stack: not zeroed (nothing reads it before writing it).
 const STACK_SIZE: usize = 64 * 1024;
 
@@ -50,6 +58,16 @@ core::arch::global_asm!(
     .globl _start
 _start:
     csrr    s2, instret            # instruction count at entry, for the benchmark
+    # A secondary hart may arrive here rather than at _secondary_start: OpenSBI 1.1's
+    # hart_start marks the target START_PENDING before it stores the start address
+    # and opaque value, so a target that checks its state in between jumps to the
+    # firmware's own boot address (this one) with the DTB in a1. Seen under host
+    # load: the hart cleared .bss under the running kernel. Once the boot hart has
+    # started a hart, SMP_START names it: such a hart joins the secondary path
+    # before touching anything.
+    lla     t0, {start_block}
+    ld      t1, {start_index}(t0)
+    bnez    t1, .Lsecondary
     # stvec before anything can fault: with the MMU off, a fault resets with failure.
     lla     t0, .Learly_trap
     csrw    stvec, t0
@@ -96,18 +114,23 @@ _start:
     mv      a2, s2
     jr      t0
 
-    # A secondary hart, started by SBI HSM with the MMU off: a0 = hart id, a1 = its
-    # index (the opaque value). It reads smp::start::SMP_START at its physical address.
+    # A secondary hart, started by SBI HSM with the MMU off: a0 = hart id. It reads
+    # smp::start::SMP_START at its physical address, its index included: the opaque
+    # value in a1 is not trusted (OpenSBI 1.1 may hand over a stale one, above).
     .balign 4
     .globl _secondary_start
 _secondary_start:
-    lla     t0, .Learly_trap
-    csrw    stvec, t0
-    csrw    sie, zero
-    mv      tp, a1                 # the hart's index
     lla     t0, {start_block}
+.Lsecondary:                       # t0 = SMP_START
+    lla     t1, .Learly_trap
+    csrw    stvec, t1
+    csrw    sie, zero
+    # Only the hart the boot hart is starting may run on: it starts one at a time.
+    ld      t1, {start_hart_id}(t0)
+    bne     a0, t1, .Lunexpected_hart
+    ld      tp, {start_index}(t0)  # the hart's index
     ld      t1, {image_offset}(t0) # link - load
-    slli    t2, a1, 3
+    slli    t2, tp, 3
     add     t2, t2, t0
     ld      sp, {stack_tops}(t2)   # its stack top, a direct-map address
     ld      t2, {satp}(t0)
@@ -128,11 +151,18 @@ _secondary_start:
     mv      a1, tp
     jr      t0                     # secondary_main(a0 = hart id, a1 = index)
 
+    # A hart that nobody is starting: fail, saying so.
+.Lunexpected_hart:
+    lla     s3, .Lunexpected_hart_message
+    j       .Learly_fail
+
     # A trap before the real handler is installed: report failure through SBI SRST.
     .balign 4
 .Learly_trap:
-    # Say so through the firmware's console (legacy putchar), then reset.
     lla     s3, .Learly_trap_message
+    # Print the message at s3 through the firmware's console (legacy putchar), then
+    # reset with a system failure.
+.Learly_fail:
 5:  lbu     a0, 0(s3)
     beqz    a0, 6f
     li      a7, 1                  # legacy console_putchar
@@ -152,6 +182,8 @@ _secondary_start:
     .quad   {secondary_main}
 .Learly_trap_message:
     .asciz "\nFAIL: stage boot_prepare: a trap before the kernel's trap handler\n"
+.Lunexpected_hart_message:
+    .asciz "\nFAIL: SMP: a hart entered the kernel that the boot hart is not starting\n"
     "#,
     stack = sym BOOT_STACK,
     stack_size = const STACK_SIZE,
@@ -162,4 +194,6 @@ _secondary_start:
     satp = const crate::smp::start::SATP_OFFSET,
     image_offset = const crate::smp::start::IMAGE_OFFSET_OFFSET,
     stack_tops = const crate::smp::start::STACK_TOPS_OFFSET,
+    start_hart_id = const crate::smp::start::START_HART_ID_OFFSET,
+    start_index = const crate::smp::start::START_INDEX_OFFSET,
 );

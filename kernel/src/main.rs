@@ -91,12 +91,35 @@ pub extern "C" fn rust_main(hart: usize, dtb_pa: usize, entry_instret: u64) -> !
     finish(passed)
 }
 
+/// A hung wait's report goes to the console and ends the boot with
+/// [`exit::code::HUNG`] (`smp::wait` cannot call either itself).
+static HANG_REPORTER: smp::wait::Reporter = smp::wait::Reporter {
+    print: print_report_line,
+    fail: fail_hung,
+};
+
+fn print_report_line(line: core::fmt::Arguments<'_>) {
+    println!("{line}");
+}
+
+fn fail_hung() -> ! {
+    exit::exit(exit::code::HUNG)
+}
+
 /// Start the other harts, run the SMP stress test on all of them; whether it
 /// passed everywhere, and on how many harts. The secondaries then stay online,
 /// idle.
 fn run_smp(boot_hart_id: usize, dtb: &'static [u8]) -> (bool, usize) {
-    let entry = mm::image::link_to_pa(entry::secondary_start());
-    let started = smp::start::start_secondaries(dtb, boot_hart_id, entry);
+    smp::wait::set_reporter(&HANG_REPORTER);
+    // Planted: every hart is started the way OpenSBI 1.1's race may start one, at
+    // the firmware's boot address (`_start`) with the DTB as its opaque value.
+    let (entry, opaque) = if plant::at("smp_stale_entry") {
+        (entry::start(), Some(dtb.as_ptr() as usize))
+    } else {
+        (entry::secondary_start(), None)
+    };
+    let entry = mm::image::link_to_pa(entry);
+    let started = smp::start::start_secondaries(dtb, boot_hart_id, entry, opaque);
     let harts = started.online;
     println!(
         "SMP: {harts} hart(s) online of {} in the DTB (the plan allows {})",

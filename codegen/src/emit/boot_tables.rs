@@ -45,10 +45,14 @@ const PPN_SHIFT: u32 = 10;
 
 /// The fragment for `plan`; `source` names the layout file in the preamble.
 pub fn render(plan: &Plan, source: &super::Origin) -> String {
+    with_entries(source, &entries(plan))
+}
+
+/// The fragment around `entries` (what [`entries`] gave for the plan).
+pub(super) fn with_entries(source: &super::Origin, entries: &str) -> String {
     format!(
-        "/* {} */\n{}",
+        "/* {} */\n{entries}",
         super::escape::block_comment(&super::preamble(source)),
-        entries(plan)
     )
 }
 
@@ -56,7 +60,9 @@ pub fn render(plan: &Plan, source: &super::Origin) -> String {
 /// in its `.data`.
 pub fn entries(plan: &Plan) -> String {
     let set = boot_table_set(plan);
-    let mut s = String::new();
+    // About 120 bytes per entry: sized once instead of regrown.
+    let entries: usize = set.tables.iter().map(|t| t.entries.len()).sum();
+    let mut s = String::with_capacity(1024 + entries * 128);
     let _ = writedoc!(
         s,
         "
@@ -81,19 +87,23 @@ pub fn entries(plan: &Plan) -> String {
         __vmlayout_boot_tables_end = .;
         __vmlayout_boot_load_address = .;
     "});
-    let _ = writeln!(s, "QUAD({})", hex_plain(set.load_address));
+    let _ = writeln!(s, "QUAD({:#x})", set.load_address);
     s
 }
 
 fn table(s: &mut String, plan: &Plan, set: &BootTableSet, n: usize) {
     let t = &set.tables[n];
     let root = plan.paging.mode.root_level();
-    let what = if t.level == root {
-        "the root".to_string()
+    let level = t.level;
+    if level == root {
+        let _ = writeln!(s, "\n/* Table {n}: level {level}, the root */");
     } else {
-        format!("{}..={}", hex_plain(t.first), hex_plain(t.last(root)))
-    };
-    let _ = writeln!(s, "\n/* Table {n}: level {}, {what} */", t.level);
+        let (first, last) = (t.first, t.last(root));
+        let _ = writeln!(
+            s,
+            "\n/* Table {n}: level {level}, {first:#x}..={last:#x} */"
+        );
+    }
     if n == 0 {
         s.push_str("__vmlayout_boot_root = .;\n");
     }
@@ -101,7 +111,9 @@ fn table(s: &mut String, plan: &Plan, set: &BootTableSet, n: usize) {
     let mut at = 0;
     for &(index, entry) in &t.entries {
         skip(s, index - at);
-        let _ = writeln!(s, "QUAD({}) /* {index} */", pte(plan, set, entry));
+        s.push_str("QUAD(");
+        pte(s, plan, set, entry);
+        let _ = writeln!(s, ") /* {index} */");
         at = index + 1;
     }
     skip(s, ENTRIES_PER_TABLE - at);
@@ -110,23 +122,28 @@ fn table(s: &mut String, plan: &Plan, set: &BootTableSet, n: usize) {
 /// Advance past `entries` zero entries.
 fn skip(s: &mut String, entries: u64) {
     if entries > 0 {
-        let _ = writeln!(s, ". += {};", hex_plain(entries * 8));
+        let _ = writeln!(s, ". += {:#x};", entries * 8);
     }
 }
 
-/// The `QUAD()` expression of one entry.
-fn pte(plan: &Plan, set: &BootTableSet, entry: BootEntry) -> String {
-    match entry {
-        BootEntry::Table(t) => format!(
+/// Append the `QUAD()` expression of one entry (written in place: a plan's image
+/// pages are thousands of entries).
+fn pte(s: &mut String, plan: &Plan, set: &BootTableSet, entry: BootEntry) {
+    let _ = match entry {
+        BootEntry::Table(t) => write!(
+            s,
             "((__vmlayout_boot_table_{t} - __vmlayout_link_address + __vmlayout_load_address) >> {PAGE_SHIFT} << {PPN_SHIFT}) | 0x1"
         ),
-        BootEntry::Identity { pa } => hex_plain((pa >> PAGE_SHIFT << PPN_SHIFT) | IDENTITY),
+        BootEntry::Identity { pa } => {
+            write!(s, "{:#x}", (pa >> PAGE_SHIFT << PPN_SHIFT) | IDENTITY)
+        }
         BootEntry::ImagePage { offset } => {
-            let va = hex_plain(plan.image().start + offset);
-            let ppn = hex_plain((set.load_address + offset) >> PAGE_SHIFT << PPN_SHIFT);
-            format!(
-                "{va} < __image_end ? {ppn} | ({va} < __text_end ? {TEXT:#x} : {va} < __rodata_end ? {RODATA:#x} : {DATA:#x}) : 0"
+            let va = plan.image().start + offset;
+            let ppn = (set.load_address + offset) >> PAGE_SHIFT << PPN_SHIFT;
+            write!(
+                s,
+                "{va:#x} < __image_end ? {ppn:#x} | ({va:#x} < __text_end ? {TEXT:#x} : {va:#x} < __rodata_end ? {RODATA:#x} : {DATA:#x}) : 0"
             )
         }
-    }
+    };
 }

@@ -23,14 +23,20 @@ use crate::plan::{CEnds, Plan};
 /// The complete default linker script for `plan`; `source` names the layout file
 /// in the preamble and in every assertion's message.
 pub fn render(plan: &Plan, source: &super::Origin) -> String {
-    let mut s = String::new();
+    with_boot_tables(plan, source, &super::boot_tables::entries(plan))
+}
+
+/// [`render`] with the plan's boot-table entries given (what
+/// [`super::boot_tables::entries`] gave for `plan`), so `emit::all` builds them once.
+pub(super) fn with_boot_tables(plan: &Plan, source: &super::Origin, boot_tables: &str) -> String {
+    let mut s = String::with_capacity(boot_tables.len() * 9 / 8 + 16 * 1024);
     header(&mut s, plan, source);
     s.push_str("OUTPUT_ARCH(riscv)\nENTRY(_start)\n\n");
     numbers(&mut s, plan);
     symbols(&mut s, plan);
     s.push_str(SECTIONS_TO_DATA);
     // The boot page tables, first in .data (page-aligned), as layout-boot-tables.ld.
-    for line in super::boot_tables::entries(plan).lines() {
+    for line in boot_tables.lines() {
         if line.is_empty() {
             s.push('\n');
         } else {

@@ -100,6 +100,8 @@ pub struct Artefact {
 
 /// The eight artefacts for `plan`; `origin` is named in their preambles.
 pub fn all(plan: &Plan, source: &Origin) -> Vec<Artefact> {
+    // In layout.ld and in layout-boot-tables.ld: built once.
+    let boot_tables = boot_tables::entries(plan);
     vec![
         Artefact {
             file_name: "layout.rs",
@@ -107,7 +109,7 @@ pub fn all(plan: &Plan, source: &Origin) -> Vec<Artefact> {
         },
         Artefact {
             file_name: "layout.ld",
-            contents: linker::render(plan, source),
+            contents: linker::with_boot_tables(plan, source, &boot_tables),
         },
         Artefact {
             file_name: "layout-plan.ld",
@@ -115,7 +117,7 @@ pub fn all(plan: &Plan, source: &Origin) -> Vec<Artefact> {
         },
         Artefact {
             file_name: "layout-boot-tables.ld",
-            contents: boot_tables::render(plan, source),
+            contents: boot_tables::with_entries(source, &boot_tables),
         },
         Artefact {
             file_name: "layout.h",

@@ -17,7 +17,7 @@
 //! global interrupt enable") and is never taken.
 
 use core::fmt;
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 use riscv::register::{sie, sip, time};
 use sbi_rt::HartMask;
@@ -74,7 +74,7 @@ pub fn no_progress() -> u64 {
 
 /// Wait until `ready()` holds, halted in `wfi` between checks; a hart that makes
 /// it hold wakes this one with [`wake`] or [`wake_others`]. Ends the boot with a
-/// FAIL report ([`code::HUNG`](crate::exit::code::HUNG)) when `waiting.progress`
+/// FAIL report (through the [`Reporter`]) when `waiting.progress`
 /// does not move for [`LIMIT_SECONDS`] while `ready()` stays false.
 pub fn wait_until(waiting: &Waiting<'_>, mut ready: impl FnMut() -> bool) {
     // SAFETY: enables only the wake-up of `wfi`; interrupts stay globally off.
@@ -152,6 +152,29 @@ pub fn wake_others() {
     });
 }
 
+/// How a hang report is printed and the boot ended. The console and the exit
+/// take locks whose waiters wait here, so this module cannot call them: the crate
+/// root hands them over with [`set_reporter`] before any hart waits.
+pub struct Reporter {
+    /// Print one line.
+    pub print: fn(fmt::Arguments<'_>),
+    /// End the boot as failed.
+    pub fail: fn() -> !,
+}
+
+static REPORTER: AtomicPtr<Reporter> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Print hang reports and end the boot through `reporter`. Until it is set, a
+/// hung wait only keeps waiting.
+pub fn set_reporter(reporter: &'static Reporter) {
+    REPORTER.store(core::ptr::from_ref(reporter).cast_mut(), Ordering::Release);
+}
+
+fn reporter() -> Option<&'static Reporter> {
+    // SAFETY: only `set_reporter` stores here, from a `&'static Reporter`.
+    unsafe { REPORTER.load(Ordering::Acquire).as_ref() }
+}
+
 /// Set by the hart that found a wait hung: every other hart, when it next checks
 /// its wait (the reporter wakes them all), prints what it waits for.
 static REPORTING: AtomicBool = AtomicBool::new(false);
@@ -166,9 +189,11 @@ fn answer(waiting: Option<&Waiting<'_>>) {
     if ANSWERED[me].swap(true, Ordering::Relaxed) {
         return;
     }
-    match waiting {
-        Some(waiting) => crate::println!("  hart index {me} waits for {waiting}"),
-        None => crate::println!("  hart index {me} is idle (in no wait)"),
+    if let Some(r) = reporter() {
+        match waiting {
+            Some(waiting) => (r.print)(format_args!("  hart index {me} waits for {waiting}")),
+            None => (r.print)(format_args!("  hart index {me} is idle (in no wait)")),
+        }
     }
     ANSWERS.fetch_add(1, Ordering::Release);
 }
@@ -177,16 +202,20 @@ fn answer(waiting: Option<&Waiting<'_>>) {
 /// end the boot. The other harts answer from their own waits; one that does not
 /// answer within a second is running, or stuck outside a wait (in the firmware).
 /// A hart whose wait passes its deadline while another hart reports only answers.
-fn hung(waiting: &Waiting<'_>) -> ! {
+/// Returns (the wait goes on) when no [`Reporter`] is set.
+fn hung(waiting: &Waiting<'_>) {
+    let Some(r) = reporter() else {
+        return;
+    };
     if REPORTING.swap(true, Ordering::AcqRel) {
         answer(Some(waiting));
         idle();
     }
     let me = hart::current();
     ANSWERED[me].store(true, Ordering::Relaxed);
-    crate::println!(
+    (r.print)(format_args!(
         "\nFAIL: SMP: hart index {me} waited {LIMIT_SECONDS} s without progress for {waiting}"
-    );
+    ));
     wake_others();
     let others = hart::online().saturating_sub(1);
     if let Some(limit) = limit_ticks() {
@@ -197,10 +226,10 @@ fn hung(waiting: &Waiting<'_>) -> ! {
     }
     for index in (0..MAX_HARTS).filter(|&i| i != me && hart::hart_id(i).is_some()) {
         if !ANSWERED[index].load(Ordering::Acquire) {
-            crate::println!(
+            (r.print)(format_args!(
                 "  hart index {index} did not answer: running, or stuck outside a wait"
-            );
+            ));
         }
     }
-    crate::exit::exit(crate::exit::code::HUNG)
+    (r.fail)()
 }
