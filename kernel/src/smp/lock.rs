@@ -55,6 +55,17 @@ impl TicketLock {
         // unlock that does not see this ticket is one this hart sees served.
         let ticket = self.next.fetch_add(1, Ordering::SeqCst);
         self.waiters[ticket % MAX_HARTS].store(hart::current(), Ordering::SeqCst);
+        // The uncontended path checks once and builds no wait.
+        if self.serving.load(Ordering::SeqCst) != ticket {
+            self.wait_for_turn(ticket);
+        }
+        TicketGuard { lock: self }
+    }
+
+    /// Halt until `ticket` is served (its progress: the ticket being served).
+    #[cold]
+    #[inline(never)]
+    fn wait_for_turn(&self, ticket: usize) {
         let waiting = Waiting {
             describe: &|f| {
                 write!(
@@ -69,7 +80,6 @@ impl TicketLock {
             progress: &|| self.serving.load(Ordering::Relaxed) as u64,
         };
         wait::wait_until(&waiting, || self.serving.load(Ordering::SeqCst) == ticket);
-        TicketGuard { lock: self }
     }
 }
 
