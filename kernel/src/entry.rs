@@ -156,12 +156,14 @@ _secondary_start:
     lla     s3, .Lunexpected_hart_message
     j       .Learly_fail
 
-    # A trap before the real handler is installed: report failure through SBI SRST.
+    # A trap before the real handler is installed: report failure.
     .balign 4
 .Learly_trap:
     lla     s3, .Learly_trap_message
     # Print the message at s3 through the firmware's console (legacy putchar), then
-    # reset with a system failure.
+    # end the machine with a failure: through the test device when the boot hart
+    # has found it (a secondary hart, MMU off: its physical address works), since
+    # OpenSBI 1.1 turns an SRST "system failure" into QEMU status 0; else SRST.
 .Learly_fail:
 5:  lbu     a0, 0(s3)
     beqz    a0, 6f
@@ -169,7 +171,12 @@ _secondary_start:
     ecall
     addi    s3, s3, 1
     j       5b
-6:  li      a7, 0x53525354         # SRST
+6:  lla     t0, {test_device}
+    ld      t0, 0(t0)
+    beqz    t0, 7f
+    li      t1, {early_failure}
+    sw      t1, 0(t0)
+7:  li      a7, 0x53525354         # SRST
     li      a6, 0                  # system_reset
     li      a0, 0                  # shutdown
     li      a1, 1                  # reason: system failure
@@ -196,4 +203,6 @@ _secondary_start:
     stack_tops = const crate::smp::start::STACK_TOPS_OFFSET,
     start_hart_id = const crate::smp::start::START_HART_ID_OFFSET,
     start_index = const crate::smp::start::START_INDEX_OFFSET,
+    test_device = sym crate::exit::TEST_DEVICE,
+    early_failure = const 0x3333 | (crate::exit::code::UNEXPECTED_TRAP as u32) << 16,
 );

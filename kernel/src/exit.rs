@@ -8,7 +8,9 @@ use crate::mm::fixmap::set_fixmap_inline;
 use crate::mm::pte::{LeafFlags, PhysPage};
 use crate::plan::CONSOLE_SLOT;
 
-static TEST_DEVICE: AtomicUsize = AtomicUsize::new(0);
+/// The test device's physical address once known, else 0; entry.rs's early
+/// failure path reads it with the MMU off.
+pub static TEST_DEVICE: AtomicUsize = AtomicUsize::new(0);
 
 /// Use the SiFive test device whose registers are at physical address `pa`.
 ///

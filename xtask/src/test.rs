@@ -148,6 +148,28 @@ pub fn run() -> Result<u8, String> {
         planted_deadlock(),
     );
 
+    // A hart the boot hart is not starting refuses to run: its FAIL line, and QEMU's
+    // status through the test device (not SRST, which OpenSBI 1.1 turns into 0).
+    record(
+        "negative: a hart nobody is starting fails the boot with status 2".into(),
+        {
+            let env = [("VMLAYOUT_PLANT_FAILURE", "smp_wrong_hart")];
+            let plan = repo().join("layout.toml");
+            boot::build_kernel(&plan, &[], &env).and_then(|build| {
+                let machine = boot::Machine::smp(2);
+                let boot = boot::boot_within(build.elf()?, false, machine, SMP_TIMEOUT)?;
+                let line =
+                    "FAIL: SMP: a hart entered the kernel that the boot hart is not starting";
+                match (boot.output.contains(line), boot.status) {
+                    (true, Some(2)) => Ok(format!("{line}, status 2")),
+                    (seen, status) => Err(format!(
+                        "FAIL line printed: {seen}, QEMU status {status:?} (want 2)"
+                    )),
+                }
+            })
+        },
+    );
+
     // OpenSBI 1.1's hart_start may send a hart to the firmware's boot address with
     // a stale a1 (kernel/src/entry.rs): a kernel that starts every hart that way
     // must still bring them all up.

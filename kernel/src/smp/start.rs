@@ -115,7 +115,14 @@ fn start_one(index: usize, hart_id: usize, entry_pa: usize, opaque: usize) {
         .unwrap_or_else(|| panic!("no RAM for hart {hart_id}'s stack"));
     let top = kernel_access::phys_to_virt(stack) + STACK_PAGES * PAGE_SIZE;
     SMP_START.stack_tops[index].store(top, Ordering::Relaxed);
-    SMP_START.start_hart_id.store(hart_id, Ordering::Relaxed);
+    // Planted: name another hart than the one started, which must then refuse to
+    // run and fail the boot.
+    let named = if crate::plant::at("smp_wrong_hart") {
+        hart_id ^ 0x40
+    } else {
+        hart_id
+    };
+    SMP_START.start_hart_id.store(named, Ordering::Relaxed);
     SMP_START.start_index.store(index, Ordering::Relaxed);
     // The block's stores before the hart can run: it reads them with the MMU off,
     // from memory (caches are coherent; the fence orders them before the ecall).
