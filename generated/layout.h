@@ -120,6 +120,9 @@
 
 /* Fixmap: FIX_LAST is inclusive, FIXADDR_TOP exclusive */
 /* Slot groups: _LAST is inclusive */
+/* FIX_<G>_HART_SLOT(h, i): hart h's slot i of a group, unchecked:
+   h < FIX_<G>_HARTS and i < FIX_<G>_PER_HART are the caller's to keep
+   (the Rust module's <g>_hart_slot checks them) */
 #define FIXADDR_START                   VMLAYOUT_UL(0xffffffffc0a00000)
 #define FIXADDR_TOP                     VMLAYOUT_UL(0xffffffffc0a42000)
 #define FIXMAP_TABLES_START             VMLAYOUT_UL(0xffffffffc0a00000)

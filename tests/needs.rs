@@ -312,3 +312,31 @@ fn requirements_are_read_from_their_file() {
     let missing = Needs::from_file(&vmlayout_tests::repo().join("no-such-needs.toml"));
     assert!(missing.is_err_and(|e| e.contains("cannot read")));
 }
+
+/// A value the layout's own rules refuse is reported once, by them: a consumer's
+/// need is not checked against it (a `per_hart` that is not a boolean reads as
+/// absent, and would draw "add `per_hart = true`" beside the line that has it).
+#[test]
+fn a_need_is_not_checked_against_a_value_the_layout_refused() {
+    let cases = [
+        (
+            "per_hart = true\n",
+            "per_hart = \"yes\"\n",
+            "must be true or false",
+        ),
+        ("count = 8\nper_hart", "count = 0\nper_hart", "has no slots"),
+    ];
+    for (from, to, wanted) in cases {
+        assert!(layout().contains(from), "the layout has {from:?}");
+        let text = layout().replacen(from, to, 1);
+        let err = vmlayout::plan_from_str_for("refused.toml", &text, Some(&needs()))
+            .expect_err("refused");
+        let messages: Vec<&str> = err.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages.len(),
+            1,
+            "one diagnostic, not a need besides it: {messages:?}"
+        );
+        assert!(messages[0].contains(wanted), "{messages:?}");
+    }
+}

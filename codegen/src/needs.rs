@@ -243,7 +243,9 @@ fn check_group(needs: &Needs, need: &GroupNeed, spec: &LayoutSpec, diags: &mut D
         return;
     };
     let Some(count) = &group.count else { return };
-    if count.value < need.min_slots || count.value > need.max_slots {
+    // A count the layout's own rules refuse (0 slots) is reported once, by them.
+    let refused = diags.iter().any(|d| d.span == count.span);
+    if !refused && (count.value < need.min_slots || count.value > need.max_slots) {
         let span: Span = count.span.clone();
         diags.push(
             Diagnostic::error(
@@ -274,6 +276,9 @@ fn check_per_hart(
         .as_ref()
         .and_then(|p| p.max_harts.as_ref())
         .map_or(1, |h| h.value);
+    if group.per_hart.is_none() && group.per_hart_written {
+        return; // written but not a boolean: reported as such
+    }
     let flag = group.per_hart.as_ref().filter(|p| p.value);
     let Some(name) = &group.name else { return };
     match (need.per_hart, flag) {

@@ -414,7 +414,10 @@ fn help_for(key: &str) -> String {
         "slots" => "write `slots = [256, 447]` (first and last root slot, inclusive)".into(),
         "slot" => "write `slot = 511` (a root-slot index, 0 to 511)".into(),
         "count" => "write `count = 8` (a whole number of slots)".into(),
-        "max_harts" => "write `max_harts = 8` (a whole number of harts)".into(),
+        "max_harts" => format!(
+            "write `max_harts = 8` (a whole number of harts, 1 to {})",
+            crate::plan::HART_LIMIT
+        ),
         "perms" => "write `perms = \"rw\"` (letters r, w, x)".into(),
         "region" => "write `[[region]]` tables (array of tables)".into(),
         "group" => "write `[[fixmap.group]]` tables (array of tables)".into(),
@@ -493,7 +496,7 @@ fn uint(value: &Value<'_>, key: &str, diags: &mut Diagnostics) -> Option<Spanned
                     .ok()
                     .and_then(|v| u64::try_from(v).ok());
                 let help = match whole {
-                    _ if matches!(key, "slot" | "slots" | "count") => help_for(key),
+                    _ if matches!(key, "slot" | "slots" | "count" | "max_harts") => help_for(key),
                     Some(v) => format!(
                         "write it as a string, which vmlayout reads in full: `{key} = \"{}\"`",
                         crate::fmt::hex(v)
@@ -1081,6 +1084,7 @@ fn fixmap(t: Table<'_, '_>, diags: &mut Diagnostics) -> FixmapSpec {
                         per_hart: g
                             .get("per_hart")
                             .and_then(|v| boolean(v, "per_hart", diags)),
+                        per_hart_written: g.get("per_hart").is_some(),
                         description: g
                             .get("description")
                             .and_then(|v| string(v, "description", diags)),

@@ -142,5 +142,8 @@ pub struct FixGroupSpec {
     pub hole: Option<Spanned<bool>>,
     /// `per_hart = true`: `count` slots for each of `platform.max_harts` harts.
     pub per_hart: Option<Spanned<bool>>,
+    /// Whether `per_hart` is written, valid or not: a consumer's need is not
+    /// checked against a value that failed to parse (already reported).
+    pub per_hart_written: bool,
     pub description: Option<Spanned<String>>,
 }

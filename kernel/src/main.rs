@@ -135,7 +135,7 @@ fn run_smp(boot_hart_id: usize, dtb: &'static [u8]) -> (bool, usize) {
     }
     if started.in_dtb > harts {
         println!(
-            "  {} hart(s) left stopped: platform.max_harts in the layout is {}",
+            "  {} hart(s) left stopped: the plan allows {} (platform.max_harts; 1 when the layout leaves it out)",
             started.in_dtb - harts,
             plan::MAX_HARTS
         );
@@ -154,6 +154,11 @@ fn run_smp(boot_hart_id: usize, dtb: &'static [u8]) -> (bool, usize) {
 pub extern "C" fn secondary_main(hart_id: usize, index: usize) -> ! {
     trap::install();
     smp::hart::set_online(index, hart_id);
+    // Online, then a full flush (after `fence rw,rw`): a shared slot unmapped
+    // before the unmapper could see this hart loses any entry it cached since its
+    // MMU came on (mm::shared has the argument).
+    core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
+    mm::tlb::flush_all();
     smp::wait::wake(0);
     stress::wait_for_go();
     stress::run_here();

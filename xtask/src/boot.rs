@@ -110,6 +110,9 @@ pub struct Boot {
     pub output: String,
 }
 
+/// The most harts QEMU 7.2's virt machine takes (`-smp`; its own error names 512).
+pub const VIRT_MAX_HARTS: u32 = 512;
+
 /// QEMU's RAM for a boot unless a test says otherwise.
 pub const MEMORY: &str = "128M";
 
@@ -118,7 +121,7 @@ pub const MEMORY: &str = "128M";
 pub struct Machine<'a> {
     /// RAM, as QEMU's `-m` takes it.
     pub memory: &'a str,
-    /// Harts (`-smp`, 1 to 8 on virt).
+    /// Harts (`-smp`, 1 to [`VIRT_MAX_HARTS`]).
     pub harts: u32,
     /// `-icount shift=0`: one instruction per virtual nanosecond, so `rdinstret`
     /// counts exactly. With several harts it makes QEMU run them round-robin, and a

@@ -52,15 +52,20 @@ fn layout_arg(args: &[String]) -> Result<PathBuf, String> {
     }
 }
 
-/// `--smp N` (1 to 8, QEMU virt's range), 1 without.
+/// `--smp N` (1 to [`boot::VIRT_MAX_HARTS`], QEMU virt's range), 1 without.
 fn smp_arg(args: &[String]) -> Result<u32, String> {
     match args.iter().position(|a| a == "--smp") {
         None => Ok(1),
         Some(i) => args
             .get(i + 1)
             .and_then(|n| n.parse().ok())
-            .filter(|n| (1..=8).contains(n))
-            .ok_or_else(|| "--smp needs a hart count, 1 to 8".to_string()),
+            .filter(|n| (1..=boot::VIRT_MAX_HARTS).contains(n))
+            .ok_or_else(|| {
+                format!(
+                    "--smp needs a hart count, 1 to {} (QEMU virt's limit)",
+                    boot::VIRT_MAX_HARTS
+                )
+            }),
     }
 }
 

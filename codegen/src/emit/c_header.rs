@@ -253,7 +253,7 @@ impl Header<'_> {
         let note = self.ends_note();
         let _ = writeln!(
             self.s,
-            "\n/* Fixmap: FIX_LAST is inclusive, FIXADDR_TOP exclusive */\n/* Slot groups: {note} */"
+            "\n/* Fixmap: FIX_LAST is inclusive, FIXADDR_TOP exclusive */\n/* Slot groups: {note} */\n/* FIX_<G>_HART_SLOT(h, i): hart h's slot i of a group, unchecked:\n   h < FIX_<G>_HARTS and i < FIX_<G>_PER_HART are the caller's to keep\n   (the Rust module's <g>_hart_slot checks them) */"
         );
         for (name, value) in [
             ("FIXADDR_START", f.base),

@@ -2,8 +2,8 @@
 //! one holder at a time, for a page several harts must reach through one fixed
 //! address (Xen's and Linux's global fixmap entries are of this kind).
 //!
-//! Each slot has a ticket lock (waiters halt until their turn). [`map`] takes it, stores the PTE and fences the
-//! page on this hart; dropping the [`SharedMapping`] clears the PTE, fences the page
+//! Each slot has a ticket lock (waiters halt until their turn). [`map`] takes it,
+//! stores the PTE and fences the page on this hart; dropping the [`SharedMapping`] clears the PTE, fences the page
 //! here and on every other online hart (SBI RFENCE of exactly that page), then
 //! releases the lock.
 //!
@@ -18,6 +18,11 @@
 //!   the old entry speculatively (any valid entry may be, privileged spec 12.2.1),
 //!   so the remote fence is what makes "no hart reaches the old page through the
 //!   slot" true once the mapping is dropped — the page may then be reused.
+//! - *A hart coming online* while a mapping is dropped: the unmap stores the
+//!   clear, then (`fence rw,rw`) reads which harts are online; the new hart records
+//!   itself online, then (`fence rw,rw`) flushes its whole TLB. Either the unmap
+//!   sees it online and fences it remotely, or its flush comes after the clear and
+//!   drops any entry it cached speculatively since its MMU came on.
 //! - *A concurrent walker* (another hart's speculative walk) reads the PTE with
 //!   one 64-bit load and it is written with one 64-bit store (`write_pte`): it sees
 //!   the old entry or the new one, never a mix.

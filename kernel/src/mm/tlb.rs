@@ -32,6 +32,11 @@ pub fn flush_all() {
 /// Panics when the firmware refuses (RFENCE missing, or a bad hart mask).
 pub fn flush_page_on_other_harts(addr: usize) {
     let page = addr & !(PAGE_SIZE - 1);
+    // The PTE store before the read of who is online (`fence rw,rw`): a hart
+    // coming online fences the same way after recording itself, so either this
+    // hart sees it online and fences it, or it flushes its TLB after the store
+    // (`secondary_main`).
+    core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
     hart::for_other_harts(|mask| {
         let ret = sbi_rt::remote_sfence_vma(mask, page, PAGE_SIZE);
         if let Some(error) = ret.err() {

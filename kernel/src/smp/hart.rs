@@ -26,11 +26,22 @@ pub fn current() -> usize {
     index
 }
 
+/// One past the highest index ever online: indices are handed out densely, so
+/// loops over the online harts stop here rather than at `MAX_HARTS` (a plan may
+/// allow thousands of harts on a machine that has two).
+static INDEX_BOUND: AtomicUsize = AtomicUsize::new(0);
+
 /// Record that the hart with SBI id `hart_id` runs at `index`. `Release`: what the
 /// hart did before (its trap vector, its MMU) happens before another hart that sees
 /// it online relies on it.
 pub fn set_online(index: usize, hart_id: usize) {
+    INDEX_BOUND.fetch_max(index + 1, Ordering::Relaxed);
     HART_IDS[index].store(hart_id, Ordering::Release);
+}
+
+/// The online-hart slots worth looking at: `HART_IDS[..INDEX_BOUND]`.
+fn hart_ids() -> &'static [AtomicUsize] {
+    &HART_IDS[..INDEX_BOUND.load(Ordering::Acquire).min(MAX_HARTS)]
 }
 
 /// The SBI hart id at `index`, when that hart is online.
@@ -41,7 +52,7 @@ pub fn hart_id(index: usize) -> Option<usize> {
 
 /// Harts online, this one included.
 pub fn online() -> usize {
-    HART_IDS
+    hart_ids()
         .iter()
         .filter(|id| id.load(Ordering::Acquire) != OFFLINE)
         .count()
@@ -53,7 +64,7 @@ pub fn online() -> usize {
 pub fn for_other_harts(mut f: impl FnMut(HartMask)) {
     let me = current();
     let other_ids = || {
-        HART_IDS
+        hart_ids()
             .iter()
             .enumerate()
             .filter(move |&(i, _)| i != me)

@@ -27,6 +27,9 @@ pub struct TicketLock {
     /// The hart index waiting with ticket `t`, at `t % MAX_HARTS` (a hart waits for
     /// one ticket at a time, so at most `MAX_HARTS` are outstanding).
     waiters: [AtomicUsize; MAX_HARTS],
+    /// The holder's hart index, for a hang report only (written after the lock
+    /// is taken, read without ordering).
+    holder: AtomicUsize,
 }
 
 /// Holds a [`TicketLock`] until dropped.
@@ -42,6 +45,7 @@ impl TicketLock {
             next: AtomicUsize::new(0),
             serving: AtomicUsize::new(0),
             waiters: [const { AtomicUsize::new(0) }; MAX_HARTS],
+            holder: AtomicUsize::new(0),
         }
     }
 
@@ -59,6 +63,7 @@ impl TicketLock {
         if self.serving.load(Ordering::SeqCst) != ticket {
             self.wait_for_turn(ticket);
         }
+        self.holder.store(hart::current(), Ordering::Relaxed);
         TicketGuard { lock: self }
     }
 
@@ -70,9 +75,10 @@ impl TicketLock {
             describe: &|f| {
                 write!(
                     f,
-                    "its turn at {} ({:p}): its ticket {ticket}, ticket {} served, {} handed out",
+                    "its turn at {} ({:p}): its ticket {ticket}; hart index {} holds it with ticket {}; {} tickets handed out",
                     self.name,
                     self,
+                    self.holder.load(Ordering::Relaxed),
                     self.serving.load(Ordering::Relaxed),
                     self.next.load(Ordering::Relaxed)
                 )

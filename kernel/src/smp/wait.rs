@@ -32,6 +32,10 @@ pub const LIMIT_SECONDS: u64 = match option_env!("VMLAYOUT_WAIT_LIMIT_S") {
     Some(text) => crate::build_env::decimal(text, "VMLAYOUT_WAIT_LIMIT_S is a count of seconds"),
     None => 60,
 };
+const _: () = assert!(
+    LIMIT_SECONDS > 0,
+    "VMLAYOUT_WAIT_LIMIT_S is at least 1: a wait of 0 s is a hang the moment it starts"
+);
 
 /// `time` ticks per second, from the DTB's `timebase-frequency`; 0 while unknown
 /// (then waits have no deadline).
