@@ -127,6 +127,7 @@ pub fn run(args: &[String]) -> Result<u8, String> {
         stat("average_exec_per_sec")
     );
     if status.success() {
+        minimize_if_grown(&fuzz, &corpus)?;
         Ok(0)
     } else if stats.is_empty() {
         // No statistics: the fuzzer never ran (a build or tool failure), which is not
@@ -140,6 +141,58 @@ pub fn run(args: &[String]) -> Result<u8, String> {
         );
         Ok(1)
     }
+}
+
+/// Inputs the kept corpus may grow to before a run minimizes it, at least.
+const CORPUS_LIMIT: usize = 5_000;
+
+/// Minimize the kept corpus (`cargo fuzz cmin`: only inputs that add coverage
+/// stay) once it holds more than [`CORPUS_LIMIT`] inputs and twice what the last
+/// minimization left (recorded in `fuzz/target/corpus-minimized`). libFuzzer runs
+/// every kept input before it mutates anything, so an unbounded corpus turns a
+/// bounded run into a replay: 20,000 inputs took a whole 60 s run on this machine.
+fn minimize_if_grown(fuzz: &std::path::Path, corpus: &std::path::Path) -> Result<(), String> {
+    let count = std::fs::read_dir(corpus)
+        .map_err(|e| format!("cannot read {}: {e}", corpus.display()))?
+        .count();
+    let record = fuzz.join("target/corpus-minimized");
+    let last: usize = std::fs::read_to_string(&record)
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0);
+    if count <= CORPUS_LIMIT.max(2 * last) {
+        return Ok(());
+    }
+    eprintln!("xtask: the corpus holds {count} inputs: minimizing it (cargo fuzz cmin)");
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(fuzz)
+        .args([
+            "+nightly",
+            "fuzz",
+            "cmin",
+            "--debug-assertions",
+            "--sanitizer",
+            "none",
+            "layout",
+        ])
+        .arg(corpus)
+        .arg("--")
+        .arg("-max_len=8192");
+    for var in ["CARGO_TARGET_DIR", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS"] {
+        cmd.env_remove(var);
+    }
+    let ok = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let left = std::fs::read_dir(corpus).map_or(0, Iterator::count);
+    if !ok {
+        return Err(format!("cargo fuzz cmin failed on {}", corpus.display()));
+    }
+    eprintln!("xtask: the corpus now holds {left} inputs");
+    std::fs::write(&record, format!("{left}\n"))
+        .map_err(|e| format!("cannot write {}: {e}", record.display()))
 }
 
 /// Every layout in the repository, copied into a fresh `fuzz/target/seeds`: the
