@@ -325,6 +325,10 @@ fn a_need_is_not_checked_against_a_value_the_layout_refused() {
             "must be true or false",
         ),
         ("count = 8\nper_hart", "count = 0\nper_hart", "has no slots"),
+        // A role of the wrong type reads as absent: not "no group has this role".
+        ("role = \"pmap\"\n", "role = 5\n", "`role` must be"),
+        // A misspelt key: the group reads as not per-hart.
+        ("per_hart = true\n", "per_hrat = true\n", "per_hrat"),
     ];
     for (from, to, wanted) in cases {
         assert!(layout().contains(from), "the layout has {from:?}");

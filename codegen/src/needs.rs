@@ -228,6 +228,11 @@ fn check_group(needs: &Needs, need: &GroupNeed, spec: &LayoutSpec, diags: &mut D
         .groups
         .iter()
         .find(|g| g.role.as_ref().is_some_and(|r| r.value == need.role));
+    // A group that did not read cleanly may be the one meant (its role of the
+    // wrong type reads as absent): its own diagnostic comes first.
+    if group.is_none_or(|g| g.invalid) && fixmap.groups.iter().any(|g| g.invalid) {
+        return;
+    }
     let Some(group) = group else {
         diags.push(
             Diagnostic::error(
@@ -276,9 +281,6 @@ fn check_per_hart(
         .as_ref()
         .and_then(|p| p.max_harts.as_ref())
         .map_or(1, |h| h.value);
-    if group.per_hart.is_none() && group.per_hart_written {
-        return; // written but not a boolean: reported as such
-    }
     let flag = group.per_hart.as_ref().filter(|p| p.value);
     let Some(name) = &group.name else { return };
     match (need.per_hart, flag) {

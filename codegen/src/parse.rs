@@ -1070,9 +1070,10 @@ fn fixmap(t: Table<'_, '_>, diags: &mut Diagnostics) -> FixmapSpec {
             None => groups_reported = true,
             Some(tables) => {
                 for (table, span) in tables {
+                    let reported = diags.len();
                     let g =
                         Table::new(table, span.clone(), "a [[fixmap.group]]", GROUP_KEYS, diags);
-                    groups.push(FixGroupSpec {
+                    let mut group = FixGroupSpec {
                         name: g
                             .required("name", diags)
                             .and_then(|v| name(v, "name", diags)),
@@ -1084,11 +1085,13 @@ fn fixmap(t: Table<'_, '_>, diags: &mut Diagnostics) -> FixmapSpec {
                         per_hart: g
                             .get("per_hart")
                             .and_then(|v| boolean(v, "per_hart", diags)),
-                        per_hart_written: g.get("per_hart").is_some(),
                         description: g
                             .get("description")
                             .and_then(|v| string(v, "description", diags)),
-                    });
+                        invalid: false,
+                    };
+                    group.invalid = diags.len() > reported;
+                    groups.push(group);
                 }
             }
         }

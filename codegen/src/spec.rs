@@ -142,8 +142,9 @@ pub struct FixGroupSpec {
     pub hole: Option<Spanned<bool>>,
     /// `per_hart = true`: `count` slots for each of `platform.max_harts` harts.
     pub per_hart: Option<Spanned<bool>>,
-    /// Whether `per_hart` is written, valid or not: a consumer's need is not
-    /// checked against a value that failed to parse (already reported).
-    pub per_hart_written: bool,
+    /// Whether the group's table drew a diagnostic while it was read (a key of
+    /// the wrong type, an unknown key): its fields may read as absent, so a
+    /// consumer's needs are not checked against it (already reported).
+    pub invalid: bool,
     pub description: Option<Spanned<String>>,
 }
