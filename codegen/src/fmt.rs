@@ -93,6 +93,11 @@ mod tests {
                     .all(|g| g.len() <= 4 || g.starts_with("0x"))
             );
         }
+        // A count of exactly 10,000 is not readable: the next unit, approximated.
+        assert_eq!(human_size(10_000 << 10), "≈ 9.8 MiB");
+        assert_eq!(human_size(9_999 << 10), "9999 KiB");
+        assert_eq!(human_size(10_000), "≈ 9.8 KiB");
+        assert_eq!(human_size(9_999), "9999 B");
         assert_eq!(human_size(2 << 20), "2 MiB");
         assert_eq!(human_size(3 << 19), "1536 KiB");
         assert_eq!(human_size(192 << 30), "192 GiB");

@@ -117,3 +117,24 @@ fn quote(out: &mut String, text: &str) {
     }
     out.push('"');
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Json;
+
+    /// Empty containers stay on one line; a non-empty one opens a block.
+    #[test]
+    fn empty_containers_are_written_inline() {
+        let text = |value: Json| {
+            let mut out = String::new();
+            value.write(&mut out, 0);
+            out
+        };
+        assert_eq!(text(Json::Object(vec![])), "{}");
+        assert_eq!(text(Json::Array(vec![])), "[]");
+        assert_eq!(
+            text(Json::Object(vec![("a", Json::Object(vec![]))])),
+            "{\n  \"a\": {}\n}"
+        );
+    }
+}
